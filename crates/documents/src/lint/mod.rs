@@ -1,0 +1,64 @@
+//! The rules that check skills and sessions.
+//!
+//! Each function takes the document text, where it lives ([`DocContext`]) and the
+//! cross-file facts ([`LintEnv`]), and returns diagnostics with their quick fixes.
+//! Severity overrides from `llmos.toml` are applied by the caller.
+
+mod common;
+mod session;
+mod skill;
+
+use std::path::{Path, PathBuf};
+
+pub use common::lint_encoding;
+pub use session::lint_session;
+pub use skill::{expected_skill_name, lint_skill};
+
+use crate::{Profile, VolumeKind};
+
+/// Where the document being linted lives.
+#[derive(Debug, Clone)]
+pub struct DocContext<'a> {
+    pub path: &'a Path,
+    pub volume: Option<VolumeKind>,
+    pub profile: Profile,
+}
+
+/// A skill somewhere in the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillLocation {
+    pub volume: VolumeKind,
+    pub path: PathBuf,
+}
+
+/// What became of a relative link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkCheck {
+    Ok,
+    Missing(String),
+    OutsideVolume(String),
+    /// Not a local file link (a URL); not checked.
+    NotLocal,
+}
+
+/// Cross-file facts the rules need.
+pub trait LintEnv {
+    /// Every skill with this name, in any volume.
+    fn skills_named(&self, name: &str) -> Vec<SkillLocation>;
+    /// Resolves a relative link written in the document at `doc_path`.
+    fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck;
+}
+
+/// A `LintEnv` that knows no other file: every link is fine and no skill exists.
+/// For linting a lone document (tests, stdin).
+pub struct NoEnv;
+
+impl LintEnv for NoEnv {
+    fn skills_named(&self, _name: &str) -> Vec<SkillLocation> {
+        Vec::new()
+    }
+
+    fn check_link(&self, _doc_path: &Path, _target: &str) -> LinkCheck {
+        LinkCheck::Ok
+    }
+}

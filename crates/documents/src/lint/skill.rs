@@ -1,0 +1,338 @@
+//! Rules for skills (DESIGN.md §3.1).
+
+use std::path::Path;
+
+use super::common::{entry_lines, lint_frontmatter, yaml_scalar};
+use super::{DocContext, LinkCheck, LintEnv};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Rename};
+use crate::profile::{self, KeyGroup, Profile, ValueKind};
+use crate::skill::SkillDoc;
+use crate::slug::{self, check_name};
+use crate::yaml::{YamlNode, YamlValue};
+use crate::{Severity, rules};
+
+const MAX_DESCRIPTION: usize = 1024;
+const MAX_COMPATIBILITY: usize = 500;
+const MAX_BODY_LINES: usize = 500;
+const MAX_BODY_TOKENS: usize = 5000;
+
+/// The name a skill at `path` must have: the folder of a `SKILL.md`, else the file stem.
+pub fn expected_skill_name(path: &Path) -> Option<String> {
+    let file = path.file_name()?.to_str()?;
+    if file == "SKILL.md" {
+        path.parent()?.file_name()?.to_str().map(str::to_string)
+    } else {
+        path.file_stem()?.to_str().map(str::to_string)
+    }
+}
+
+pub fn lint_skill(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Diagnostic> {
+    let doc = SkillDoc::parse(text);
+    let mut out = Vec::new();
+    let expected = expected_skill_name(ctx.path);
+    let fm = &doc.frontmatter;
+    let Some(block) = &fm.block else {
+        let name = expected.clone().and_then(|n| slug::slugify(&n)).unwrap_or_else(|| "my-skill".into());
+        let insert = format!("---\nname: {name}\ndescription: Describe what this skill does and when to use it.\n---\n\n");
+        let end = text.find('\n').unwrap_or(text.len());
+        out.push(
+            Diagnostic::new(&rules::FRONTMATTER_MISSING, 0..end, "a skill must start with a `---` frontmatter block holding `name` and `description`")
+                .with_fix(Fix::edit("Add frontmatter", vec![Edit::insert(0, insert)]).preferred()),
+        );
+        return out;
+    };
+    lint_frontmatter(text, fm, &mut out);
+    if !fm.is_usable() {
+        return out;
+    }
+    let open_line = block.open.clone();
+    let insert_at = block.yaml.start;
+
+    // name
+    match fm.get("name") {
+        None => {
+            let mut d = Diagnostic::new(&rules::SKILL_NAME_MISSING, open_line.clone(), "the skill has no `name`");
+            if let Some(n) = expected.as_deref().and_then(slug::slugify) {
+                d = d.with_fix(Fix::edit(format!("Add `name: {n}`"), vec![Edit::insert(insert_at, format!("name: {n}\n"))]).preferred());
+            }
+            out.push(d);
+        }
+        Some((_, value)) => lint_name(text, value, ctx, expected.as_deref(), env, &mut out),
+    }
+
+    // description
+    match fm.get("description") {
+        None => out.push(
+            Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, open_line.clone(), "the skill has no `description`: say what it does and when to use it").with_fix(Fix::edit(
+                "Add a `description`",
+                vec![Edit::insert(insert_at + fm.get("name").map_or(0, |(k, v)| entry_lines(text, k, v).end - insert_at), "description: Describe what this skill does and when to use it.\n")],
+            )),
+        ),
+        Some((key, value)) => lint_description(value, key, &mut out),
+    }
+
+    // every key: known for the profile, right type
+    for (key, value) in fm.entries() {
+        let Some(name) = key.as_str() else { continue };
+        match profile::skill_key(name) {
+            Some(spec) if ctx.profile.allows(spec.group) => check_type(text, name, spec.kind, value, &mut out),
+            spec => out.push(unknown_key(text, fm.entries(), key, value, name, spec.map(|s| s.group), ctx.profile)),
+        }
+    }
+
+    lint_body(text, &doc, ctx, env, &mut out);
+    out
+}
+
+fn lint_name(text: &str, value: &YamlNode, ctx: &DocContext<'_>, expected: Option<&str>, env: &dyn LintEnv, out: &mut Vec<Diagnostic>) {
+    let Some(name) = value.as_str().filter(|_| !value.is_null()) else {
+        out.push(Diagnostic::new(&rules::SKILL_NAME_FORMAT, value.span.clone(), format!("`name` must be a string, not {}", value.type_name())));
+        return;
+    };
+    let range = value_range(text, value);
+    if let Err(problem) = check_name(name) {
+        let mut d = Diagnostic::new(&rules::SKILL_NAME_FORMAT, range.clone(), format!("invalid skill name `{name}`: {problem}"));
+        if let Some(fixed) = slug::slugify(name) {
+            d = d.with_fix(Fix::edit(format!("Change the name to `{fixed}`"), vec![Edit::replace(value.span.clone(), fixed)]).preferred());
+        }
+        out.push(d);
+        return;
+    }
+    if let Some(expected) = expected
+        && expected != name
+    {
+        let what = if ctx.path.file_name().is_some_and(|f| f == "SKILL.md") { "folder" } else { "file" };
+        let mut d = Diagnostic::new(&rules::SKILL_NAME_MISMATCH, range.clone(), format!("the name `{name}` differs from its {what} name `{expected}`"));
+        if check_name(expected).is_ok() {
+            d = d.with_fix(Fix::edit(format!("Change the name to `{expected}`"), vec![Edit::replace(value.span.clone(), expected.to_string())]).preferred());
+        }
+        let rename = if what == "folder" {
+            ctx.path.parent().and_then(|dir| dir.parent().map(|p| (dir.to_path_buf(), p.join(name))))
+        } else {
+            ctx.path.parent().map(|p| (ctx.path.to_path_buf(), p.join(format!("{name}.md"))))
+        };
+        if let Some((from, to)) = rename {
+            d = d.with_fix(Fix { title: format!("Rename the {what} to `{name}`"), edits: Vec::new(), rename: Some(Rename { from, to }), preferred: false });
+        }
+        out.push(d);
+    }
+    // duplicates and shadowing
+    let Some(volume) = ctx.volume else { return };
+    for other in env.skills_named(name) {
+        if other.path == ctx.path {
+            continue;
+        }
+        if other.volume == volume {
+            out.push(Diagnostic::new(&rules::SKILL_DUPLICATE, range.clone(), format!("another {} skill is also named `{name}`: {}", volume, other.path.display())));
+        } else if other.volume.precedence() > volume.precedence() {
+            out.push(Diagnostic::new(&rules::SKILL_SHADOWED, range.clone(), format!("this {volume} skill shadows the {} skill `{name}` ({})", other.volume, other.path.display())));
+        } else {
+            out.push(Diagnostic::new(&rules::SKILL_SHADOWED, range.clone(), format!("this skill is shadowed by the {} skill `{name}` ({}); that one is used", other.volume, other.path.display())));
+        }
+    }
+}
+
+fn lint_description(value: &YamlNode, key: &YamlNode, out: &mut Vec<Diagnostic>) {
+    let Some(desc) = value.as_str().filter(|_| !value.is_null()) else {
+        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, key.span.start..value.span.end.max(key.span.end), format!("`description` must be a non-empty string, not {}", value.type_name())));
+        return;
+    };
+    if desc.trim().is_empty() {
+        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, key.span.start..value.span.end.max(key.span.end), "`description` is empty: say what the skill does and when to use it"));
+        return;
+    }
+    let chars = desc.chars().count();
+    if chars > MAX_DESCRIPTION {
+        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_TOO_LONG, value.span.clone(), format!("the description has {chars} characters; at most {MAX_DESCRIPTION} are allowed")));
+    }
+    let lower = desc.to_lowercase();
+    let says_when = ["when", "use for", "use this", "use it", "for ", "whenever", "if you", "if the"].iter().any(|w| lower.contains(w));
+    if !says_when {
+        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_WHEN, value.span.clone(), "the description does not say when to use the skill; add \"Use when …\" so agents know when to load it"));
+    }
+}
+
+fn check_type(text: &str, key: &str, kind: ValueKind, value: &YamlNode, out: &mut Vec<Diagnostic>) {
+    if matches!(key, "name" | "description") {
+        return;
+    }
+    let bad = |expected: &str| Diagnostic::new(&rules::SKILL_KEY_TYPE, value_range(text, value), format!("`{key}` must be {expected}, not {}", value.type_name()));
+    match kind {
+        ValueKind::String => {
+            if value.as_str().is_none() || value.is_null() {
+                out.push(bad("a string"));
+            } else if key == "compatibility" && value.as_str().is_some_and(|s| s.chars().count() > MAX_COMPATIBILITY) {
+                let n = value.as_str().map_or(0, |s| s.chars().count());
+                out.push(Diagnostic::new(&rules::SKILL_COMPATIBILITY_TOO_LONG, value.span.clone(), format!("`compatibility` has {n} characters; at most {MAX_COMPATIBILITY} are allowed")));
+            }
+        }
+        ValueKind::StringList => match &value.value {
+            YamlValue::Seq(items) => {
+                for item in items {
+                    if item.as_str().is_none() || item.is_null() {
+                        out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, item.span.clone(), format!("items of `{key}` must be strings, not {}", item.type_name())));
+                    }
+                }
+            }
+            _ => out.push(bad("a list of strings")),
+        },
+        ValueKind::StringOrList => {
+            if value.string_items().is_none() || value.is_null() {
+                out.push(bad("a string or a list of strings"));
+            }
+        }
+        ValueKind::StringMap => match &value.value {
+            YamlValue::Map(entries) => {
+                for (k, v) in entries {
+                    if v.as_str().is_none() || k.as_str().is_none() {
+                        out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, v.span.clone(), format!("`{key}` maps strings to strings; this value is {}", v.type_name())));
+                    }
+                }
+            }
+            _ => out.push(bad("a mapping of strings to strings")),
+        },
+        ValueKind::Number01 => match value.as_f64() {
+            Some(x) if (0.0..=1.0).contains(&x) => {}
+            Some(x) => out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, value.span.clone(), format!("`{key}` must be between 0 and 1, not {x}"))),
+            None => out.push(bad("a number between 0 and 1")),
+        },
+        ValueKind::Count => match value.as_f64() {
+            Some(x) if x >= 0.0 && x.fract() == 0.0 => {}
+            _ => out.push(bad("a whole number ≥ 0")),
+        },
+        ValueKind::Semver => {
+            let s = value.as_str().unwrap_or_default();
+            if !is_semver(s) || value.is_null() {
+                out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, value.span.clone(), format!("`{key}` must be a semantic version such as `1.0.0`, not `{s}`")));
+            }
+        }
+        ValueKind::DateTime => {
+            let s = value.as_str().unwrap_or_default();
+            if !is_date_or_datetime(s) {
+                out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, value.span.clone(), format!("`{key}` must be a date (`2026-11-23`) or RFC 3339 time, not `{s}`")));
+            }
+        }
+        ValueKind::Bool => {
+            if value.as_bool().is_none() {
+                out.push(bad("true or false"));
+            }
+        }
+        ValueKind::Enum(allowed) => {
+            let s = value.as_str().unwrap_or_default();
+            if !allowed.contains(&s) {
+                out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, value.span.clone(), format!("`{key}` must be one of {}, not `{s}`", allowed.join(", "))));
+            }
+        }
+        ValueKind::Any => {}
+    }
+}
+
+fn unknown_key(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlNode, value: &YamlNode, name: &str, group: Option<KeyGroup>, profile: Profile) -> Diagnostic {
+    let why = match group {
+        Some(KeyGroup::ClaudeCode) => " (it is a Claude Code key; use the `claude-code` profile)",
+        Some(KeyGroup::Llmos | KeyGroup::Legacy) => " (it is an llmos key; use the `llmos` profile)",
+        _ => "",
+    };
+    let mut d = Diagnostic::new(&rules::SKILL_UNKNOWN_KEY, key.span.clone(), format!("`{name}` is not a key of the `{}` profile{why}", profile.as_str()));
+    if profile == Profile::Agentskills {
+        d.severity = Severity::Error;
+    }
+    if let Some(fix) = move_under_metadata(text, entries, key, value, name) {
+        d = d.with_fix(fix);
+    }
+    d
+}
+
+/// Moves `key: value` under `metadata:` (creating it when absent). Only scalar values fit,
+/// since metadata maps strings to strings.
+fn move_under_metadata(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlNode, value: &YamlNode, name: &str) -> Option<Fix> {
+    let value_text = match &value.value {
+        YamlValue::Scalar { text: v, .. } => v.clone(),
+        YamlValue::Seq(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()?.join(", "),
+        _ => return None,
+    };
+    let remove = entry_lines(text, key, value);
+    let line = format!("  {name}: {}\n", yaml_scalar(&value_text));
+    let mut edits = vec![Edit::replace(remove.clone(), "")];
+    match entries.iter().find(|(k, _)| k.as_str() == Some("metadata")) {
+        Some((mk, mv)) => {
+            let map = mv.as_map()?;
+            let at = match map.last() {
+                Some((lk, lv)) => entry_lines(text, lk, lv).end,
+                None => entry_lines(text, mk, mv).end,
+            };
+            if map.is_empty() {
+                // `metadata: {}` or `metadata:` with nothing: rewrite the whole entry.
+                let whole = entry_lines(text, mk, mv);
+                edits.push(Edit::replace(whole, format!("metadata:\n{line}")));
+            } else {
+                let indent = text[..map[0].0.span.start].rsplit('\n').next().map_or(2, |s| s.len());
+                edits.push(Edit::insert(at, format!("{}{name}: {}\n", " ".repeat(indent), yaml_scalar(&value_text))));
+            }
+        }
+        None => {
+            let last = entries.last()?;
+            let at = entry_lines(text, &last.0, &last.1).end;
+            edits.push(Edit::insert(at, format!("metadata:\n{line}")));
+        }
+    }
+    // Edits must not overlap: an insert at the removed range's end is fine for LSP clients.
+    edits.sort_by_key(|e| e.range.start);
+    Some(Fix::edit(format!("Move `{name}` under `metadata`"), edits).preferred())
+}
+
+fn lint_body(text: &str, doc: &SkillDoc, ctx: &DocContext<'_>, env: &dyn LintEnv, out: &mut Vec<Diagnostic>) {
+    let body = &text[doc.body.clone()];
+    let lines = memchr::memchr_iter(b'\n', body.as_bytes()).count() + usize::from(!body.is_empty() && !body.ends_with('\n'));
+    let tokens = body.len() / 4;
+    if lines > MAX_BODY_LINES || tokens > MAX_BODY_TOKENS {
+        let start = if lines > MAX_BODY_LINES {
+            memchr::memchr_iter(b'\n', body.as_bytes()).nth(MAX_BODY_LINES - 1).map_or(doc.body.start, |i| doc.body.start + i + 1)
+        } else {
+            doc.body.start
+        };
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        out.push(Diagnostic::new(
+            &rules::SKILL_BODY_TOO_LONG,
+            start..end,
+            format!("the body has {lines} lines and about {tokens} tokens (advice: at most {MAX_BODY_LINES} lines, about {MAX_BODY_TOKENS} tokens); move detail into files under references/"),
+        ));
+    }
+    for link in doc.links(text) {
+        match env.check_link(ctx.path, &link.target) {
+            LinkCheck::Missing(msg) => out.push(Diagnostic::new(&rules::SKILL_BROKEN_LINK, link.target_range, msg)),
+            LinkCheck::OutsideVolume(msg) => out.push(Diagnostic::new(&rules::SKILL_BROKEN_LINK, link.target_range, msg)),
+            LinkCheck::Ok | LinkCheck::NotLocal => {}
+        }
+    }
+}
+
+/// The span of a value, widened to include surrounding quotes for messages.
+fn value_range(_text: &str, value: &YamlNode) -> std::ops::Range<usize> {
+    value.span.clone()
+}
+
+pub(crate) fn is_semver(s: &str) -> bool {
+    let core = s.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
+}
+
+pub(crate) fn is_date_or_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let date_ok = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    if !date_ok {
+        return false;
+    }
+    if b.len() == 10 {
+        return true;
+    }
+    // RFC 3339-ish: date, 'T' or ' ', hh:mm[:ss[.frac]], zone
+    let rest = &s[11..];
+    (b[10] == b'T' || b[10] == b't' || b[10] == b' ') && rest.len() >= 5 && rest.as_bytes()[2] == b':' && rest[..2].bytes().all(|c| c.is_ascii_digit())
+}
