@@ -131,3 +131,67 @@ mod tests {
         assert_eq!(&crlf[fm.body_start..], "body");
     }
 }
+
+/// Edits that set top-level scalar keys to the given YAML text (already rendered, e.g.
+/// `committed` or `null`), replacing an existing value or adding the key before the
+/// closing delimiter. Returns `None` when the document has no usable frontmatter.
+pub fn set_fields(text: &str, fields: &[(&str, &str)]) -> Option<Vec<crate::Edit>> {
+    let fm = Frontmatter::parse(text);
+    if !fm.is_usable() {
+        return None;
+    }
+    let insert_at = fm.insert_offset()?;
+    let mut edits = Vec::new();
+    let mut added = String::new();
+    for (key, value) in fields {
+        match fm.get(key) {
+            Some((k, v)) => {
+                // An empty value (`commit:`) has an empty span right after the colon.
+                let range = if v.span.is_empty() && v.span.start <= k.span.end { k.span.end + 1..k.span.end + 1 } else { v.span.clone() };
+                let replacement = if v.span.is_empty() { format!(" {value}") } else { value.to_string() };
+                if text.get(range.clone()) != Some(replacement.as_str()) {
+                    edits.push(crate::Edit::replace(range, replacement));
+                }
+            }
+            None => {
+                added.push_str(&format!("{key}: {value}\n"));
+            }
+        }
+    }
+    if !added.is_empty() {
+        edits.push(crate::Edit::insert(insert_at, added));
+    }
+    Some(edits)
+}
+
+/// Applies non-overlapping edits (in any order) to a text.
+pub fn apply_edits(text: &str, edits: &[crate::Edit]) -> String {
+    let mut sorted: Vec<&crate::Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut pos = 0;
+    for e in sorted {
+        let start = e.range.start.clamp(pos, text.len());
+        out.push_str(&text[pos..start]);
+        out.push_str(&e.new_text);
+        pos = e.range.end.clamp(start, text.len());
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+#[cfg(test)]
+mod set_tests {
+    use super::*;
+
+    #[test]
+    fn sets_existing_and_new_fields() {
+        let text = "---\ntitle: T\nstatus: uncommitted\ncommit: null\n---\nbody\n";
+        let edits = set_fields(text, &[("status", "committed"), ("commit", "abc"), ("model", "m")]).unwrap();
+        let out = apply_edits(text, &edits);
+        assert_eq!(out, "---\ntitle: T\nstatus: committed\ncommit: abc\nmodel: m\n---\nbody\n");
+        let empty = "---\ncommit:\n---\n";
+        assert_eq!(apply_edits(empty, &set_fields(empty, &[("commit", "x")]).unwrap()), "---\ncommit: x\n---\n");
+        assert!(set_fields("no frontmatter", &[("a", "b")]).is_none());
+    }
+}

@@ -5,6 +5,7 @@
 //! file exist) come in through [`lint::LintEnv`], so the same rules run in the language
 //! server, in `llmos check` and in unit tests.
 
+pub mod cursor;
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod line_index;

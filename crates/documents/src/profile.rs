@@ -36,12 +36,7 @@ impl Profile {
     }
 
     pub fn allows(self, group: KeyGroup) -> bool {
-        match (self, group) {
-            (_, KeyGroup::Standard) => true,
-            (Profile::Llmos, KeyGroup::Llmos | KeyGroup::Legacy) => true,
-            (Profile::ClaudeCode, KeyGroup::ClaudeCode) => true,
-            _ => false,
-        }
+        matches!((self, group), (_, KeyGroup::Standard) | (Profile::Llmos, KeyGroup::Llmos | KeyGroup::Legacy) | (Profile::ClaudeCode, KeyGroup::ClaudeCode))
     }
 }
 
@@ -127,7 +122,12 @@ pub fn skill_key(key: &str) -> Option<&'static KeySpec> {
 pub static SESSION_KEYS: &[KeySpec] = &[
     KeySpec { key: "title", group: KeyGroup::Standard, kind: String, doc: "The session's title; the commit subject is `session: <title>`." },
     KeySpec { key: "id", group: KeyGroup::Standard, kind: String, doc: "The session id: a sortable date-time and a slug, equal to the file name." },
-    KeySpec { key: "status", group: KeyGroup::Standard, kind: Enum(&["uncommitted", "committed"]), doc: "`committed` after *Commit session*; llmos sets it back to `uncommitted` when it changes the session." },
+    KeySpec {
+        key: "status",
+        group: KeyGroup::Standard,
+        kind: Enum(&["uncommitted", "committed"]),
+        doc: "`committed` after *Commit session*; llmos sets it back to `uncommitted` when it changes the session.",
+    },
     KeySpec { key: "commit", group: KeyGroup::Standard, kind: Any, doc: "The SHA of the last commit of this session, set by llmos (`null` before the first)." },
     KeySpec { key: "created", group: KeyGroup::Standard, kind: DateTime, doc: "When the session was created (RFC 3339)." },
     KeySpec { key: "model", group: KeyGroup::Standard, kind: String, doc: "Overrides `[llm] model` of llmos.toml for this session." },

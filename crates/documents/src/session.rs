@@ -117,8 +117,11 @@ pub struct SessionDoc {
     pub preamble: Range<usize>,
 }
 
+/// A parsed marker line: role text, its range within the line, and `key=value` pairs.
+pub type Marker = (String, Range<usize>, Vec<(String, String)>);
+
 /// Parses a marker line; `None` when the line is not a marker at all.
-pub fn parse_marker(line: &str) -> Option<(String, Range<usize>, Vec<(String, String)>)> {
+pub fn parse_marker(line: &str) -> Option<Marker> {
     let trimmed = line.trim_end();
     let inner = trimmed.strip_prefix("<!-- turn:")?.strip_suffix("-->")?;
     let offset = "<!-- turn:".len();
@@ -258,8 +261,10 @@ impl SessionDoc {
                     }
                     None => malformed_markers.push(pos..line_end),
                 }
-            } else if matches!(first, Some(b'`' | b'~' | b' ')) {
-                if let Some((ch, len, info)) = fence_open(line) {
+            } else if matches!(first, Some(b'`' | b'~' | b' '))
+                && let Some((ch, len, info)) = fence_open(line)
+            {
+                {
                     link_regions.push(region_start..pos);
                     let info_start = line_end - info.len();
                     let (language, artifact, artifact_type) = parse_info(info);
@@ -321,28 +326,16 @@ impl SessionDoc {
     }
 
     pub fn trace_count(&self) -> usize {
-        self.fences
-            .iter()
-            .filter(|f| f.is_trace() && f.turn.and_then(|t| self.turns[t].role) == Some(Role::Assistant))
-            .count()
+        self.fences.iter().filter(|f| f.is_trace() && f.turn.and_then(|t| self.turns[t].role) == Some(Role::Assistant)).count()
     }
 
     /// The first user turn's text on one line, whitespace collapsed.
     pub fn first_prompt(&self, text: &str) -> Option<String> {
-        self.turns
-            .iter()
-            .filter(|t| t.role == Some(Role::User))
-            .map(|t| collapse_whitespace(t.text(text)))
-            .find(|p| !p.is_empty())
+        self.turns.iter().filter(|t| t.role == Some(Role::User)).map(|t| collapse_whitespace(t.text(text))).find(|p| !p.is_empty())
     }
 
     pub fn user_prompts(&self, text: &str) -> Vec<String> {
-        self.turns
-            .iter()
-            .filter(|t| t.role == Some(Role::User))
-            .map(|t| collapse_whitespace(t.text(text)))
-            .filter(|p| !p.is_empty())
-            .collect()
+        self.turns.iter().filter(|t| t.role == Some(Role::User)).map(|t| collapse_whitespace(t.text(text))).filter(|p| !p.is_empty()).collect()
     }
 
     /// Whether the frontmatter's `status` is `committed`.

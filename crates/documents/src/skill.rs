@@ -34,13 +34,7 @@ impl SkillDoc {
 
     /// `keywords` and `tags` together, for ranking and search.
     pub fn keywords(&self) -> Vec<&str> {
-        ["keywords", "tags"]
-            .iter()
-            .filter_map(|k| self.frontmatter.value(k))
-            .filter_map(|v| v.string_items())
-            .flatten()
-            .map(|(s, _)| s)
-            .collect()
+        ["keywords", "tags"].iter().filter_map(|k| self.frontmatter.value(k)).filter_map(|v| v.string_items()).flatten().map(|(s, _)| s).collect()
     }
 
     /// Links in the body, found with pulldown-cmark so code spans and fences are respected.
@@ -53,10 +47,7 @@ impl SkillDoc {
                 let abs = self.body.start + range.start..self.body.start + range.end;
                 let src = &text[abs.clone()];
                 // The destination's own range: its last occurrence inside the link's source text.
-                let target_range = src
-                    .rfind(dest_url.as_ref())
-                    .map(|i| abs.start + i..abs.start + i + dest_url.len())
-                    .unwrap_or(abs);
+                let target_range = src.rfind(dest_url.as_ref()).map(|i| abs.start + i..abs.start + i + dest_url.len()).unwrap_or(abs);
                 out.push(BodyLink { target: dest_url.into_string(), target_range });
             }
         }

@@ -18,7 +18,10 @@ pub struct YamlNode {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum YamlValue {
-    Scalar { text: String, style: Style },
+    Scalar {
+        text: String,
+        style: Style,
+    },
     Seq(Vec<YamlNode>),
     Map(Vec<(YamlNode, YamlNode)>),
     /// An alias (`*anchor`); llmos never needs to resolve one.

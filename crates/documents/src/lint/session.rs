@@ -70,16 +70,18 @@ fn lint_keys(_text: &str, doc: &SessionDoc, _ctx: &DocContext<'_>, stem: &str, e
             (ValueKind::StringList, _) => match &value.value {
                 YamlValue::Seq(items) => {
                     for item in items.iter().filter(|i| i.as_str().is_none()) {
-                        out.push(Diagnostic::new(&rules::SESSION_KEY_TYPE, item.span.clone(), format!("items of `{name}` must be strings, not {}", item.type_name())));
+                        out.push(Diagnostic::new(
+                            &rules::SESSION_KEY_TYPE,
+                            item.span.clone(),
+                            format!("items of `{name}` must be strings, not {}", item.type_name()),
+                        ));
                     }
                 }
                 YamlValue::Scalar { .. } if value.is_null() => {}
                 _ => out.push(bad(format!("`{name}` must be a list such as `[a, b]`, not {}", value.type_name()))),
             },
-            (ValueKind::String, _) => {
-                if value.as_str().is_none() || value.is_null() {
-                    out.push(bad(format!("`{name}` must be a string, not {}", value.type_name())));
-                }
+            (ValueKind::String, _) if value.as_str().is_none() || value.is_null() => {
+                out.push(bad(format!("`{name}` must be a string, not {}", value.type_name())));
             }
             _ => {}
         }
@@ -103,10 +105,10 @@ fn lint_keys(_text: &str, doc: &SessionDoc, _ctx: &DocContext<'_>, stem: &str, e
 fn lint_turns(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>) {
     if doc.turns.is_empty() {
         let at = doc.frontmatter.block.as_ref().map_or(0..0, |b| b.open.clone());
-        out.push(
-            Diagnostic::new(&rules::SESSION_NO_TURNS, at, "the session has no turns yet")
-                .with_fix(Fix::edit("Add a user turn", vec![Edit::insert(text.len(), format!("{}<!-- turn: user -->\n", if text.ends_with('\n') || text.is_empty() { "" } else { "\n" }))])),
-        );
+        out.push(Diagnostic::new(&rules::SESSION_NO_TURNS, at, "the session has no turns yet").with_fix(Fix::edit(
+            "Add a user turn",
+            vec![Edit::insert(text.len(), format!("{}<!-- turn: user -->\n", if text.ends_with('\n') || text.is_empty() { "" } else { "\n" }))],
+        )));
     } else if !text[doc.preamble.clone()].trim().is_empty() {
         let pre = &text[doc.preamble.clone()];
         let start = doc.preamble.start + (pre.len() - pre.trim_start().len());
@@ -120,7 +122,11 @@ fn lint_turns(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>) {
     for (i, turn) in doc.turns.iter().enumerate() {
         match turn.role {
             None => {
-                let mut d = Diagnostic::new(&rules::SESSION_UNKNOWN_ROLE, turn.role_range.clone(), format!("unknown role `{}`: a turn is `user`, `assistant` or `system`", turn.role_text));
+                let mut d = Diagnostic::new(
+                    &rules::SESSION_UNKNOWN_ROLE,
+                    turn.role_range.clone(),
+                    format!("unknown role `{}`: a turn is `user`, `assistant` or `system`", turn.role_text),
+                );
                 let best = closest_role(&turn.role_text);
                 for role in [Role::User, Role::Assistant, Role::System] {
                     let mut fix = Fix::edit(format!("Change the role to `{}`", role.as_str()), vec![Edit::replace(turn.role_range.clone(), role.as_str())]);
@@ -156,10 +162,7 @@ fn lint_links(doc: &SessionDoc, ctx: &DocContext<'_>, env: &dyn LintEnv, out: &m
 
 fn closest_role(text: &str) -> Role {
     let lower = text.to_lowercase();
-    [Role::User, Role::Assistant, Role::System]
-        .into_iter()
-        .min_by_key(|r| edit_distance(&lower, r.as_str()))
-        .unwrap_or(Role::User)
+    [Role::User, Role::Assistant, Role::System].into_iter().min_by_key(|r| edit_distance(&lower, r.as_str())).unwrap_or(Role::User)
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -19,11 +19,7 @@ const MAX_BODY_TOKENS: usize = 5000;
 /// The name a skill at `path` must have: the folder of a `SKILL.md`, else the file stem.
 pub fn expected_skill_name(path: &Path) -> Option<String> {
     let file = path.file_name()?.to_str()?;
-    if file == "SKILL.md" {
-        path.parent()?.file_name()?.to_str().map(str::to_string)
-    } else {
-        path.file_stem()?.to_str().map(str::to_string)
-    }
+    if file == "SKILL.md" { path.parent()?.file_name()?.to_str().map(str::to_string) } else { path.file_stem()?.to_str().map(str::to_string) }
 }
 
 pub fn lint_skill(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Diagnostic> {
@@ -63,10 +59,14 @@ pub fn lint_skill(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Di
     // description
     match fm.get("description") {
         None => out.push(
-            Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, open_line.clone(), "the skill has no `description`: say what it does and when to use it").with_fix(Fix::edit(
-                "Add a `description`",
-                vec![Edit::insert(insert_at + fm.get("name").map_or(0, |(k, v)| entry_lines(text, k, v).end - insert_at), "description: Describe what this skill does and when to use it.\n")],
-            )),
+            Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, open_line.clone(), "the skill has no `description`: say what it does and when to use it")
+                .with_fix(Fix::edit(
+                    "Add a `description`",
+                    vec![Edit::insert(
+                        insert_at + fm.get("name").map_or(0, |(k, v)| entry_lines(text, k, v).end - insert_at),
+                        "description: Describe what this skill does and when to use it.\n",
+                    )],
+                )),
         ),
         Some((key, value)) => lint_description(value, key, &mut out),
     }
@@ -123,32 +123,60 @@ fn lint_name(text: &str, value: &YamlNode, ctx: &DocContext<'_>, expected: Optio
             continue;
         }
         if other.volume == volume {
-            out.push(Diagnostic::new(&rules::SKILL_DUPLICATE, range.clone(), format!("another {} skill is also named `{name}`: {}", volume, other.path.display())));
+            out.push(Diagnostic::new(
+                &rules::SKILL_DUPLICATE,
+                range.clone(),
+                format!("another {} skill is also named `{name}`: {}", volume, other.path.display()),
+            ));
         } else if other.volume.precedence() > volume.precedence() {
-            out.push(Diagnostic::new(&rules::SKILL_SHADOWED, range.clone(), format!("this {volume} skill shadows the {} skill `{name}` ({})", other.volume, other.path.display())));
+            out.push(Diagnostic::new(
+                &rules::SKILL_SHADOWED,
+                range.clone(),
+                format!("this {volume} skill shadows the {} skill `{name}` ({})", other.volume, other.path.display()),
+            ));
         } else {
-            out.push(Diagnostic::new(&rules::SKILL_SHADOWED, range.clone(), format!("this skill is shadowed by the {} skill `{name}` ({}); that one is used", other.volume, other.path.display())));
+            out.push(Diagnostic::new(
+                &rules::SKILL_SHADOWED,
+                range.clone(),
+                format!("this skill is shadowed by the {} skill `{name}` ({}); that one is used", other.volume, other.path.display()),
+            ));
         }
     }
 }
 
 fn lint_description(value: &YamlNode, key: &YamlNode, out: &mut Vec<Diagnostic>) {
     let Some(desc) = value.as_str().filter(|_| !value.is_null()) else {
-        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, key.span.start..value.span.end.max(key.span.end), format!("`description` must be a non-empty string, not {}", value.type_name())));
+        out.push(Diagnostic::new(
+            &rules::SKILL_DESCRIPTION_MISSING,
+            key.span.start..value.span.end.max(key.span.end),
+            format!("`description` must be a non-empty string, not {}", value.type_name()),
+        ));
         return;
     };
     if desc.trim().is_empty() {
-        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_MISSING, key.span.start..value.span.end.max(key.span.end), "`description` is empty: say what the skill does and when to use it"));
+        out.push(Diagnostic::new(
+            &rules::SKILL_DESCRIPTION_MISSING,
+            key.span.start..value.span.end.max(key.span.end),
+            "`description` is empty: say what the skill does and when to use it",
+        ));
         return;
     }
     let chars = desc.chars().count();
     if chars > MAX_DESCRIPTION {
-        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_TOO_LONG, value.span.clone(), format!("the description has {chars} characters; at most {MAX_DESCRIPTION} are allowed")));
+        out.push(Diagnostic::new(
+            &rules::SKILL_DESCRIPTION_TOO_LONG,
+            value.span.clone(),
+            format!("the description has {chars} characters; at most {MAX_DESCRIPTION} are allowed"),
+        ));
     }
     let lower = desc.to_lowercase();
     let says_when = ["when", "use for", "use this", "use it", "for ", "whenever", "if you", "if the"].iter().any(|w| lower.contains(w));
     if !says_when {
-        out.push(Diagnostic::new(&rules::SKILL_DESCRIPTION_WHEN, value.span.clone(), "the description does not say when to use the skill; add \"Use when …\" so agents know when to load it"));
+        out.push(Diagnostic::new(
+            &rules::SKILL_DESCRIPTION_WHEN,
+            value.span.clone(),
+            "the description does not say when to use the skill; add \"Use when …\" so agents know when to load it",
+        ));
     }
 }
 
@@ -156,21 +184,30 @@ fn check_type(text: &str, key: &str, kind: ValueKind, value: &YamlNode, out: &mu
     if matches!(key, "name" | "description") {
         return;
     }
-    let bad = |expected: &str| Diagnostic::new(&rules::SKILL_KEY_TYPE, value_range(text, value), format!("`{key}` must be {expected}, not {}", value.type_name()));
+    let bad =
+        |expected: &str| Diagnostic::new(&rules::SKILL_KEY_TYPE, value_range(text, value), format!("`{key}` must be {expected}, not {}", value.type_name()));
     match kind {
         ValueKind::String => {
             if value.as_str().is_none() || value.is_null() {
                 out.push(bad("a string"));
             } else if key == "compatibility" && value.as_str().is_some_and(|s| s.chars().count() > MAX_COMPATIBILITY) {
                 let n = value.as_str().map_or(0, |s| s.chars().count());
-                out.push(Diagnostic::new(&rules::SKILL_COMPATIBILITY_TOO_LONG, value.span.clone(), format!("`compatibility` has {n} characters; at most {MAX_COMPATIBILITY} are allowed")));
+                out.push(Diagnostic::new(
+                    &rules::SKILL_COMPATIBILITY_TOO_LONG,
+                    value.span.clone(),
+                    format!("`compatibility` has {n} characters; at most {MAX_COMPATIBILITY} are allowed"),
+                ));
             }
         }
         ValueKind::StringList => match &value.value {
             YamlValue::Seq(items) => {
                 for item in items {
                     if item.as_str().is_none() || item.is_null() {
-                        out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, item.span.clone(), format!("items of `{key}` must be strings, not {}", item.type_name())));
+                        out.push(Diagnostic::new(
+                            &rules::SKILL_KEY_TYPE,
+                            item.span.clone(),
+                            format!("items of `{key}` must be strings, not {}", item.type_name()),
+                        ));
                     }
                 }
             }
@@ -185,7 +222,11 @@ fn check_type(text: &str, key: &str, kind: ValueKind, value: &YamlNode, out: &mu
             YamlValue::Map(entries) => {
                 for (k, v) in entries {
                     if v.as_str().is_none() || k.as_str().is_none() {
-                        out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, v.span.clone(), format!("`{key}` maps strings to strings; this value is {}", v.type_name())));
+                        out.push(Diagnostic::new(
+                            &rules::SKILL_KEY_TYPE,
+                            v.span.clone(),
+                            format!("`{key}` maps strings to strings; this value is {}", v.type_name()),
+                        ));
                     }
                 }
             }
@@ -209,7 +250,11 @@ fn check_type(text: &str, key: &str, kind: ValueKind, value: &YamlNode, out: &mu
         ValueKind::DateTime => {
             let s = value.as_str().unwrap_or_default();
             if !is_date_or_datetime(s) {
-                out.push(Diagnostic::new(&rules::SKILL_KEY_TYPE, value.span.clone(), format!("`{key}` must be a date (`2026-11-23`) or RFC 3339 time, not `{s}`")));
+                out.push(Diagnostic::new(
+                    &rules::SKILL_KEY_TYPE,
+                    value.span.clone(),
+                    format!("`{key}` must be a date (`2026-11-23`) or RFC 3339 time, not `{s}`"),
+                ));
             }
         }
         ValueKind::Bool => {
@@ -227,7 +272,15 @@ fn check_type(text: &str, key: &str, kind: ValueKind, value: &YamlNode, out: &mu
     }
 }
 
-fn unknown_key(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlNode, value: &YamlNode, name: &str, group: Option<KeyGroup>, profile: Profile) -> Diagnostic {
+fn unknown_key(
+    text: &str,
+    entries: &[(YamlNode, YamlNode)],
+    key: &YamlNode,
+    value: &YamlNode,
+    name: &str,
+    group: Option<KeyGroup>,
+    profile: Profile,
+) -> Diagnostic {
     let why = match group {
         Some(KeyGroup::ClaudeCode) => " (it is a Claude Code key; use the `claude-code` profile)",
         Some(KeyGroup::Llmos | KeyGroup::Legacy) => " (it is an llmos key; use the `llmos` profile)",

@@ -1,0 +1,154 @@
+//! A small line chart as an inline SVG `data:` URI, for clients that render Markdown
+//! images in hovers. Base64 is done here to keep the crate free of dependencies.
+
+use super::markdown_format::format_number;
+
+const WIDTH: f64 = 360.0;
+const HEIGHT: f64 = 140.0;
+const PAD_LEFT: f64 = 44.0;
+const PAD_RIGHT: f64 = 8.0;
+const PAD_TOP: f64 = 8.0;
+const PAD_BOTTOM: f64 = 20.0;
+/// More points than pixels only makes the URI longer.
+const MAX_POINTS: usize = 240;
+
+/// A Markdown image of the points as a line chart; `None` with fewer than two points.
+pub(crate) fn chart_markdown_image(alt: &str, points: &[(f64, f64)]) -> Option<String> {
+    let svg = line_chart_svg(points)?;
+    Some(format!(
+        "![{alt}](data:image/svg+xml;base64,{})",
+        base64_encode(svg.as_bytes())
+    ))
+}
+
+pub(crate) fn line_chart_svg(points: &[(f64, f64)]) -> Option<String> {
+    if points.len() < 2 {
+        return None;
+    }
+    let points = downsample_points(points, MAX_POINTS);
+    let (x_min, x_max) = bounds(points.iter().map(|p| p.0));
+    let (y_min, y_max) = bounds(points.iter().map(|p| p.1));
+    let plot_width = WIDTH - PAD_LEFT - PAD_RIGHT;
+    let plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM;
+    let scale = |value: f64, min: f64, max: f64| {
+        if max > min {
+            (value - min) / (max - min)
+        } else {
+            0.5
+        }
+    };
+    let mut polyline = String::with_capacity(points.len() * 14);
+    for (x, y) in &points {
+        let px = PAD_LEFT + scale(*x, x_min, x_max) * plot_width;
+        let py = PAD_TOP + (1.0 - scale(*y, y_min, y_max)) * plot_height;
+        polyline.push_str(&format!("{px:.1},{py:.1} "));
+    }
+    let axis_bottom = HEIGHT - PAD_BOTTOM;
+    let label = |text: String| xml_escape(&text);
+    Some(format!(
+        concat!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"##,
+            r##"<rect width="{w}" height="{h}" fill="#ffffff"/>"##,
+            r##"<path d="M{l} {t}V{b}H{r}" fill="none" stroke="#999999" stroke-width="1"/>"##,
+            r##"<polyline fill="none" stroke="#2563eb" stroke-width="1.5" points="{points}"/>"##,
+            r##"<g font-family="sans-serif" font-size="10" fill="#555555">"##,
+            r##"<text x="{lt}" y="{ty}" text-anchor="end">{y_max}</text>"##,
+            r##"<text x="{lt}" y="{b}" text-anchor="end">{y_min}</text>"##,
+            r##"<text x="{l}" y="{xy}">{x_min}</text>"##,
+            r##"<text x="{r}" y="{xy}" text-anchor="end">{x_max}</text>"##,
+            r##"</g></svg>"##
+        ),
+        w = WIDTH,
+        h = HEIGHT,
+        l = PAD_LEFT,
+        r = WIDTH - PAD_RIGHT,
+        t = PAD_TOP,
+        b = axis_bottom,
+        lt = PAD_LEFT - 4.0,
+        ty = PAD_TOP + 8.0,
+        xy = HEIGHT - 6.0,
+        points = polyline.trim_end(),
+        y_max = label(format_number(y_max)),
+        y_min = label(format_number(y_min)),
+        x_min = label(format_number(x_min)),
+        x_max = label(format_number(x_max)),
+    ))
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
+}
+
+/// Averages consecutive points into at most `max_points` buckets.
+fn downsample_points(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
+    if points.len() <= max_points {
+        return points.to_vec();
+    }
+    (0..max_points)
+        .map(|bucket| {
+            let start = bucket * points.len() / max_points;
+            let end = ((bucket + 1) * points.len() / max_points).max(start + 1);
+            let slice = &points[start..end];
+            let n = slice.len() as f64;
+            let (sx, sy) = slice
+                .iter()
+                .fold((0.0, 0.0), |(sx, sy), p| (sx + p.0, sy + p.1));
+            (sx / n, sy / n)
+        })
+        .collect()
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Standard base64 (RFC 4648) with padding.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b0 = chunk[0] as u32;
+        let b1 = chunk.get(1).copied().unwrap_or(0) as u32;
+        let b2 = chunk.get(2).copied().unwrap_or(0) as u32;
+        let triple = (b0 << 16) | (b1 << 8) | b2;
+        out.push(ALPHABET[(triple >> 18) as usize & 63] as char);
+        out.push(ALPHABET[(triple >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            ALPHABET[(triple >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            ALPHABET[triple as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_encode;
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(base64_encode(input.as_bytes()), expected, "{input:?}");
+        }
+        assert_eq!(base64_encode(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+}

@@ -1,0 +1,23 @@
+//! GitHub for llmos remotes: resolving `github:OWNER/REPO`, finding and storing the
+//! token, the REST calls that make sure a volume's repository exists, and the OAuth
+//! device flow behind `llmos login`.
+//!
+//! Boundaries: no git here (fetch/rebase/push live with the volume sync code, which
+//! gets a [`RemoteSpec`] and a [`Token`] from this crate), and nothing about LSP.
+//! The token never appears in an error, a log line or a `Debug` output.
+//!
+//! With the `testing` feature, [`testing`] offers a loopback stand-in for GitHub whose
+//! "create repository" makes real bare repositories, and a `git daemon` to serve them.
+
+mod client;
+mod config;
+pub mod device_flow;
+mod form_encoding;
+mod token;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use client::{EnsuredRepository, GithubClient, GithubError, RateLimit, Repo, RepoOwner, User};
+pub use config::{GithubConfig, RemoteError, RemoteSpec, ResolvedRemote, resolve_remote};
+pub use token::{ResolvedToken, Token, TokenError, TokenOrigin, TokenSource, TokenStore};

@@ -1,0 +1,31 @@
+//! LLM provider client for llmos: sends a conversation to an Anthropic Messages or
+//! OpenAI-compatible Chat Completions endpoint and streams the reply back as text
+//! deltas, with retries, timeouts, cancellation and errors a user can act on.
+//!
+//! Boundaries: this crate knows nothing of LSP, sessions or skills. The caller
+//! builds the [`ChatRequest`] (system prompt, context, turns) and decides where the
+//! text goes. The API key is read from the environment variable the config names,
+//! and never appears in an error, a `Debug` output or a log line.
+//!
+//! With the `testing` feature, [`testing`] offers a loopback fake provider that
+//! speaks both wire formats, for this crate's tests and for other crates'.
+
+mod chat;
+mod client;
+mod config;
+mod error;
+mod secret;
+mod wire;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use chat::{ChatMessage, ChatOutcome, ChatRequest, Role};
+pub use client::{LlmClient, complete, process_env, stream_chat};
+pub use config::{
+    DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_MAX_TOKENS, DEFAULT_RETRY_BACKOFF,
+    DEFAULT_TIMEOUT, DurationError, KeyPolicy, LlmConfig, ProviderKind, UnknownProvider,
+    deserialize_duration, format_duration, parse_duration,
+};
+pub use error::{LlmError, TimeoutPhase};
+pub use tokio_util::sync::CancellationToken;

@@ -1,0 +1,171 @@
+//! `llmos check`: the server's rules over files, folders and whole workspaces.
+
+use std::path::{Path, PathBuf};
+
+use llmos_documents::lint::{DocContext, LinkCheck, LintEnv, SkillLocation, lint_encoding, lint_session, lint_skill};
+use llmos_documents::{Diagnostic, Profile, rules};
+
+use crate::config::{self, Config};
+use crate::discover::find_root;
+use crate::index::{Index, WorkspaceEnv, check_link_in, locate};
+use crate::kind::{DocKind, classify};
+
+/// The findings for one file. `text` is kept so callers can turn offsets into lines.
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: PathBuf,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{}: no such file or folder", .0.display())]
+    NotFound(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+}
+
+/// Lints one document's text as the server would.
+pub fn lint_document(config: &Config, index: &Index, path: &Path, text: &str, profile: Profile) -> Vec<Diagnostic> {
+    let env = WorkspaceEnv { config, index };
+    let (volume, kind) = match locate(config, path) {
+        Some((vol, rel)) => (Some(vol.kind), classify(&rel)),
+        None if path.file_name().is_some_and(|f| f == config::FILE_NAME) => (None, Some(DocKind::Config)),
+        None => (None, None),
+    };
+    let ctx = DocContext { path, volume, profile };
+    let diags = match kind {
+        Some(DocKind::Skill) => lint_skill(text, &ctx, &env),
+        Some(DocKind::Session) => lint_session(text, &ctx, &env),
+        Some(DocKind::Config) => Config::parse(text, path.parent().unwrap_or(Path::new("."))).1,
+        None => Vec::new(),
+    };
+    config.apply_severities(diags)
+}
+
+/// Checks every path given: workspace roots, volume folders, skill folders or files.
+/// Files outside any workspace are checked on their own (a skills repository in CI).
+pub fn check_paths(paths: &[PathBuf], profile: Option<Profile>) -> Result<Vec<FileReport>, CheckError> {
+    let mut reports = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(CheckError::NotFound(path.clone()));
+        }
+        let abs = std::path::absolute(path).map_err(|e| CheckError::Unreadable { path: path.clone(), source: e })?;
+        match find_root(&abs) {
+            Some(root) => check_in_workspace(&root, &abs, profile, &mut reports)?,
+            None => check_standalone(&abs, profile.unwrap_or_default(), &mut reports)?,
+        }
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    reports.dedup_by(|a, b| a.path == b.path);
+    Ok(reports)
+}
+
+fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out: &mut Vec<FileReport>) -> Result<(), CheckError> {
+    let (config, config_diags) = Config::load(root);
+    let index = Index::build(&config);
+    let profile = profile.unwrap_or(config.profile);
+    let config_path = root.join(config::FILE_NAME);
+    if target == root && config_path.is_file() {
+        let text = std::fs::read_to_string(&config_path).unwrap_or_default();
+        out.push(FileReport { path: config_path.clone(), text, diagnostics: config.apply_severities(config_diags.clone()) });
+    }
+    let mut files = Vec::new();
+    if target.is_file() {
+        files.push(target.to_path_buf());
+    } else {
+        files.extend(index.skills().map(|s| s.path.clone()).chain(index.sessions().map(|s| s.path.clone())).filter(|p| p.starts_with(target)));
+    }
+    for file in files {
+        if file == config_path {
+            if target == file {
+                let text = std::fs::read_to_string(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
+                out.push(FileReport { path: file, text, diagnostics: config.apply_severities(config_diags.clone()) });
+            }
+            continue;
+        }
+        let bytes = std::fs::read(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
+        if bytes.len() as u64 > config.max_file_size {
+            let d =
+                Diagnostic::new(&rules::FILE_TOO_LARGE, 0..0, format!("{} bytes is over the {} byte limit; not analysed", bytes.len(), config.max_file_size));
+            out.push(FileReport { path: file, text: String::new(), diagnostics: vec![d] });
+            continue;
+        }
+        match lint_encoding(&bytes) {
+            Ok(text) => {
+                let diagnostics = lint_document(&config, &index, &file, text, profile);
+                out.push(FileReport { path: file, text: text.to_string(), diagnostics });
+            }
+            Err(d) => out.push(FileReport { path: file, text: String::new(), diagnostics: vec![d] }),
+        }
+    }
+    Ok(())
+}
+
+/// Outside a workspace: `SKILL.md` files and `skills/*.md` are skills, `sessions/*.md`
+/// sessions; links are resolved inside the folder that was named.
+fn check_standalone(target: &Path, profile: Profile, out: &mut Vec<FileReport>) -> Result<(), CheckError> {
+    let root = if target.is_file() { target.parent().unwrap_or(target).to_path_buf() } else { target.to_path_buf() };
+    let mut files = Vec::new();
+    if target.is_file() {
+        files.push(target.to_path_buf());
+    } else {
+        let walker = walkdir::WalkDir::new(target).follow_links(false).into_iter().filter_entry(|e| {
+            let name = e.file_name().to_str().unwrap_or("");
+            e.depth() == 0 || !(name.starts_with('.') || name == "node_modules" || name == "target")
+        });
+        for entry in walker.filter_map(Result::ok) {
+            if entry.file_type().is_file() && standalone_kind(entry.path()).is_some() {
+                files.push(entry.path().to_path_buf());
+            }
+        }
+    }
+    let env = StandaloneEnv { root: &root };
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
+        let text = match lint_encoding(&bytes) {
+            Ok(t) => t,
+            Err(d) => {
+                out.push(FileReport { path: file, text: String::new(), diagnostics: vec![d] });
+                continue;
+            }
+        };
+        let ctx = DocContext { path: &file, volume: None, profile };
+        let diagnostics = match standalone_kind(&file) {
+            Some(DocKind::Session) => lint_session(text, &ctx, &env),
+            Some(DocKind::Config) => Config::parse(text, &root).1,
+            _ => lint_skill(text, &ctx, &env),
+        };
+        out.push(FileReport { path: file, text: text.to_string(), diagnostics });
+    }
+    Ok(())
+}
+
+fn standalone_kind(path: &Path) -> Option<DocKind> {
+    let name = path.file_name()?.to_str()?;
+    let parent = path.parent().and_then(|p| p.file_name()).and_then(|p| p.to_str()).unwrap_or("");
+    match name {
+        "SKILL.md" => Some(DocKind::Skill),
+        "llmos.toml" => Some(DocKind::Config),
+        n if n.ends_with(".md") && parent == "skills" => Some(DocKind::Skill),
+        n if n.ends_with(".md") && parent == "sessions" => Some(DocKind::Session),
+        _ => None,
+    }
+}
+
+struct StandaloneEnv<'a> {
+    root: &'a Path,
+}
+
+impl LintEnv for StandaloneEnv<'_> {
+    /// Outside a workspace there are no volumes to look skills up in.
+    fn skills_named(&self, _name: &str) -> Vec<SkillLocation> {
+        Vec::new()
+    }
+
+    fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
+        check_link_in(self.root, doc_path, target)
+    }
+}

@@ -1,0 +1,302 @@
+//! The index of every skill and session in the workspace's volumes.
+//!
+//! Built in parallel at start-up and updated one file at a time afterwards (editor
+//! changes, file watching). Entries are summaries; the texts stay on disk or in the
+//! editor's buffers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Component, Path, PathBuf};
+
+use llmos_documents::lint::{LinkCheck, LintEnv, SkillLocation, expected_skill_name};
+use llmos_documents::{SessionDoc, SkillDoc, VolumeKind};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::kind::{DocKind, classify};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillEntry {
+    /// The declared name, or the folder/file name when none is declared.
+    pub name: String,
+    pub description: String,
+    pub keywords: Vec<String>,
+    pub volume: VolumeKind,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionEntry {
+    pub title: String,
+    pub id: String,
+    pub volume: VolumeKind,
+    pub path: PathBuf,
+    pub pinned: Vec<String>,
+    /// Names of skills the session links to (`[x](../skills/x/SKILL.md)`).
+    pub linked_skills: Vec<String>,
+    pub first_prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    skills: BTreeMap<PathBuf, SkillEntry>,
+    sessions: BTreeMap<PathBuf, SessionEntry>,
+    by_name: HashMap<String, Vec<PathBuf>>,
+}
+
+/// Where a file sits: its volume and path relative to the volume root.
+pub fn locate<'c>(config: &'c Config, path: &Path) -> Option<(&'c crate::config::VolumeConfig, PathBuf)> {
+    let vol = config.volume_of(path)?;
+    let rel = path.strip_prefix(&vol.path).ok()?.to_path_buf();
+    Some((vol, rel))
+}
+
+impl Index {
+    /// Walks every volume and parses all skills and sessions on all cores.
+    pub fn build(config: &Config) -> Self {
+        let mut files: Vec<(VolumeKind, PathBuf, DocKind)> = Vec::new();
+        for vol in &config.volumes {
+            collect(&vol.path, vol.kind, &mut files);
+        }
+        let max = config.max_file_size;
+        let parsed: Vec<Parsed> = files
+            .par_iter()
+            .filter_map(|(volume, path, kind)| {
+                let meta = std::fs::metadata(path).ok()?;
+                let text = if meta.len() <= max { std::fs::read(path).ok().and_then(|b| String::from_utf8(b).ok()) } else { None };
+                Some(parse_entry(*volume, path, *kind, text.as_deref().unwrap_or("")))
+            })
+            .collect();
+        let mut index = Index::default();
+        for p in parsed {
+            index.insert(p);
+        }
+        index
+    }
+
+    fn insert(&mut self, parsed: Parsed) {
+        match parsed {
+            Parsed::Skill(entry) => {
+                self.by_name.entry(entry.name.clone()).or_default().push(entry.path.clone());
+                self.skills.insert(entry.path.clone(), entry);
+            }
+            Parsed::Session(entry) => {
+                self.sessions.insert(entry.path.clone(), entry);
+            }
+        }
+    }
+
+    /// Re-reads one document from its current text (buffer or disk). Returns whether the
+    /// set of skill names changed, which other documents' diagnostics depend on.
+    pub fn update(&mut self, config: &Config, path: &Path, text: &str) -> bool {
+        let Some((vol, rel)) = locate(config, path) else { return false };
+        let Some(kind) = classify(&rel).filter(|k| *k != DocKind::Config) else { return false };
+        let before = self.skills.get(path).map(|s| s.name.clone());
+        self.remove(path);
+        let parsed = parse_entry(vol.kind, path, kind, text);
+        self.insert(parsed);
+        let after = self.skills.get(path).map(|s| s.name.clone());
+        before != after
+    }
+
+    /// Forgets a document (deleted on disk). Returns whether a skill name went away.
+    pub fn remove(&mut self, path: &Path) -> bool {
+        self.sessions.remove(path);
+        if let Some(old) = self.skills.remove(path) {
+            if let Some(paths) = self.by_name.get_mut(&old.name) {
+                paths.retain(|p| p != path);
+                if paths.is_empty() {
+                    self.by_name.remove(&old.name);
+                }
+            }
+            return true;
+        }
+        false
+    }
+
+    /// Forgets every document under a folder (a deleted or renamed skill folder).
+    pub fn remove_under(&mut self, dir: &Path) -> bool {
+        let gone: Vec<PathBuf> = self.skills.keys().chain(self.sessions.keys()).filter(|p| p.starts_with(dir)).cloned().collect();
+        let mut changed = false;
+        for p in gone {
+            changed |= self.remove(&p);
+        }
+        changed
+    }
+
+    pub fn skills(&self) -> impl Iterator<Item = &SkillEntry> {
+        self.skills.values()
+    }
+
+    pub fn sessions(&self) -> impl Iterator<Item = &SessionEntry> {
+        self.sessions.values()
+    }
+
+    pub fn skill_at(&self, path: &Path) -> Option<&SkillEntry> {
+        self.skills.get(path)
+    }
+
+    pub fn session_at(&self, path: &Path) -> Option<&SessionEntry> {
+        self.sessions.get(path)
+    }
+
+    pub fn skill_count(&self) -> usize {
+        self.skills.len()
+    }
+
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Every skill with this name, highest precedence first.
+    pub fn skills_named(&self, name: &str) -> Vec<&SkillEntry> {
+        let mut out: Vec<&SkillEntry> = self.by_name.get(name).into_iter().flatten().filter_map(|p| self.skills.get(p)).collect();
+        out.sort_by_key(|s| (s.volume.precedence(), s.path.clone()));
+        out
+    }
+
+    /// The skill a name resolves to: user > team > system.
+    pub fn resolve_skill(&self, name: &str) -> Option<&SkillEntry> {
+        self.skills_named(name).into_iter().next()
+    }
+
+    /// Sessions that pin or link the skill `name`, across volumes.
+    pub fn sessions_using(&self, name: &str) -> Vec<&SessionEntry> {
+        self.sessions.values().filter(|s| s.pinned.iter().any(|p| p == name) || s.linked_skills.iter().any(|p| p == name)).collect()
+    }
+
+    /// Counts sessions per skill name in one pass (for code lenses and hovers over many skills).
+    pub fn usage_counts(&self) -> HashMap<&str, usize> {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for s in self.sessions.values() {
+            let mut names: Vec<&str> = s.pinned.iter().chain(&s.linked_skills).map(String::as_str).collect();
+            names.sort_unstable();
+            names.dedup();
+            for n in names {
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+        counts
+    }
+}
+
+enum Parsed {
+    Skill(SkillEntry),
+    Session(SessionEntry),
+}
+
+fn parse_entry(volume: VolumeKind, path: &Path, kind: DocKind, text: &str) -> Parsed {
+    match kind {
+        DocKind::Session => {
+            let doc = SessionDoc::parse(text);
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let linked_skills = doc.links.iter().filter_map(|l| linked_skill_name(path, &l.target)).collect();
+            Parsed::Session(SessionEntry {
+                title: doc.title().map(str::to_string).unwrap_or_else(|| stem.clone()),
+                id: doc.id().map(str::to_string).unwrap_or(stem),
+                volume,
+                path: path.to_path_buf(),
+                pinned: doc.pinned_skills().into_iter().map(|(s, _)| s.to_string()).collect(),
+                linked_skills,
+                first_prompt: doc.first_prompt(text),
+            })
+        }
+        _ => {
+            let doc = SkillDoc::parse(text);
+            let name = doc.name().filter(|n| !n.is_empty()).map(str::to_string).or_else(|| expected_skill_name(path)).unwrap_or_default();
+            Parsed::Skill(SkillEntry {
+                name,
+                description: doc.description().unwrap_or_default().to_string(),
+                keywords: doc.keywords().into_iter().map(str::to_string).collect(),
+                volume,
+                path: path.to_path_buf(),
+            })
+        }
+    }
+}
+
+/// The skill name a session link points at, judged lexically (`../skills/x/SKILL.md`,
+/// `../skills/x.md`, `../skills/x/`).
+pub fn linked_skill_name(session_path: &Path, target: &str) -> Option<String> {
+    let target = target.split(['#', '?']).next()?;
+    let dir = session_path.parent()?;
+    let mut parts: Vec<String> = Vec::new();
+    for c in dir.join(target).components() {
+        match c {
+            Component::ParentDir => {
+                parts.pop();
+            }
+            Component::Normal(s) => parts.push(s.to_str()?.to_string()),
+            _ => {}
+        }
+    }
+    let pos = parts.iter().rposition(|p| p == "skills")?;
+    match &parts[pos + 1..] {
+        [dir, file] if file == "SKILL.md" => Some(dir.clone()),
+        [dir] if !dir.ends_with(".md") => Some(dir.clone()),
+        [file] => file.strip_suffix(".md").map(str::to_string),
+        _ => None,
+    }
+}
+
+fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<(VolumeKind, PathBuf, DocKind)>) {
+    for (sub, depth) in [("skills", 2), ("sessions", 1)] {
+        let dir = root.join(sub);
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir).max_depth(depth).follow_links(false).into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+            if let Some(kind) = classify(rel) {
+                out.push((volume, entry.path().to_path_buf(), kind));
+            }
+        }
+    }
+}
+
+/// The cross-file facts the lint rules need, answered from the index and the disk.
+pub struct WorkspaceEnv<'a> {
+    pub config: &'a Config,
+    pub index: &'a Index,
+}
+
+impl LintEnv for WorkspaceEnv<'_> {
+    fn skills_named(&self, name: &str) -> Vec<SkillLocation> {
+        self.index.skills_named(name).into_iter().map(|s| SkillLocation { volume: s.volume, path: s.path.clone() }).collect()
+    }
+
+    fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
+        let root = self.config.volume_of(doc_path).map(|v| v.path.as_path()).or_else(|| doc_path.parent());
+        match root {
+            Some(root) => check_link_in(root, doc_path, target),
+            None => LinkCheck::Ok,
+        }
+    }
+}
+
+/// Resolves a link against a volume root and says what became of it.
+pub fn check_link_in(volume_root: &Path, doc_path: &Path, target: &str) -> LinkCheck {
+    use llmos_artifacts::{LinkError, resolve_link};
+    match resolve_link(volume_root, doc_path, target) {
+        Ok(_) => LinkCheck::Ok,
+        Err(LinkError::NotLocal { .. } | LinkError::Empty) => LinkCheck::NotLocal,
+        Err(e @ LinkError::OutsideVolume) => LinkCheck::OutsideVolume(format!("{e}: `{target}` is not read")),
+        Err(LinkError::IsDirectory { .. }) => LinkCheck::Ok,
+        Err(e) => LinkCheck::Missing(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skill_links_from_sessions() {
+        let s = Path::new("/w/volumes/user/sessions/a.md");
+        assert_eq!(linked_skill_name(s, "../skills/vqe/SKILL.md").as_deref(), Some("vqe"));
+        assert_eq!(linked_skill_name(s, "../skills/flat.md").as_deref(), Some("flat"));
+        assert_eq!(linked_skill_name(s, "../artifacts/x.py"), None);
+    }
+}

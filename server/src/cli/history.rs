@@ -1,0 +1,49 @@
+//! `llmos history`: a volume's session commits, parsed back from their messages.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use llmos_documents::VolumeKind;
+use llmos_vcs::{HistoryOptions, Volume};
+
+use super::{Format, fail, workspace_root};
+
+pub fn run(workspace: Option<PathBuf>, volume: &str, since: Option<String>, format: Format) -> ExitCode {
+    let Some(kind) = VolumeKind::parse(volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
+    let root = match workspace_root(workspace) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let since = match since.as_deref().map(llmos_workspace::duration::parse_duration) {
+        Some(Ok(d)) => Some(time::OffsetDateTime::now_utc() - d),
+        Some(Err(e)) => return fail(format!("--since: {e}")),
+        None => None,
+    };
+    let (config, _) = llmos_workspace::Config::load(&root);
+    let dir = &config.volume(kind).path;
+    let repo = match Volume::open(dir) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let entries = match repo.history(&HistoryOptions { since, limit: None, session_paths: false }) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    match format {
+        Format::Json => match serde_json::to_string_pretty(&entries) {
+            Ok(s) => println!("{s}"),
+            Err(e) => return fail(e),
+        },
+        Format::Text => {
+            for e in &entries {
+                let short = &e.sha[..e.sha.len().min(7)];
+                println!("{short} {} {} — {}", &e.time, e.author, e.commit.title);
+                if !e.commit.prompt.is_empty() {
+                    println!("    {}", e.commit.prompt.chars().take(100).collect::<String>());
+                }
+            }
+            eprintln!("{} session commit(s) in the {kind} volume", entries.len());
+        }
+    }
+    ExitCode::SUCCESS
+}

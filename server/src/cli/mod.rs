@@ -1,0 +1,113 @@
+//! The command line (DESIGN.md §8). Each subcommand is a module; they share the core
+//! crates with the language server, so `llmos check` and the editor agree.
+
+pub mod check;
+pub mod commit;
+pub mod demo;
+pub mod history;
+pub mod init;
+pub mod status;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "llmos", version, about = "A language server and CLI that turns any LSP editor into a self-improving AI workbench")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the language server over stdio.
+    Lsp,
+    /// Lint skills, sessions and llmos.toml like a compiler (exit 1 on errors).
+    Check {
+        /// Workspace roots, volume folders, skill folders or files (default: .).
+        paths: Vec<PathBuf>,
+        #[arg(long, value_parser = ["llmos", "agentskills", "claude-code"])]
+        profile: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Create a workspace: llmos.toml and the user, team and system volumes.
+    Init {
+        dir: Option<PathBuf>,
+        /// Add a small realistic demo: skills and committed sessions over several days.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Commit a session with its context-memory message.
+    Commit { session: PathBuf },
+    /// List a volume's session commits, parsed back from their messages.
+    History {
+        workspace: Option<PathBuf>,
+        #[arg(long, default_value = "user")]
+        volume: String,
+        /// Only commits newer than this (7d, 24h, 30d).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Volumes, provider and evolution jobs.
+    Status {
+        workspace: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Lsp => run_lsp(),
+        Command::Check { paths, profile, format } => check::run(paths, profile, format),
+        Command::Init { dir, demo } => init::run(dir, demo),
+        Command::Commit { session } => commit::run(session),
+        Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
+        Command::Status { workspace, format } => status::run(workspace, format),
+    }
+}
+
+fn run_lsp() -> ExitCode {
+    // Logs go to stderr; stdout is the protocol.
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::from_env("LLMOS_LOG")).try_init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("llmos: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(crate::lsp::serve(tokio::io::stdin(), tokio::io::stdout()));
+    // Stdin may stay open after `exit` (some clients never close it): do not wait for the
+    // blocking read that is still pending on it.
+    runtime.shutdown_background();
+    ExitCode::SUCCESS
+}
+
+/// Prints an error the way every subcommand does and returns exit code 2.
+pub fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("llmos: {message}");
+    ExitCode::from(2)
+}
+
+/// The workspace root for commands that take an optional folder.
+pub fn workspace_root(dir: Option<PathBuf>) -> Result<PathBuf, String> {
+    let start = match dir {
+        Some(d) => d,
+        None => std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?,
+    };
+    let start = std::path::absolute(&start).map_err(|e| e.to_string())?;
+    llmos_workspace::discover::find_root(&start).ok_or_else(|| format!("no llmos workspace at or above {} (run `llmos init`)", start.display()))
+}

@@ -1,0 +1,118 @@
+//! `workspace/executeCommand`: one module per command family. Each command takes one
+//! JSON object and returns JSON. Long work runs off the request path, reports
+//! `$/progress` and honours cancellation.
+
+pub mod chat;
+pub mod evolution;
+pub mod scheduler;
+pub mod session;
+pub mod status;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::{ExecuteCommandParams, Uri};
+
+use crate::lsp::Backend;
+
+/// Running background work: chats per document, evolution runs per volume.
+#[derive(Default)]
+pub struct Jobs {
+    chats: Mutex<HashMap<String, CancellationToken>>,
+    evolutions: Mutex<HashMap<String, CancellationToken>>,
+}
+
+impl Jobs {
+    fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+        m.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a chat on `uri`; `None` when one is already running there.
+    pub fn start_chat(&self, uri: &Uri) -> Option<CancellationToken> {
+        let mut chats = Self::lock(&self.chats);
+        if chats.contains_key(uri.as_str()) {
+            return None;
+        }
+        let token = CancellationToken::new();
+        chats.insert(uri.as_str().to_string(), token.clone());
+        Some(token)
+    }
+
+    pub fn end_chat(&self, uri: &Uri) {
+        Self::lock(&self.chats).remove(uri.as_str());
+    }
+
+    pub fn cancel_chat(&self, uri: &Uri) -> bool {
+        match Self::lock(&self.chats).get(uri.as_str()) {
+            Some(t) => {
+                t.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_chatting(&self, uri: &Uri) -> bool {
+        Self::lock(&self.chats).contains_key(uri.as_str())
+    }
+
+    pub fn start_evolution(&self, volume: &str) -> Option<CancellationToken> {
+        let mut runs = Self::lock(&self.evolutions);
+        if runs.contains_key(volume) {
+            return None;
+        }
+        let token = CancellationToken::new();
+        runs.insert(volume.to_string(), token.clone());
+        Some(token)
+    }
+
+    pub fn end_evolution(&self, volume: &str) {
+        Self::lock(&self.evolutions).remove(volume);
+    }
+
+    pub fn cancel_all(&self) {
+        for t in Self::lock(&self.chats).values().chain(Self::lock(&self.evolutions).values()) {
+            t.cancel();
+        }
+    }
+}
+
+/// A JSON-RPC error with a message meant for the user.
+pub fn user_error(message: impl Into<String>) -> Error {
+    Error { code: ErrorCode::InvalidRequest, message: message.into().into(), data: None }
+}
+
+pub fn invalid_args(message: impl Into<String>) -> Error {
+    Error { code: ErrorCode::InvalidParams, message: message.into().into(), data: None }
+}
+
+/// The single argument object of a command.
+pub fn arg_object(params: &ExecuteCommandParams) -> Value {
+    params.arguments.first().cloned().filter(Value::is_object).unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+pub fn arg_uri(args: &Value) -> Result<Uri> {
+    let s = args.get("uri").and_then(Value::as_str).ok_or_else(|| invalid_args("this command needs {\"uri\": …}"))?;
+    s.parse::<Uri>().map_err(|_| invalid_args(format!("not a URI: {s}")))
+}
+
+pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    let args = arg_object(&params);
+    let result = match params.command.as_str() {
+        "llmos.session.new" => session::new_session(backend, &args).await?,
+        "llmos.session.commit" => session::commit(backend, &args).await?,
+        "llmos.session.export" => session::export(backend, &args)?,
+        "llmos.volume.init" => session::init_volume(backend, &args)?,
+        "llmos.chat.send" => chat::send(backend, &args).await?,
+        "llmos.chat.cancel" => chat::cancel(backend, &args)?,
+        "llmos.evolution.run" => evolution::run(backend, &args).await?,
+        "llmos.skill.promote" | "llmos.volume.sync" | "llmos.github.login" => {
+            return Err(user_error(format!("`{}` is not available in this build of llmos yet", params.command)));
+        }
+        other => return Err(invalid_args(format!("unknown command `{other}`"))),
+    };
+    Ok(Some(result))
+}

@@ -1,0 +1,183 @@
+//! `textDocument/completion`: frontmatter keys and values, pinned skill names, turn
+//! markers, and link targets (artifact paths in sessions, other skills in skills).
+
+use std::path::{Path, PathBuf};
+
+use llmos_documents::Profile;
+use llmos_documents::frontmatter::split;
+use llmos_documents::profile::{self, KeySpec, ValueKind};
+use llmos_workspace::DocKind;
+use tower_lsp_server::ls_types::*;
+
+use crate::lsp::Backend;
+use crate::lsp::state::Workspace;
+
+pub fn completion(backend: &Backend, params: CompletionParams) -> Option<CompletionResponse> {
+    let pos = params.text_document_position;
+    let snap = super::snapshot(backend, &pos.text_document.uri)?;
+    let path = snap.path.clone()?;
+    let (unit, profile_override) = {
+        let s = backend.state();
+        (s.unit, s.profile_override)
+    };
+    let conv = snap.conv(unit);
+    let offset = conv.offset(pos.position);
+    let text = &snap.text;
+    let ws = backend.ws_read();
+    let kind = ws.kind_of(&path)?;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &text[line_start..offset];
+    let in_frontmatter = split(text).is_some_and(|b| offset >= b.yaml.start && b.close.as_ref().is_none_or(|c| offset <= c.start));
+    let items = match kind {
+        DocKind::Config => Vec::new(),
+        _ if in_frontmatter => frontmatter_items(&ws, kind, text, line_start, prefix, ws.profile(profile_override)),
+        DocKind::Session => {
+            if let Some(partial) = link_prefix(prefix) {
+                path_items(&ws, &path, partial, false)
+            } else if prefix.trim_start().starts_with('<') || prefix.trim().is_empty() {
+                marker_items()
+            } else {
+                Vec::new()
+            }
+        }
+        DocKind::Skill => match link_prefix(prefix) {
+            Some(partial) => path_items(&ws, &path, partial, true),
+            None => Vec::new(),
+        },
+    };
+    (!items.is_empty()).then_some(CompletionResponse::Array(items))
+}
+
+/// The partial link target when the cursor is inside `](…`.
+fn link_prefix(prefix: &str) -> Option<&str> {
+    let i = prefix.rfind("](")?;
+    let partial = &prefix[i + 2..];
+    (!partial.contains(')') && !partial.contains(' ')).then_some(partial)
+}
+
+fn frontmatter_items(ws: &Workspace, kind: DocKind, text: &str, line_start: usize, prefix: &str, profile: Profile) -> Vec<CompletionItem> {
+    let keys: &[KeySpec] = if kind == DocKind::Skill { profile::SKILL_KEYS } else { profile::SESSION_KEYS };
+    let spec_of = |k: &str| keys.iter().find(|s| s.key == k);
+    // `key: value…` on this line
+    if let Some((key, _)) = prefix.split_once(':').filter(|(k, _)| !k.starts_with(' ') && !k.starts_with('-')) {
+        return match spec_of(key.trim()) {
+            Some(spec) => value_items(ws, spec),
+            None => Vec::new(),
+        };
+    }
+    // `  - item` under a list key
+    if prefix.trim_start().starts_with('-') {
+        let parent = text[..line_start]
+            .lines()
+            .rev()
+            .find(|l| !l.starts_with(' ') && !l.trim_start().starts_with('-'))
+            .and_then(|l| l.split_once(':'))
+            .map(|(k, _)| k.trim().to_string());
+        return parent.as_deref().and_then(spec_of).map(|s| value_items(ws, s)).unwrap_or_default();
+    }
+    if prefix.starts_with(' ') {
+        return Vec::new();
+    }
+    // Keys already written, read line by line so a half-typed line (invalid YAML) still counts.
+    let block = split(text);
+    let yaml = block.as_ref().map_or("", |b| &text[b.yaml.clone()]);
+    let present: Vec<&str> = yaml.lines().filter(|l| !l.starts_with([' ', '-', '#'])).filter_map(|l| l.split_once(':').map(|(k, _)| k.trim())).collect();
+    keys.iter()
+        .filter(|s| kind != DocKind::Skill || profile.allows(s.group))
+        .filter(|s| !present.contains(&s.key))
+        .map(|s| CompletionItem {
+            label: s.key.to_string(),
+            kind: Some(CompletionItemKind::PROPERTY),
+            documentation: Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: s.doc.to_string() })),
+            insert_text: Some(format!("{}: ", s.key)),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn value_items(ws: &Workspace, spec: &KeySpec) -> Vec<CompletionItem> {
+    match (spec.key, spec.kind) {
+        ("skills", _) => {
+            let mut seen = std::collections::HashSet::new();
+            let mut skills: Vec<_> = ws.index.skills().collect();
+            skills.sort_by_key(|s| (s.volume.precedence(), s.name.clone()));
+            skills
+                .into_iter()
+                .filter(|s| seen.insert(s.name.clone()))
+                .map(|s| CompletionItem {
+                    label: s.name.clone(),
+                    kind: Some(CompletionItemKind::REFERENCE),
+                    detail: Some(format!("{} skill", s.volume)),
+                    documentation: Some(Documentation::String(s.description.clone())),
+                    ..Default::default()
+                })
+                .collect()
+        }
+        (_, ValueKind::Enum(values)) => {
+            values.iter().map(|v| CompletionItem { label: v.to_string(), kind: Some(CompletionItemKind::ENUM_MEMBER), ..Default::default() }).collect()
+        }
+        (_, ValueKind::Bool) => {
+            ["true", "false"].iter().map(|v| CompletionItem { label: v.to_string(), kind: Some(CompletionItemKind::VALUE), ..Default::default() }).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn marker_items() -> Vec<CompletionItem> {
+    ["user", "assistant", "system"]
+        .iter()
+        .map(|role| CompletionItem {
+            label: format!("<!-- turn: {role} -->"),
+            kind: Some(CompletionItemKind::SNIPPET),
+            detail: Some(format!("start a {role} turn")),
+            filter_text: Some(format!("<!-- turn: {role}")),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Files inside the document's volume, as paths relative to the document's folder.
+fn path_items(ws: &Workspace, doc: &Path, partial: &str, skills_only: bool) -> Vec<CompletionItem> {
+    let Some(vol) = ws.config.volume_of(doc) else { return Vec::new() };
+    let Some(doc_dir) = doc.parent() else { return Vec::new() };
+    let mut out = Vec::new();
+    if skills_only {
+        for s in ws.index.skills().filter(|s| s.volume == vol.kind || s.volume.precedence() > vol.kind.precedence()) {
+            if let Some(rel) = relative(doc_dir, &s.path) {
+                out.push(CompletionItem {
+                    label: rel,
+                    kind: Some(CompletionItemKind::FILE),
+                    detail: Some(s.name.clone()),
+                    documentation: Some(Documentation::String(s.description.clone())),
+                    ..Default::default()
+                });
+            }
+        }
+    } else {
+        let root = vol.path.join("artifacts");
+        for entry in walkdir::WalkDir::new(&root).max_depth(6).follow_links(false).into_iter().filter_map(Result::ok).take(2000) {
+            if entry.file_type().is_file()
+                && let Some(rel) = relative(doc_dir, entry.path())
+            {
+                out.push(CompletionItem { label: rel, kind: Some(CompletionItemKind::FILE), ..Default::default() });
+            }
+        }
+    }
+    out.retain(|i| i.label.starts_with(partial) || partial.is_empty() || i.label.contains(partial));
+    out
+}
+
+/// `to` relative to the folder `from`, with `../` steps.
+fn relative(from: &Path, to: &Path) -> Option<String> {
+    let from: Vec<_> = from.components().collect();
+    let to_c: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to_c).take_while(|(a, b)| a == b).count();
+    let mut rel = PathBuf::new();
+    for _ in common..from.len() {
+        rel.push("..");
+    }
+    for c in &to_c[common..] {
+        rel.push(c);
+    }
+    rel.to_str().map(|s| s.replace('\\', "/"))
+}

@@ -1,0 +1,129 @@
+//! Diagnostics: computed from a snapshot off the message loop, debounced per document,
+//! pushed (or answered to `textDocument/diagnostic` when the client pulls).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use llmos_documents::lint::{DocContext, lint_encoding, lint_skill};
+use llmos_documents::{Diagnostic, Profile, rules};
+use llmos_workspace::DocKind;
+use llmos_workspace::check::lint_document;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+use crate::lsp::Backend;
+use crate::lsp::state::{DocSnapshot, Workspace};
+
+/// Core diagnostics for one snapshot. Files outside volumes get none, except a lone
+/// `SKILL.md` when there is no workspace at all (editing a skills repository).
+pub fn compute(ws: &Workspace, snap: &DocSnapshot, profile: Profile) -> Vec<Diagnostic> {
+    let Some(path) = &snap.path else { return Vec::new() };
+    let kind = ws.kind_of(path);
+    if snap.text.len() as u64 > ws.config.max_file_size && kind.is_some() {
+        return vec![Diagnostic::new(
+            &rules::FILE_TOO_LARGE,
+            0..0,
+            format!("{} bytes is over the {} byte limit (`max_file_size`); not analysed", snap.text.len(), ws.config.max_file_size),
+        )];
+    }
+    if let Err(d) = lint_encoding(snap.text.as_bytes()) {
+        return if kind.is_some() { vec![d] } else { Vec::new() };
+    }
+    match kind {
+        Some(DocKind::Config) => ws.config.apply_severities(llmos_workspace::Config::parse(&snap.text, &ws.config.root).1),
+        Some(_) => {
+            let mut diags = lint_document(&ws.config, &ws.index, path, &snap.text, profile);
+            if kind == Some(DocKind::Session) {
+                diags.extend(crate::commands::session::changed_since_commit(ws, path, &snap.text));
+            }
+            diags
+        }
+        None if !ws.has_root && path.file_name().is_some_and(|f| f == "SKILL.md") => {
+            let ctx = DocContext { path, volume: None, profile };
+            lint_skill(&snap.text, &ctx, &llmos_documents::lint::NoEnv)
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Updates the index from the snapshot and computes its LSP diagnostics. Returns whether
+/// the set of skill names changed (so other documents need re-checking).
+pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool) {
+    let (profile, unit) = {
+        let state = backend.state();
+        (state.profile_override, state.unit)
+    };
+    let mut names_changed = false;
+    if let Some(path) = &snap.path {
+        let mut ws = backend.ws_write();
+        if ws.kind_of(path).is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= ws.config.max_file_size {
+            let config = ws.config.clone();
+            names_changed = ws.index.update(&config, path, &snap.text);
+        }
+    }
+    let ws = backend.ws_read();
+    let diags = compute(&ws, snap, ws.profile(profile));
+    let conv = snap.conv(unit);
+    (diags.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect(), names_changed)
+}
+
+/// Schedules diagnostics for `uri` after the debounce (immediately when `now`).
+pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
+    let (generation, debounce, pull) = {
+        let state = backend.state();
+        let Some(doc) = state.docs.get(&uri) else { return };
+        (doc.generation, if now { 0 } else { state.debounce_ms }, state.client.pull_diagnostics)
+    };
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        if debounce > 0 {
+            tokio::time::sleep(Duration::from_millis(debounce)).await;
+        }
+        let Some(snap) = current(&backend, &uri, generation) else { return };
+        let (diags, names_changed) = run(&backend, &snap);
+        if !pull {
+            // Publish only if no newer edit arrived meanwhile; that edit publishes its own.
+            if current(&backend, &uri, generation).is_some() {
+                backend.client.publish_diagnostics(uri.clone(), diags, Some(snap.version)).await;
+            }
+        }
+        if names_changed {
+            refresh_others(&backend, &uri);
+        }
+        if pull && names_changed {
+            let _ = backend.client.workspace_diagnostic_refresh().await;
+        }
+    });
+}
+
+fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnapshot>> {
+    let mut state = backend.state();
+    let doc = state.docs.get_mut(uri)?;
+    (doc.generation == generation).then(|| doc.snapshot())
+}
+
+/// Re-diagnoses every open document (config or index changed).
+pub fn refresh_all(backend: &Backend) {
+    let uris: Vec<Uri> = backend.state().docs.keys().cloned().collect();
+    for uri in uris {
+        schedule(backend, uri, true);
+    }
+}
+
+fn refresh_others(backend: &Backend, except: &Uri) {
+    let uris: Vec<Uri> = backend.state().docs.keys().filter(|u| *u != except).cloned().collect();
+    for uri in uris {
+        schedule(backend, uri, true);
+    }
+}
+
+/// `textDocument/diagnostic` for clients that pull.
+pub fn pull(backend: &Backend, params: lsp::DocumentDiagnosticParams) -> lsp::DocumentDiagnosticReportResult {
+    let items = match super::snapshot(backend, &params.text_document.uri) {
+        Some(snap) => run(backend, &snap).0,
+        None => Vec::new(),
+    };
+    lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
+        related_documents: None,
+        full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id: None, items },
+    }))
+}

@@ -1,0 +1,96 @@
+//! `textDocument/hover`: key docs in frontmatter, skill cards, commit info on `commit:`,
+//! and size-capped previews of artifacts.
+
+use std::path::Path;
+
+use llmos_artifacts::{PreviewOptions, SkillCard, parse_fence_artifact, preview_inline, preview_link, render_skill_card};
+use llmos_documents::cursor::{self, Target};
+use llmos_documents::{SessionDoc, SkillDoc, profile};
+use llmos_workspace::DocKind;
+use tower_lsp_server::ls_types::*;
+
+use crate::lsp::Backend;
+use crate::lsp::convert::path_to_uri;
+use crate::lsp::state::Workspace;
+
+pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
+    let pos = params.text_document_position_params;
+    let snap = super::snapshot(backend, &pos.text_document.uri)?;
+    let path = snap.path.clone()?;
+    let (unit, images) = {
+        let s = backend.state();
+        (s.unit, s.client.markdown_images)
+    };
+    let conv = snap.conv(unit);
+    let offset = conv.offset(pos.position);
+    let ws = backend.ws_read();
+    let kind = ws.kind_of(&path).or_else(|| (path.file_name()? == "SKILL.md").then_some(DocKind::Skill))?;
+    let text = &snap.text;
+    let (markdown, range) = match kind {
+        DocKind::Config => return None,
+        DocKind::Skill => {
+            let doc = SkillDoc::parse(text);
+            match cursor::in_skill(text, &doc, offset) {
+                Target::Key { key, range } => (key_doc(&key, profile::skill_key(&key))?, range),
+                Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
+                _ => return None,
+            }
+        }
+        DocKind::Session => {
+            let doc = SessionDoc::parse(text);
+            match cursor::in_session(&doc, offset) {
+                Target::Key { key, range } => (key_doc(&key, profile::session_key(&key))?, range),
+                Target::Value { key, item: Some((name, range)), .. } if key == "skills" => (skill_card(&ws, &name), range),
+                Target::Value { key, range, .. } if key == "commit" => {
+                    (crate::commands::session::commit_hover(&ws, &path, text.get(range.clone())?.trim())?, range)
+                }
+                Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
+                Target::InlineArtifact { fence, range, .. } => {
+                    let f = &doc.fences[fence];
+                    let artifact = parse_fence_artifact(&f.info)?;
+                    let options = PreviewOptions { images, ..Default::default() };
+                    (preview_inline(&artifact, &text[f.content.clone()], &options).markdown, range)
+                }
+                _ => return None,
+            }
+        }
+    };
+    Some(Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: markdown }), range: Some(conv.range(&range)) })
+}
+
+fn key_doc(key: &str, spec: Option<&profile::KeySpec>) -> Option<String> {
+    let spec = spec?;
+    let values = match spec.kind {
+        profile::ValueKind::Enum(vals) => format!("\n\nValues: {}", vals.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")),
+        _ => String::new(),
+    };
+    Some(format!("**{key}**\n\n{}{values}", spec.doc))
+}
+
+pub fn skill_card(ws: &Workspace, name: &str) -> String {
+    match ws.index.resolve_skill(name) {
+        Some(skill) => render_skill_card(&SkillCard {
+            name: skill.name.clone(),
+            description: skill.description.clone(),
+            volume: Some(skill.volume.to_string()),
+            used_by_sessions: Some(ws.index.sessions_using(name).len()),
+        }),
+        None => format!("**{name}** · skill\n\n*no volume has a skill of this name*"),
+    }
+}
+
+fn link_preview(ws: &Workspace, doc_path: &Path, target: &str, images: bool) -> String {
+    let root = ws.config.volume_of(doc_path).map(|v| v.path.clone()).or_else(|| doc_path.parent().map(Path::to_path_buf));
+    let Some(root) = root else { return String::new() };
+    if let Some(name) = llmos_workspace::index::linked_skill_name(doc_path, target)
+        && ws.index.resolve_skill(&name).is_some()
+    {
+        return skill_card(ws, &name);
+    }
+    let options = PreviewOptions { images, ..Default::default() };
+    let preview = preview_link(&root, doc_path, target, &options);
+    match preview.image_path.as_deref().and_then(path_to_uri) {
+        Some(uri) if images => preview.markdown_with_image(uri.as_str()),
+        _ => preview.markdown,
+    }
+}

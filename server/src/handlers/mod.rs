@@ -1,0 +1,32 @@
+//! One module per LSP method: convert the params, call the core, convert the result.
+
+pub mod code_action;
+pub mod code_lens;
+pub mod completion;
+pub mod configuration;
+pub mod definition;
+pub mod diagnostics;
+pub mod did_change;
+pub mod did_close;
+pub mod did_open;
+pub mod did_save;
+pub mod document_symbol;
+pub mod folding_range;
+pub mod hover;
+pub mod initialize;
+pub mod references;
+pub mod rename;
+pub mod watched_files;
+pub mod workspace_symbol;
+
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::Uri;
+
+use crate::lsp::Backend;
+use crate::lsp::state::DocSnapshot;
+
+/// The snapshot of an open document, or `None` for an unknown URI.
+pub(crate) fn snapshot(backend: &Backend, uri: &Uri) -> Option<Arc<DocSnapshot>> {
+    backend.state().snapshot(uri)
+}

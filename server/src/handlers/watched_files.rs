@@ -1,0 +1,94 @@
+//! `workspace/didChangeWatchedFiles`: files changed outside the editor (git checkout,
+//! another editor) update the index and the diagnostics of the files that depend on them.
+
+use std::path::Path;
+
+use llmos_workspace::{Config, Index};
+use tower_lsp_server::ls_types::{DidChangeWatchedFilesParams, FileChangeType};
+
+use crate::lsp::Backend;
+use crate::lsp::convert::uri_to_path;
+
+pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFilesParams) {
+    let mut names_changed = false;
+    let mut config_changed = false;
+    for event in params.changes {
+        let Some(path) = uri_to_path(&event.uri) else { continue };
+        if path.file_name().is_some_and(|f| f == llmos_workspace::config::FILE_NAME) {
+            config_changed = true;
+            continue;
+        }
+        if event.typ == FileChangeType::DELETED {
+            let mut ws = backend.ws_write();
+            names_changed |= ws.index.remove(&path);
+            names_changed |= ws.index.remove_under(&path);
+        } else {
+            names_changed |= reindex_from_disk(backend, &path);
+        }
+    }
+    if config_changed {
+        reload_config(backend);
+    } else if names_changed {
+        super::diagnostics::refresh_all(backend);
+    } else {
+        // Links and artifacts may have appeared or gone: sessions re-check them.
+        super::diagnostics::refresh_all(backend);
+    }
+}
+
+/// Re-reads a file from disk into the index unless the editor has it open (the buffer
+/// wins). Returns whether the set of skill names changed.
+pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
+    let open = backend.state().docs.values().any(|d| d.path.as_deref() == Some(path));
+    if open {
+        return false;
+    }
+    let mut ws = backend.ws_write();
+    if path.is_dir() {
+        // A new skill folder: index its SKILL.md.
+        let skill = path.join("SKILL.md");
+        return match std::fs::read_to_string(&skill) {
+            Ok(text) => {
+                let config = ws.config.clone();
+                ws.index.update(&config, &skill, &text)
+            }
+            Err(_) => false,
+        };
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes).unwrap_or_default();
+            let config = ws.config.clone();
+            ws.index.update(&config, path, &text)
+        }
+        Err(_) => ws.index.remove(path),
+    }
+}
+
+/// Reloads `llmos.toml` and rebuilds the index (volume paths may have moved).
+pub fn reload_config(backend: &Backend) {
+    let (has_root, root) = {
+        let ws = backend.ws_read();
+        (ws.has_root, ws.config.root.clone())
+    };
+    if !has_root {
+        return;
+    }
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        let built = tokio::task::spawn_blocking(move || {
+            let (config, diags) = Config::load(&root);
+            let index = Index::build(&config);
+            (config, diags, index)
+        })
+        .await;
+        if let Ok((config, diags, index)) = built {
+            let mut ws = backend.ws_write();
+            ws.config = config;
+            ws.config_diagnostics = diags;
+            ws.index = index;
+            ws.ready = true;
+        }
+        super::diagnostics::refresh_all(&backend);
+    });
+}

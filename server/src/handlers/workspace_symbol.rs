@@ -1,0 +1,90 @@
+//! `workspace/symbol`: skills and sessions by name, title and description, fuzzy, with
+//! the volume in the detail.
+
+use tower_lsp_server::ls_types::*;
+
+use crate::lsp::Backend;
+use crate::lsp::convert::path_to_uri;
+
+/// Scores `candidate` against `query`: every query character must appear in order;
+/// contiguous runs and word starts score higher. `None` when it does not match.
+pub fn fuzzy_score(query: &str, candidate: &str) -> Option<u32> {
+    if query.is_empty() {
+        return Some(1);
+    }
+    let cand: Vec<char> = candidate.chars().flat_map(char::to_lowercase).collect();
+    let mut score = 0u32;
+    let mut ci = 0;
+    let mut prev_match: Option<usize> = None;
+    for q in query.chars().flat_map(char::to_lowercase) {
+        if q.is_whitespace() {
+            continue;
+        }
+        let found = cand[ci..].iter().position(|&c| c == q)? + ci;
+        score += 1;
+        if prev_match == Some(found.wrapping_sub(1)) {
+            score += 3;
+        }
+        if found == 0 || !cand[found - 1].is_alphanumeric() {
+            score += 2;
+        }
+        prev_match = Some(found);
+        ci = found + 1;
+    }
+    Some(score)
+}
+
+#[allow(deprecated)] // `deprecated` is a required field of SymbolInformation
+pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<WorkspaceSymbolResponse> {
+    let query = params.query.trim();
+    let ws = backend.ws_read();
+    let mut hits: Vec<(u32, SymbolInformation)> = Vec::new();
+    let at_start = Range::default();
+    for s in ws.index.skills() {
+        let score = fuzzy_score(query, &s.name).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.description).filter(|_| query.len() >= 3));
+        if let (Some(score), Some(uri)) = (score, path_to_uri(&s.path)) {
+            hits.push((
+                score,
+                SymbolInformation {
+                    name: s.name.clone(),
+                    kind: SymbolKind::MODULE,
+                    tags: None,
+                    deprecated: None,
+                    location: Location { uri, range: at_start },
+                    container_name: Some(format!("{} skill", s.volume)),
+                },
+            ));
+        }
+    }
+    for s in ws.index.sessions() {
+        let score = fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id));
+        if let (Some(score), Some(uri)) = (score, path_to_uri(&s.path)) {
+            hits.push((
+                score,
+                SymbolInformation {
+                    name: s.title.clone(),
+                    kind: SymbolKind::FILE,
+                    tags: None,
+                    deprecated: None,
+                    location: Location { uri, range: at_start },
+                    container_name: Some(format!("{} session", s.volume)),
+                },
+            ));
+        }
+    }
+    hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    hits.truncate(256);
+    Some(WorkspaceSymbolResponse::Flat(hits.into_iter().map(|(_, s)| s).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuzzy_score;
+
+    #[test]
+    fn fuzzy() {
+        assert!(fuzzy_score("qcd", "quantum-circuit-design").is_some());
+        assert!(fuzzy_score("xyz", "quantum").is_none());
+        assert!(fuzzy_score("quan", "quantum").unwrap() > fuzzy_score("qtm", "quantum").unwrap());
+    }
+}

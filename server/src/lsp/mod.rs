@@ -1,0 +1,181 @@
+//! The language server: the backend shared by every handler, and the wiring of LSP
+//! methods to the handler modules in [`crate::handlers`].
+
+pub mod convert;
+pub mod framing;
+pub mod state;
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+
+use crate::handlers;
+use state::{State, Workspace};
+
+/// Every command the server offers through `workspace/executeCommand`.
+pub const COMMANDS: &[&str] = &[
+    "llmos.session.new",
+    "llmos.session.commit",
+    "llmos.session.export",
+    "llmos.chat.send",
+    "llmos.chat.cancel",
+    "llmos.evolution.run",
+    "llmos.skill.promote",
+    "llmos.volume.sync",
+    "llmos.github.login",
+    "llmos.volume.init",
+];
+
+/// Shared by all handlers. Cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    pub client: Client,
+    pub state: Arc<Mutex<State>>,
+    pub ws: Arc<RwLock<Workspace>>,
+    pub jobs: Arc<crate::commands::Jobs>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Self {
+        let config = llmos_workspace::Config::default_for(std::path::Path::new("/nonexistent-llmos-workspace"));
+        Self {
+            client,
+            state: Arc::new(Mutex::new(State::default())),
+            ws: Arc::new(RwLock::new(Workspace::empty(config))),
+            jobs: Arc::new(crate::commands::Jobs::default()),
+        }
+    }
+
+    /// Locks the document state. A poisoned lock (a panic elsewhere) is recovered rather
+    /// than taking the server down.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn ws_read(&self) -> std::sync::RwLockReadGuard<'_, Workspace> {
+        self.ws.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn ws_write(&self) -> std::sync::RwLockWriteGuard<'_, Workspace> {
+        self.ws.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Builds the service (used by `serve` and by the in-process test harness).
+pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    LspService::build(Backend::new).custom_method("llmos/status", Backend::status).custom_method("llmos/invalidMessage", Backend::invalid_message).finish()
+}
+
+/// Serves LSP on the given streams until `exit`.
+pub async fn serve<I, O>(input: I, output: O)
+where
+    I: tokio::io::AsyncRead + Unpin + Send + 'static,
+    O: tokio::io::AsyncWrite,
+{
+    let (service, socket) = service();
+    Server::new(framing::guard(input), output, socket).serve(service).await;
+}
+
+impl Backend {
+    async fn status(&self) -> Result<serde_json::Value> {
+        Ok(crate::commands::status::status(self))
+    }
+
+    async fn invalid_message(&self, params: serde_json::Value) -> Result<serde_json::Value> {
+        let reason = params.get("reason").and_then(|r| r.as_str()).unwrap_or("malformed message");
+        Err(tower_lsp_server::jsonrpc::Error { code: tower_lsp_server::jsonrpc::ErrorCode::ParseError, message: reason.to_string().into(), data: None })
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        Ok(handlers::initialize::initialize(self, params))
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        handlers::initialize::initialized(self).await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.jobs.cancel_all();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        handlers::did_open::did_open(self, params);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        handlers::did_change::did_change(self, params);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        handlers::did_save::did_save(self, params);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        handlers::did_close::did_close(self, params).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        handlers::watched_files::did_change_watched_files(self, params);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        handlers::configuration::did_change_configuration(self, params);
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        Ok(handlers::diagnostics::pull(self, params))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        Ok(handlers::hover::hover(self, params))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        Ok(handlers::completion::completion(self, params))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        Ok(handlers::document_symbol::document_symbol(self, params))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        Ok(handlers::workspace_symbol::symbol(self, params))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        Ok(handlers::folding_range::folding_range(self, params))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        Ok(handlers::code_action::code_action(self, params))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        Ok(handlers::code_lens::code_lens(self, params))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        Ok(handlers::definition::goto_definition(self, params))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        Ok(handlers::references::references(self, params))
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        handlers::rename::prepare_rename(self, params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        handlers::rename::rename(self, params)
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        crate::commands::execute(self, params).await
+    }
+}

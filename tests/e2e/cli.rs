@@ -1,0 +1,94 @@
+//! The command line through the built binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn llmos(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(cwd).output().unwrap()
+}
+
+fn corpus() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/agent-skills")
+}
+
+#[test]
+fn check_matches_the_reference_validator_on_the_corpus() {
+    let out = llmos(&["check", corpus().to_str().unwrap(), "--profile", "agentskills", "--format", "json"], Path::new("."));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let diags: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<&Value> = diags.iter().filter(|d| d["severity"] == "error").collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0]["path"].as_str().unwrap().ends_with("claude-api/SKILL.md"));
+    assert_eq!(errors[0]["code"], "skill/description-too-long");
+    // the block scalar's text starts on line 4, column 3
+    assert_eq!(errors[0]["line"], 4);
+    assert_eq!(errors[0]["column"], 3);
+    for key in ["path", "line", "column", "endLine", "endColumn", "severity", "code", "message"] {
+        assert!(errors[0].get(key).is_some(), "{key}");
+    }
+    // each of the other eleven passes alone
+    for entry in std::fs::read_dir(corpus()).unwrap() {
+        let dir = entry.unwrap().path();
+        if dir.ends_with("claude-api") {
+            continue;
+        }
+        let out = llmos(&["check", dir.to_str().unwrap(), "--profile", "agentskills"], Path::new("."));
+        assert_eq!(out.status.code(), Some(0), "{}: {}", dir.display(), String::from_utf8_lossy(&out.stdout));
+    }
+}
+
+#[test]
+fn check_text_format_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let skill = dir.path().join("skills/Bad/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\nname: Bad\ndescription: A thing. Use when needed.\n---\n").unwrap();
+    let out = llmos(&["check", "skills"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().next().unwrap(), "skills/Bad/SKILL.md:2:7: error[skill/name-format]: invalid skill name `Bad`: the name must be lowercase");
+    assert_eq!(llmos(&["check", "does-not-exist"], dir.path()).status.code(), Some(2));
+    assert_eq!(llmos(&["check", "skills", "--profile", "nope"], dir.path()).status.code(), Some(2));
+    std::fs::write(&skill, "---\nname: bad\ndescription: A thing. Use when needed.\n---\n").unwrap();
+    std::fs::rename(dir.path().join("skills/Bad"), dir.path().join("skills/bad")).unwrap();
+    assert_eq!(llmos(&["check", "skills"], dir.path()).status.code(), Some(0));
+}
+
+#[test]
+fn init_demo_then_check_history_status_and_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let out = llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for v in ["user", "team", "system"] {
+        assert!(ws.join("volumes").join(v).join(".git").is_dir());
+    }
+    assert!(std::fs::read_to_string(ws.join(".gitignore")).unwrap().contains(".llmos/"));
+    let check = llmos(&["check"], &ws);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+    let history = llmos(&["history", "--format", "json"], &ws);
+    assert!(history.status.success(), "{}", String::from_utf8_lossy(&history.stderr));
+    let entries: Vec<Value> = serde_json::from_slice(&history.stdout).unwrap();
+    assert!(entries.len() >= 8, "{}", entries.len());
+    let days: std::collections::BTreeSet<&str> = entries.iter().map(|e| &e["time"].as_str().unwrap()[..10]).collect();
+    assert!(days.len() >= 4, "committed over several days: {days:?}");
+    let bell = entries.iter().find(|e| e["title"] == "Bell state circuit").unwrap();
+    assert!(bell["artifacts"].as_array().unwrap().iter().any(|a| a["type"] == "quantum-circuit" && a["name"] == "bell_state.circuit.json"), "{bell}");
+    for key in ["sha", "author", "email", "time", "title", "prompt", "messages", "artifacts", "traces", "skills", "session"] {
+        assert!(bell.get(key).is_some(), "{key} in {bell}");
+    }
+    let status = llmos(&["status"], &ws);
+    assert!(String::from_utf8_lossy(&status.stdout).contains("user"));
+    // init twice is harmless
+    assert!(llmos(&["init", ws.to_str().unwrap()], dir.path()).status.success());
+    // commit from the command line
+    let session = ws.join("volumes/user/sessions/cli.md");
+    std::fs::write(&session, "---\ntitle: From the CLI\nid: cli\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nHello there\n").unwrap();
+    let out = llmos(&["commit", session.to_str().unwrap()], &ws);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = llmos(&["commit", session.to_str().unwrap()], &ws);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to commit"));
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: the real server in-process over framed JSON-RPC, the built binary
+//! over stdio, and the CLI.
+
+mod harness;
+
+mod cli;
+mod lsp_diagnostics;
+mod lsp_features;
+mod lsp_sessions;
+mod stdio;
