@@ -92,3 +92,46 @@ fn init_demo_then_check_history_status_and_commit() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to commit"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_from_the_command_line_against_both_providers() {
+    use llmos_llm::ProviderKind;
+    use llmos_llm::testing::{FakeProvider, Script};
+    for (name, kind) in [("anthropic", ProviderKind::Anthropic), ("openai", ProviderKind::OpenAi)] {
+        let fake = FakeProvider::start().await.unwrap();
+        fake.push(Script::reply(["Hello ", "from ", name]));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("llmos.toml"), format!("[llm]\nprovider = \"{name}\"\nmodel = \"cli-model\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_CLI_TEST_KEY\"\n", fake.base_url(kind))).unwrap();
+        let session = dir.path().join("volumes/user/sessions/t.md");
+        std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+        std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\n\n").unwrap();
+        let canary = "sk-canary-0123456789abcdef";
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+            .args(["chat", session.to_str().unwrap(), "-m", "Say hello"])
+            .env("LLMOS_CLI_TEST_KEY", canary)
+            .current_dir(dir.path())
+            .output()
+            .await
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(stdout.trim(), format!("Hello from {name}"));
+        let text = std::fs::read_to_string(&session).unwrap();
+        assert_eq!(text, format!("---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n\n<!-- turn: assistant model=cli-model -->\nHello from {name}\n\n<!-- turn: user -->\n\n"));
+        // the key went to the provider in the right header and nowhere else
+        let req = &fake.requests()[0];
+        match kind {
+            ProviderKind::Anthropic => assert_eq!(req.header("x-api-key"), Some(canary)),
+            ProviderKind::OpenAi => assert_eq!(req.header("authorization"), Some(format!("Bearer {canary}").as_str())),
+        }
+        assert!(!text.contains(canary) && !stdout.contains(canary));
+        // a refused key: exit 2, a clear message, no key in it, the file unchanged
+        fake.push(Script::status(401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#));
+        std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nAgain\n").unwrap();
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(["chat", session.to_str().unwrap()]).env("LLMOS_CLI_TEST_KEY", canary).current_dir(dir.path()).output().await.unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("refused") && !stderr.contains(canary), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&session).unwrap(), "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nAgain\n");
+    }
+}

@@ -4,6 +4,7 @@
 mod harness;
 
 mod cli;
+mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;
 mod lsp_sessions;

@@ -1,6 +1,7 @@
 //! The command line (DESIGN.md §8). Each subcommand is a module; they share the core
 //! crates with the language server, so `llmos check` and the editor agree.
 
+pub mod chat;
 pub mod check;
 pub mod commit;
 pub mod demo;
@@ -47,6 +48,13 @@ pub enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Send a session to the LLM; the reply streams to the terminal and into the file.
+    Chat {
+        session: PathBuf,
+        /// Append this as a user turn first.
+        #[arg(short = 'm', long = "message")]
+        message: Option<String>,
+    },
     /// Commit a session with its context-memory message.
     Commit { session: PathBuf },
     /// List a volume's session commits, parsed back from their messages.
@@ -73,6 +81,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Lsp => run_lsp(),
         Command::Check { paths, profile, format } => check::run(paths, profile, format),
         Command::Init { dir, demo } => init::run(dir, demo),
+        Command::Chat { session, message } => chat::run(session, message),
         Command::Commit { session } => commit::run(session),
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
         Command::Status { workspace, format } => status::run(workspace, format),

@@ -23,6 +23,9 @@ use crate::lsp::Backend;
 pub struct Jobs {
     chats: Mutex<HashMap<String, CancellationToken>>,
     evolutions: Mutex<HashMap<String, CancellationToken>>,
+    /// `$/progress` tokens of running work → what cancelling them stops.
+    progress: Mutex<HashMap<String, String>>,
+    counter: std::sync::atomic::AtomicU64,
 }
 
 impl Jobs {
@@ -71,6 +74,47 @@ impl Jobs {
 
     pub fn end_evolution(&self, volume: &str) {
         Self::lock(&self.evolutions).remove(volume);
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    fn token_key(token: &tower_lsp_server::ls_types::ProgressToken) -> String {
+        match token {
+            tower_lsp_server::ls_types::NumberOrString::Number(n) => n.to_string(),
+            tower_lsp_server::ls_types::NumberOrString::String(s) => s.clone(),
+        }
+    }
+
+    /// Remembers that cancelling `token` in the editor stops the chat on `uri`.
+    pub fn remember_progress(&self, token: &tower_lsp_server::ls_types::ProgressToken, uri: &Uri) {
+        Self::lock(&self.progress).insert(Self::token_key(token), format!("chat:{}", uri.as_str()));
+    }
+
+    pub fn remember_evolution_progress(&self, token: &tower_lsp_server::ls_types::ProgressToken, volume: &str) {
+        Self::lock(&self.progress).insert(Self::token_key(token), format!("evolution:{volume}"));
+    }
+
+    pub fn forget_progress(&self, token: &tower_lsp_server::ls_types::ProgressToken) {
+        Self::lock(&self.progress).remove(&Self::token_key(token));
+    }
+
+    /// `window/workDoneProgress/cancel`: the editor's cancel button.
+    pub fn cancel_progress(&self, token: &tower_lsp_server::ls_types::ProgressToken) -> bool {
+        let Some(target) = Self::lock(&self.progress).get(&Self::token_key(token)).cloned() else { return false };
+        if let Some(uri) = target.strip_prefix("chat:") {
+            if let Some(t) = Self::lock(&self.chats).get(uri) {
+                t.cancel();
+                return true;
+            }
+        } else if let Some(volume) = target.strip_prefix("evolution:")
+            && let Some(t) = Self::lock(&self.evolutions).get(volume)
+        {
+            t.cancel();
+            return true;
+        }
+        false
     }
 
     pub fn cancel_all(&self) {

@@ -65,7 +65,9 @@ impl Backend {
 
 /// Builds the service (used by `serve` and by the in-process test harness).
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::build(Backend::new).custom_method("llmos/status", Backend::status).custom_method("llmos/invalidMessage", Backend::invalid_message).finish()
+    LspService::build(Backend::new).custom_method("llmos/status", Backend::status).custom_method("llmos/invalidMessage", Backend::invalid_message)
+        .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
+        .finish()
 }
 
 /// Serves LSP on the given streams until `exit`.
@@ -81,6 +83,10 @@ where
 impl Backend {
     async fn status(&self) -> Result<serde_json::Value> {
         Ok(crate::commands::status::status(self))
+    }
+
+    async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        self.jobs.cancel_progress(&params.token);
     }
 
     async fn invalid_message(&self, params: serde_json::Value) -> Result<serde_json::Value> {

@@ -1,0 +1,105 @@
+//! `llmos chat SESSION [-m TEXT]`: send a session from a terminal. The reply is printed
+//! as it streams and the session file is written atomically at the end (a partial reply
+//! is kept and marked when the stream fails or Ctrl-C is pressed).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use llmos_documents::{Role, SessionDoc};
+use llmos_llm::{CancellationToken, LlmClient, process_env};
+use llmos_workspace::{Config, Index};
+
+use super::{fail, workspace_root};
+use crate::chat::{self, MarkerEscaper};
+use crate::commands::chat::{append_reply, write_atomically};
+
+pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
+    let path = match std::path::absolute(&session) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read {}: {e}", session.display())),
+    };
+    let root = match workspace_root(Some(path.clone())) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let (config, _) = Config::load(&root);
+    let index = Index::build(&config);
+    if let Some(m) = message {
+        text = with_user_message(&text, &m);
+    }
+    let prepared = match chat::prepare(&config, &index, &text) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let client = match LlmClient::new(&prepared.config, &process_env) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let model = prepared.config.model.clone();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(e),
+    };
+    let cancel = CancellationToken::new();
+    let (reply, result) = runtime.block_on(async {
+        let ctrl_c = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                ctrl_c.cancel();
+            }
+        });
+        let mut escaper = MarkerEscaper::new();
+        let mut reply = String::new();
+        let mut stdout = std::io::stdout();
+        let result = client
+            .stream_chat(&prepared.request, &cancel, |delta| {
+                let safe = escaper.push(delta);
+                let _ = stdout.write_all(safe.as_bytes());
+                let _ = stdout.flush();
+                reply.push_str(&safe);
+            })
+            .await;
+        let rest = escaper.finish();
+        print!("{rest}");
+        reply.push_str(&rest);
+        println!();
+        (reply, result)
+    });
+    let interrupted = result.is_err();
+    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, interrupted, &model) };
+    if let Err(e) = write_atomically(&path, &new_text) {
+        return fail(format!("cannot write {}: {e}", path.display()));
+    }
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) if e.is_cancelled() => {
+            eprintln!("llmos: reply interrupted; the partial reply was kept");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            if !reply.is_empty() {
+                eprintln!("llmos: the partial reply was kept and marked interrupted");
+            }
+            fail(e)
+        }
+    }
+}
+
+/// The session with `message` as the last user turn: written into an empty last user
+/// turn, or as a new user turn.
+fn with_user_message(text: &str, message: &str) -> String {
+    let doc = SessionDoc::parse(text);
+    let message = llmos_documents::session::escape_markers(message.trim());
+    match doc.turns.last() {
+        Some(t) if t.role == Some(Role::User) && t.is_blank(text) => format!("{}\n{message}\n", &text[..t.marker.end]),
+        _ => {
+            let lead = if text.ends_with("\n\n") { "" } else if text.ends_with('\n') { "\n" } else { "\n\n" };
+            format!("{text}{lead}<!-- turn: user -->\n{message}\n")
+        }
+    }
+}
