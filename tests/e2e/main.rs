@@ -7,5 +7,6 @@ mod cli;
 mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;
+mod lsp_promote;
 mod lsp_sessions;
 mod stdio;

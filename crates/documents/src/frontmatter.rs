@@ -195,3 +195,49 @@ mod set_tests {
         assert!(set_fields("no frontmatter", &[("a", "b")]).is_none());
     }
 }
+
+/// Edits that set `metadata.<key>` to a string, creating the `metadata` map when absent.
+/// `None` when the frontmatter is unusable or `metadata` is not a mapping.
+pub fn set_metadata_field(text: &str, key: &str, value: &str) -> Option<Vec<crate::Edit>> {
+    let fm = Frontmatter::parse(text);
+    if !fm.is_usable() {
+        return None;
+    }
+    let rendered = crate::lint::yaml_scalar(value);
+    match fm.get("metadata") {
+        None => Some(vec![crate::Edit::insert(fm.insert_offset()?, format!("metadata:\n  {key}: {rendered}\n"))]),
+        Some((mk, mv)) => {
+            let map = mv.as_map()?;
+            if let Some((_, v)) = map.iter().find(|(k, _)| k.as_str() == Some(key)) {
+                return Some(vec![crate::Edit::replace(v.span.clone(), rendered)]);
+            }
+            match map.last() {
+                Some((lk, lv)) => {
+                    let indent = text[..lk.span.start].rsplit('\n').next().map_or(2, str::len);
+                    let end = text[lv.span.end.max(lk.span.end)..].find('\n').map_or(text.len(), |i| lv.span.end.max(lk.span.end) + i + 1);
+                    Some(vec![crate::Edit::insert(end, format!("{}{key}: {rendered}\n", " ".repeat(indent)))])
+                }
+                None => {
+                    let start = text[..mk.span.start].rfind('\n').map_or(0, |i| i + 1);
+                    let end = text[mv.span.end.max(mk.span.end)..].find('\n').map_or(text.len(), |i| mv.span.end.max(mk.span.end) + i + 1);
+                    Some(vec![crate::Edit::replace(start..end, format!("metadata:\n  {key}: {rendered}\n"))])
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+
+    #[test]
+    fn sets_metadata_in_every_shape() {
+        let apply = |t: &str| apply_edits(t, &set_metadata_field(t, "promoted-from", "user").unwrap());
+        assert_eq!(apply("---\nname: a\n---\nb"), "---\nname: a\nmetadata:\n  promoted-from: user\n---\nb");
+        assert_eq!(apply("---\nmetadata:\n    x: y\nname: a\n---\n"), "---\nmetadata:\n    x: y\n    promoted-from: user\nname: a\n---\n");
+        assert_eq!(apply("---\nmetadata: {}\n---\n"), "---\nmetadata:\n  promoted-from: user\n---\n");
+        assert_eq!(apply("---\nmetadata:\n  promoted-from: team\n---\n"), "---\nmetadata:\n  promoted-from: user\n---\n");
+        assert!(set_metadata_field("---\nmetadata: 3\n---\n", "k", "v").is_none());
+    }
+}

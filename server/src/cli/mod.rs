@@ -7,6 +7,7 @@ pub mod commit;
 pub mod demo;
 pub mod history;
 pub mod init;
+pub mod promote;
 pub mod status;
 
 use std::path::PathBuf;
@@ -68,6 +69,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Copy a skill to the next volume and commit it there.
+    Promote {
+        /// A skill name or a path to its folder or SKILL.md.
+        skill: String,
+        #[arg(long, value_parser = ["team", "system"])]
+        to: String,
+    },
     /// Volumes, provider and evolution jobs.
     Status {
         workspace: Option<PathBuf>,
@@ -84,6 +92,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Chat { session, message } => chat::run(session, message),
         Command::Commit { session } => commit::run(session),
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
+        Command::Promote { skill, to } => promote::run(skill, to),
         Command::Status { workspace, format } => status::run(workspace, format),
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod evolution;
+pub mod promote;
 pub mod scheduler;
 pub mod session;
 pub mod status;
@@ -153,7 +154,8 @@ pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<
         "llmos.chat.send" => chat::send(backend, &args).await?,
         "llmos.chat.cancel" => chat::cancel(backend, &args)?,
         "llmos.evolution.run" => evolution::run(backend, &args).await?,
-        "llmos.skill.promote" | "llmos.volume.sync" | "llmos.github.login" => {
+        "llmos.skill.promote" => promote::run(backend, &args).await?,
+        "llmos.volume.sync" | "llmos.github.login" => {
             return Err(user_error(format!("`{}` is not available in this build of llmos yet", params.command)));
         }
         other => return Err(invalid_args(format!("unknown command `{other}`"))),

@@ -135,6 +135,59 @@ impl Volume {
     }
 }
 
+impl Volume {
+    /// Writes several files and commits exactly those paths in one commit (a promoted
+    /// skill folder). Like [`Volume::commit_file`] it leaves every other change of the
+    /// user alone; a file whose content equals HEAD's is still part of the tree, and
+    /// when all of them do there is nothing to commit.
+    pub fn commit_files(&self, files: &[(PathBuf, Vec<u8>)], message: &str) -> Result<CommitId, VcsError> {
+        if files.is_empty() {
+            return Err(VcsError::NothingToCommit { path: String::new() });
+        }
+        let lock = IndexLock::acquire(self.repo.path())?;
+        if self.repo.head_detached()? {
+            return Err(VcsError::DetachedHead);
+        }
+        let head = self.head_commit()?;
+        let signature = self.repo.signature().map_err(|error| VcsError::MissingIdentity { dir: self.dir.display().to_string(), detail: error.message().to_owned() })?;
+        let head_tree = head.as_ref().map(|commit| commit.tree()).transpose()?;
+        let mut tree_id = head_tree.as_ref().map(|t| t.id());
+        let mut staged = Vec::new();
+        for (path, content) in files {
+            let git_path = self.git_path(path)?;
+            let blob = self.repo.blob(content)?;
+            let base = tree_id.map(|id| self.repo.find_tree(id)).transpose()?;
+            let components: Vec<&str> = git_path.split('/').collect();
+            let id = tree_with_blob(&self.repo, base.as_ref(), &components, blob, MODE_FILE).map_err(|error| match error {
+                TreeError::Git(error) => VcsError::Git(error),
+                TreeError::FileInTheWay(prefix) => VcsError::PathConflict { path: git_path.clone(), reason: format!("{prefix} is a file in HEAD") },
+            })?;
+            tree_id = Some(id);
+            staged.push((git_path, self.workdir.join(self.git_path(path)?), blob, content));
+        }
+        let tree = self.repo.find_tree(tree_id.ok_or_else(|| git2::Error::from_str("empty tree"))?)?;
+        if head_tree.as_ref().is_some_and(|t| t.id() == tree.id()) {
+            return Err(VcsError::NothingToCommit { path: staged.first().map(|s| s.0.clone()).unwrap_or_default() });
+        }
+        let parents: Vec<_> = head.iter().collect();
+        let commit_id = self.repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).map_err(|error| match error.code() {
+            ErrorCode::Modified => VcsError::HeadMoved,
+            _ => VcsError::Git(error),
+        })?;
+        let sha = commit_id.to_string();
+        for (git_path, file, blob, content) in staged {
+            write_atomically(&file, content, MODE_FILE).map_err(|source| VcsError::CommittedButNotWritten { sha: sha.clone(), path: file.clone(), source })?;
+            lock.update_entry(&git_path, &file, blob, MODE_FILE as u32).map_err(|detail| VcsError::CommittedButIndexStale {
+                sha: sha.clone(),
+                path: git_path.clone(),
+                workdir: self.workdir.display().to_string(),
+                detail,
+            })?;
+        }
+        Ok(CommitId(commit_id))
+    }
+}
+
 enum TreeError {
     Git(git2::Error),
     /// A path prefix that is a file where the new path needs a directory.

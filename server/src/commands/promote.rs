@@ -1,0 +1,141 @@
+//! Promotion: a skill's folder is copied from the user volume to the team volume (or
+//! team → system), `metadata.promoted-from` is recorded, and the target commits
+//! `promote: NAME from user to team`. Nothing in the target is ever overwritten.
+
+use std::path::{Path, PathBuf};
+
+use llmos_documents::frontmatter::{apply_edits, set_metadata_field};
+use llmos_documents::VolumeKind;
+use llmos_vcs::{Volume, commit_message};
+use llmos_workspace::{Config, Index};
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+
+use super::{arg_uri, invalid_args, user_error};
+use crate::lsp::Backend;
+use crate::lsp::convert::{path_to_uri, uri_to_path};
+
+#[derive(Debug)]
+pub struct Promoted {
+    pub name: String,
+    pub from: VolumeKind,
+    pub to: VolumeKind,
+    pub path: PathBuf,
+    pub sha: String,
+}
+
+#[derive(Debug)]
+pub enum PromoteError {
+    /// The target already has a skill of that name: both paths, for a diff.
+    Exists { name: String, source: PathBuf, existing: PathBuf },
+    Other(String),
+}
+
+impl std::fmt::Display for PromoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PromoteError::Exists { name, existing, .. } => write!(f, "the target volume already has a skill `{name}` ({}); nothing was overwritten — compare the two and rename or merge by hand", existing.display()),
+            PromoteError::Other(m) => f.write_str(m),
+        }
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> PromoteError {
+    PromoteError::Other(e.to_string())
+}
+
+/// Finds a skill by path (a SKILL.md, its folder or a flat file) or by name.
+pub fn find_skill(config: &Config, index: &Index, what: &str) -> std::result::Result<PathBuf, String> {
+    let as_path = std::path::absolute(Path::new(what)).map_err(|e| e.to_string())?;
+    let candidate = if as_path.is_dir() { as_path.join("SKILL.md") } else { as_path };
+    if candidate.is_file() {
+        return Ok(candidate);
+    }
+    let _ = config;
+    index.resolve_skill(what).map(|s| s.path.clone()).ok_or_else(|| format!("no skill named or at `{what}`"))
+}
+
+pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind) -> std::result::Result<Promoted, PromoteError> {
+    let from_vol = config.volume_of(skill_path).ok_or_else(|| other(format!("{} is not inside a volume", skill_path.display())))?;
+    let from = from_vol.kind;
+    if to.precedence() <= from.precedence() {
+        return Err(other(format!("a {from} skill can only be promoted to a later volume (user → team → system), not to {to}")));
+    }
+    let target = config.volume(to);
+    if to == VolumeKind::System && !target.writable {
+        return Err(other("the system volume is read-only; set `[volumes.system] writable = true` in llmos.toml to promote there"));
+    }
+    let entry = index.skill_at(skill_path);
+    let text = std::fs::read_to_string(skill_path).map_err(|e| other(format!("cannot read {}: {e}", skill_path.display())))?;
+    let name = entry.map(|e| e.name.clone()).or_else(|| llmos_documents::lint::expected_skill_name(skill_path)).ok_or_else(|| other("the skill has no name"))?;
+    let folder_layout = skill_path.file_name().is_some_and(|f| f == "SKILL.md");
+    let (src_root, dest_root) = if folder_layout {
+        let dir = skill_path.parent().ok_or_else(|| other("no folder"))?.to_path_buf();
+        (dir, target.path.join("skills").join(&name))
+    } else {
+        (skill_path.to_path_buf(), target.path.join("skills").join(format!("{name}.md")))
+    };
+    let existing = [target.path.join("skills").join(&name).join("SKILL.md"), target.path.join("skills").join(format!("{name}.md"))].into_iter().find(|p| p.exists());
+    if let Some(existing) = existing {
+        return Err(PromoteError::Exists { name, source: skill_path.to_path_buf(), existing });
+    }
+    let repo = Volume::open(&target.path).map_err(other)?;
+    // Every file of the skill, with SKILL.md (or the flat file) stamped.
+    let stamped = match set_metadata_field(&text, "promoted-from", from.as_str()) {
+        Some(edits) => apply_edits(&text, &edits),
+        None => return Err(other("the skill's frontmatter is invalid; fix it (llmos check) before promoting")),
+    };
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if folder_layout {
+        for e in walkdir::WalkDir::new(&src_root).follow_links(false).into_iter().filter_map(|e| e.ok()) {
+            if !e.file_type().is_file() {
+                continue;
+            }
+            let rel = e.path().strip_prefix(&src_root).map_err(other)?;
+            let dest = dest_root.join(rel);
+            let content = if e.path() == skill_path { stamped.clone().into_bytes() } else { std::fs::read(e.path()).map_err(|err| other(format!("cannot read {}: {err}", e.path().display())))? };
+            files.push((dest, content));
+        }
+    } else {
+        files.push((dest_root.clone(), stamped.into_bytes()));
+    }
+    let message = commit_message::render_promotion_subject(&name, from.as_str(), to.as_str());
+    let id = repo.commit_files(&files, &message).map_err(other)?;
+    let path = if folder_layout { dest_root.join("SKILL.md") } else { dest_root };
+    Ok(Promoted { name, from, to, path, sha: id.sha() })
+}
+
+/// `llmos.skill.promote {uri, to}`.
+pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
+    let uri = arg_uri(args)?;
+    let path = uri_to_path(&uri).ok_or_else(|| invalid_args("only file: skills can be promoted"))?;
+    let (config, index_snapshot) = {
+        let ws = backend.ws_read();
+        (ws.config.clone(), ws.index.clone())
+    };
+    let from = config.volume_of(&path).map(|v| v.kind).ok_or_else(|| user_error(format!("{} is not inside a volume", path.display())))?;
+    let to = match args.get("to").and_then(Value::as_str) {
+        Some(t) => VolumeKind::parse(t).ok_or_else(|| invalid_args(format!("unknown volume `{t}`: team or system")))?,
+        None => from.next().ok_or_else(|| user_error("system skills cannot be promoted further"))?,
+    };
+    // The editor's buffer is the truth: save it first if it differs.
+    if let Some(snap) = backend.state().snapshot(&uri)
+        && std::fs::read_to_string(&path).ok().as_deref() != Some(snap.text.as_str())
+    {
+        std::fs::write(&path, &snap.text).map_err(|e| user_error(format!("cannot save {}: {e}", path.display())))?;
+    }
+    let result = tokio::task::spawn_blocking(move || promote(&config, &index_snapshot, &path, to)).await.map_err(|e| user_error(e.to_string()))?;
+    match result {
+        Ok(p) => {
+            crate::handlers::watched_files::reindex_from_disk(backend, &p.path);
+            crate::handlers::diagnostics::refresh_all(backend);
+            Ok(json!({ "name": p.name, "from": p.from.as_str(), "to": p.to.as_str(), "path": p.path.display().to_string(), "uri": path_to_uri(&p.path).map(|u| u.as_str().to_string()), "sha": p.sha }))
+        }
+        Err(e @ PromoteError::Exists { .. }) => {
+            let PromoteError::Exists { source, existing, .. } = &e else { unreachable!() };
+            let data = json!({ "conflict": true, "source": path_to_uri(source).map(|u| u.as_str().to_string()), "existing": path_to_uri(existing).map(|u| u.as_str().to_string()) });
+            Err(Error { code: ErrorCode::InvalidRequest, message: e.to_string().into(), data: Some(data) })
+        }
+        Err(e) => Err(user_error(e.to_string())),
+    }
+}
