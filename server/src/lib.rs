@@ -6,5 +6,6 @@
 pub mod chat;
 pub mod cli;
 pub mod commands;
+pub mod evolve;
 pub mod handlers;
 pub mod lsp;

@@ -101,7 +101,11 @@ async fn chat_from_the_command_line_against_both_providers() {
         let fake = FakeProvider::start().await.unwrap();
         fake.push(Script::reply(["Hello ", "from ", name]));
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("llmos.toml"), format!("[llm]\nprovider = \"{name}\"\nmodel = \"cli-model\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_CLI_TEST_KEY\"\n", fake.base_url(kind))).unwrap();
+        std::fs::write(
+            dir.path().join("llmos.toml"),
+            format!("[llm]\nprovider = \"{name}\"\nmodel = \"cli-model\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_CLI_TEST_KEY\"\n", fake.base_url(kind)),
+        )
+        .unwrap();
         let session = dir.path().join("volumes/user/sessions/t.md");
         std::fs::create_dir_all(session.parent().unwrap()).unwrap();
         std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\n\n").unwrap();
@@ -117,7 +121,12 @@ async fn chat_from_the_command_line_against_both_providers() {
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(stdout.trim(), format!("Hello from {name}"));
         let text = std::fs::read_to_string(&session).unwrap();
-        assert_eq!(text, format!("---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n\n<!-- turn: assistant model=cli-model -->\nHello from {name}\n\n<!-- turn: user -->\n\n"));
+        assert_eq!(
+            text,
+            format!(
+                "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n\n<!-- turn: assistant model=cli-model -->\nHello from {name}\n\n<!-- turn: user -->\n\n"
+            )
+        );
         // the key went to the provider in the right header and nowhere else
         let req = &fake.requests()[0];
         match kind {
@@ -128,7 +137,13 @@ async fn chat_from_the_command_line_against_both_providers() {
         // a refused key: exit 2, a clear message, no key in it, the file unchanged
         fake.push(Script::status(401, r#"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#));
         std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nAgain\n").unwrap();
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(["chat", session.to_str().unwrap()]).env("LLMOS_CLI_TEST_KEY", canary).current_dir(dir.path()).output().await.unwrap();
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+            .args(["chat", session.to_str().unwrap()])
+            .env("LLMOS_CLI_TEST_KEY", canary)
+            .current_dir(dir.path())
+            .output()
+            .await
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains("refused") && !stderr.contains(canary), "{stderr}");

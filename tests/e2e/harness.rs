@@ -153,9 +153,16 @@ impl TestServer {
         Self::start_with(fixture, Options::default()).await
     }
 
+    /// A server on an existing folder (e.g. made by `llmos init --demo`).
+    pub async fn start_at(root: &Path, options: Options) -> Self {
+        Self::start_in(tempfile::tempdir().unwrap(), Fixture::parse(""), Some(root.to_path_buf()), options).await
+    }
+
     pub async fn start_with(fixture: &str, options: Options) -> Self {
-        let fx = Fixture::parse(fixture);
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), Fixture::parse(fixture), None, options).await
+    }
+
+    async fn start_in(dir: tempfile::TempDir, fx: Fixture, root_override: Option<PathBuf>, options: Options) -> Self {
         for (path, content) in &fx.files {
             let p = dir.path().join(path);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -208,7 +215,7 @@ impl TestServer {
                 }
             }
         });
-        let root = uri_of(server.dir.path());
+        let root = uri_of(root_override.as_deref().unwrap_or(server.dir.path()));
         let mut caps = options.capabilities;
         caps["general"] = json!({ "positionEncodings": ["utf-16"] });
         let init = server
@@ -270,6 +277,15 @@ impl TestServer {
     pub async fn open(&self, rel: &str) -> String {
         let text = std::fs::read_to_string(self.path(rel)).unwrap_or_default();
         self.open_text(rel, &text).await
+    }
+
+    /// Opens a file by absolute path.
+    pub async fn open_abs(&self, path: &Path) -> String {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let uri = uri_of(path);
+        self.docs.lock().unwrap().insert(uri.clone(), EditorDoc { text: text.clone(), version: 1 });
+        self.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "markdown", "version": 1, "text": text } })).await;
+        uri
     }
 
     pub async fn open_text(&self, rel: &str, text: &str) -> String {

@@ -40,14 +40,20 @@ fn turns(text: &str) -> Vec<String> {
 async fn reply_streams_into_the_document_for_both_providers() {
     for provider in [ProviderKind::Anthropic, ProviderKind::OpenAi] {
         let fake = FakeProvider::start().await.unwrap();
-        fake.push(Script::Reply { chunks: vec!["Use ".into(), "COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```".into()], delay_between: Duration::from_millis(60) });
+        fake.push(Script::Reply {
+            chunks: vec!["Use ".into(), "COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```".into()],
+            delay_between: Duration::from_millis(60),
+        });
         let name = if provider == ProviderKind::Anthropic { "anthropic" } else { "openai" };
         let s = TestServer::start(&fixture(name, &fake.base_url(provider))).await;
         let uri = s.open("volumes/user/sessions/c.md").await;
         let r = send(&s, &uri).await;
         assert_eq!(r["result"]["started"], true, "{r}");
         let text = wait_text(&s, &uri, |t| t.ends_with("<!-- turn: user -->\n\n")).await;
-        assert!(text.contains("<!-- turn: assistant model=test-model -->\nUse COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```\n\n<!-- turn: user -->\n\n"), "{text}");
+        assert!(
+            text.contains("<!-- turn: assistant model=test-model -->\nUse COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```\n\n<!-- turn: user -->\n\n"),
+            "{text}"
+        );
         assert!(text.contains("status: uncommitted"), "llmos' edit puts status back: {text}");
         // the reply came as several edits, not one
         let edits = s.requests.lock().unwrap().iter().filter(|(m, _)| m == "workspace/applyEdit").count();
@@ -55,7 +61,11 @@ async fn reply_streams_into_the_document_for_both_providers() {
         // the request: system prompt with the pinned skill's body, the relevant team skill listed, the turns
         let req = &fake.requests()[0];
         let body = &req.body;
-        let system = if provider == ProviderKind::Anthropic { body["system"].as_str().unwrap().to_string() } else { body["messages"][0]["content"].as_str().unwrap().to_string() };
+        let system = if provider == ProviderKind::Anthropic {
+            body["system"].as_str().unwrap().to_string()
+        } else {
+            body["messages"][0]["content"].as_str().unwrap().to_string()
+        };
         assert!(system.contains("llmos") && system.contains("ALWAYS USE COBYLA."), "{system}");
         assert!(system.contains("- plotting (team): Plots energy curves"), "{system}");
         let messages = body["messages"].as_array().unwrap();

@@ -4,6 +4,7 @@
 mod harness;
 
 mod cli;
+mod evolution;
 mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;

@@ -74,6 +74,8 @@ pub struct EvolutionJob {
 pub struct GithubSettings {
     pub api_url: String,
     pub git_url: String,
+    /// Where the device-flow endpoints live; `None`: `git_url` (right for github.com).
+    pub oauth_url: Option<String>,
     pub token_env: Option<String>,
     pub client_id: Option<String>,
 }
@@ -98,6 +100,10 @@ impl EvolutionJob {
 impl Config {
     /// The configuration of a workspace with no `llmos.toml`.
     pub fn default_for(root: &Path) -> Self {
+        // Paths must not depend on the process's current folder later on (git treats a
+        // relative path as relative to the repository, not to us).
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        let root = root.as_path();
         Self {
             root: root.to_path_buf(),
             profile: Profile::Llmos,
@@ -113,7 +119,13 @@ impl Config {
                 .collect(),
             llm: None,
             evolution: EvolutionSettings { detector: "local".into(), jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect() },
-            github: GithubSettings { api_url: "https://api.github.com".into(), git_url: "https://github.com".into(), token_env: None, client_id: None },
+            github: GithubSettings {
+                api_url: "https://api.github.com".into(),
+                git_url: "https://github.com".into(),
+                oauth_url: None,
+                token_env: None,
+                client_id: None,
+            },
             chat: ChatSettings { context_tokens: 4000 },
             rules: HashMap::new(),
             max_file_size: 16 * 1024 * 1024,
@@ -166,7 +178,7 @@ impl Config {
                     w.table(k, v, |w, k2, v2| match k2.get_ref().as_ref() {
                         "path" => {
                             if let Some(p) = w.string(k2, v2) {
-                                vol.path = root.join(p);
+                                vol.path = cfg.root.join(p);
                             }
                         }
                         "remote" => {
@@ -270,11 +282,15 @@ impl Config {
                     });
                 }),
                 "github" => w.table(key, value, |w, k, v| match k.get_ref().as_ref() {
-                    "api_url" | "git_url" => {
+                    "api_url" | "git_url" | "oauth_url" => {
                         if let Some(s) = w.string(k, v) {
-                            if is_http_url(s) {
+                            if is_http_url(s) || (k.get_ref() == "git_url" && s.starts_with("git://")) {
                                 let s = s.trim_end_matches('/').to_string();
-                                if k.get_ref() == "api_url" { cfg.github.api_url = s } else { cfg.github.git_url = s }
+                                match k.get_ref().as_ref() {
+                                    "api_url" => cfg.github.api_url = s,
+                                    "git_url" => cfg.github.git_url = s,
+                                    _ => cfg.github.oauth_url = Some(s),
+                                }
                             } else {
                                 w.diag(&rules::CONFIG_BAD_URL, v.span(), format!("`{}` must be an http:// or https:// URL, not `{s}`", k.get_ref()));
                             }

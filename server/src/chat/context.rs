@@ -33,7 +33,13 @@ pub fn build_request(config: &Config, index: &Index, doc: &SessionDoc, text: &st
         let Some(skill) = index.resolve_skill(name) else { continue };
         let body = std::fs::read_to_string(&skill.path).unwrap_or_default();
         let parsed = SkillDoc::parse(&body);
-        system.push_str(&format!("\n\n# Skill: {} ({} volume, pinned)\n{}\n\n{}", skill.name, skill.volume, skill.description, body[parsed.body.clone()].trim()));
+        system.push_str(&format!(
+            "\n\n# Skill: {} ({} volume, pinned)\n{}\n\n{}",
+            skill.name,
+            skill.volume,
+            skill.description,
+            body[parsed.body.clone()].trim()
+        ));
     }
     // System turns in the transcript add to the system prompt.
     for t in doc.turns.iter().filter(|t| t.role == Some(Role::System)) {

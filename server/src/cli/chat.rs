@@ -98,7 +98,13 @@ fn with_user_message(text: &str, message: &str) -> String {
     match doc.turns.last() {
         Some(t) if t.role == Some(Role::User) && t.is_blank(text) => format!("{}\n{message}\n", &text[..t.marker.end]),
         _ => {
-            let lead = if text.ends_with("\n\n") { "" } else if text.ends_with('\n') { "\n" } else { "\n\n" };
+            let lead = if text.ends_with("\n\n") {
+                ""
+            } else if text.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
             format!("{text}{lead}<!-- turn: user -->\n{message}\n")
         }
     }

@@ -70,14 +70,14 @@ const SESSIONS: &[DemoSession] = &[
         days_ago: 4,
         title: "VQE for H2",
         skills: &["quantum-basics"],
-        prompt: "Create a VQE circuit for the H2 molecule with a hardware-efficient ansatz and a COBYLA optimizer.",
+        prompt: "Create a quantum circuit for VQE on the H2 molecule with a hardware-efficient ansatz and a COBYLA optimizer.",
         reply: "Here is a two-qubit ansatz with RY rotations and a CNOT, optimised with COBYLA.\n\n```python artifact=vqe_h2.py\nfrom qiskit.circuit.library import TwoLocal\nansatz = TwoLocal(2, 'ry', 'cx', reps=2)\n```\n\n```trace\niteration 40: energy -1.1372 Ha\n```\n",
         followup: Some("Plot the energy per optimizer iteration."),
     },
     DemoSession {
         days_ago: 3,
         title: "QAOA max-cut",
-        skills: &[],
+        skills: &["qiskit-transpiler"],
         prompt: "Design a quantum circuit for QAOA on a 4-node max-cut graph and optimise the angles.",
         reply: "A depth-1 QAOA circuit: Hadamards, ZZ cost layer per edge, RX mixer.\n\n```python artifact=qaoa_maxcut.py\n# cost and mixer layers for edges (0,1),(1,2),(2,3),(3,0)\n```\n",
         followup: None,
@@ -183,4 +183,60 @@ fn demo_repo(dir: &std::path::Path) -> Result<Volume, String> {
     let repo = Volume::open(dir).map_err(|e| e.to_string())?;
     repo.ensure_identity("llmos demo", "demo@llmos.invalid").map_err(|e| e.to_string())?;
     Ok(repo)
+}
+
+/// `llmos demo [DIR]`: the whole loop offline — a demo workspace, diagnostics, history,
+/// an evolution run — with what each step found printed.
+pub fn run_demo(dir: Option<std::path::PathBuf>) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("llmos-demo"));
+    if dir.join("llmos.toml").exists() {
+        return super::fail(format!("{} already holds a workspace; pick another folder: llmos demo DIR", dir.display()));
+    }
+    println!("== llmos init {} --demo", dir.display());
+    match super::init::init_workspace(&dir, true) {
+        Ok(s) => println!("{s}"),
+        Err(e) => return super::fail(e),
+    }
+    let root = match std::path::absolute(&dir) {
+        Ok(r) => r,
+        Err(e) => return super::fail(e),
+    };
+    println!("\n== llmos check (the same rules the editor shows)");
+    match llmos_workspace::check::check_paths(std::slice::from_ref(&root), None) {
+        Ok(reports) => {
+            let mut shown = 0;
+            for r in &reports {
+                let index = llmos_documents::LineIndex::new(&r.text);
+                for d in &r.diagnostics {
+                    let (l, c) = index.position(&r.text, d.range.start, llmos_documents::line_index::ColumnUnit::Chars);
+                    let rel = r.path.strip_prefix(&root).unwrap_or(&r.path);
+                    println!("{}:{}:{}: {}[{}]: {}", rel.display(), l + 1, c + 1, d.severity.as_str(), d.rule, d.message);
+                    shown += 1;
+                }
+            }
+            println!("{} files checked, {shown} diagnostics", reports.len());
+        }
+        Err(e) => return super::fail(e),
+    }
+    let (config, _) = llmos_workspace::Config::load(&root);
+    println!("\n== llmos history (session commits parsed back from their messages)");
+    if let Ok(repo) = Volume::open(&config.volume(VolumeKind::User).path)
+        && let Ok(entries) = repo.history(&llmos_vcs::HistoryOptions::default())
+    {
+        for e in &entries {
+            let arts: Vec<String> = e.commit.artifacts.iter().map(|a| format!("{}:{}", a.kind, a.name)).collect();
+            println!("{} {} {:<28} {}", &e.sha[..7], &e.time[..10], e.commit.title, arts.join(", "));
+        }
+    }
+    println!("\n== llmos evolve (offline, local detection)");
+    let options = crate::evolve::RunOptions { volume: VolumeKind::User, since: None, dry_run: false, detector: Some("local".into()) };
+    match crate::evolve::run(&config, &options, None, &|_| {}, &|| false) {
+        Ok(output) => {
+            super::evolve::print_text(&output);
+            println!("\nOpen {} in VS Code or Neovim with the llmos client to chat, commit and see hovers.", root.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => super::fail(e),
+    }
 }

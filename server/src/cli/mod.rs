@@ -5,8 +5,10 @@ pub mod chat;
 pub mod check;
 pub mod commit;
 pub mod demo;
+pub mod evolve;
 pub mod history;
 pub mod init;
+pub mod login;
 pub mod promote;
 pub mod status;
 
@@ -42,6 +44,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run the whole loop offline on a demo workspace: init, check, history, evolve.
+    Demo { dir: Option<PathBuf> },
     /// Create a workspace: llmos.toml and the user, team and system volumes.
     Init {
         dir: Option<PathBuf>,
@@ -69,6 +73,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Find recurring work in a volume's session history and write skills for it.
+    Evolve {
+        #[arg(long, default_value = "user")]
+        volume: String,
+        /// Only commits newer than this (7d, 24h); default: since the last run.
+        #[arg(long)]
+        since: Option<String>,
+        /// Analyse and report, write and commit nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_parser = ["local", "llm", "hybrid"])]
+        detector: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Log in to GitHub (device flow); the token is stored in your configuration folder.
+    Login,
     /// Copy a skill to the next volume and commit it there.
     Promote {
         /// A skill name or a path to its folder or SKILL.md.
@@ -88,10 +109,13 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Lsp => run_lsp(),
         Command::Check { paths, profile, format } => check::run(paths, profile, format),
+        Command::Demo { dir } => demo::run_demo(dir),
         Command::Init { dir, demo } => init::run(dir, demo),
         Command::Chat { session, message } => chat::run(session, message),
         Command::Commit { session } => commit::run(session),
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
+        Command::Evolve { volume, since, dry_run, detector, format } => evolve::run(volume, since, dry_run, detector, format),
+        Command::Login => login::run(),
         Command::Promote { skill, to } => promote::run(skill, to),
         Command::Status { workspace, format } => status::run(workspace, format),
     }

@@ -117,7 +117,9 @@ impl ChatJob {
                 .client
                 .send_notification::<notification::Progress>(ProgressParams {
                     token,
-                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(WorkDoneProgressEnd { message: Some(if interrupted { "Reply interrupted".into() } else { "Reply complete".into() }) })),
+                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(WorkDoneProgressEnd {
+                        message: Some(if interrupted { "Reply interrupted".into() } else { "Reply complete".into() }),
+                    })),
                 })
                 .await;
         }
@@ -130,7 +132,14 @@ impl ChatJob {
     }
 
     fn clone_parts(&self) -> ChatJob {
-        ChatJob { backend: self.backend.clone(), uri: self.uri.clone(), path: self.path.clone(), open: self.open, model: self.model.clone(), cancel: self.cancel.clone() }
+        ChatJob {
+            backend: self.backend.clone(),
+            uri: self.uri.clone(),
+            path: self.path.clone(),
+            open: self.open,
+            model: self.model.clone(),
+            cancel: self.cancel.clone(),
+        }
     }
 
     async fn begin_progress(&self) -> Option<ProgressToken> {
@@ -146,7 +155,12 @@ impl ChatJob {
             .client
             .send_notification::<notification::Progress>(ProgressParams {
                 token: token.clone(),
-                value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(WorkDoneProgressBegin { title: "Receiving reply…".into(), cancellable: Some(true), message: Some(self.model.clone()), percentage: None })),
+                value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(WorkDoneProgressBegin {
+                    title: "Receiving reply…".into(),
+                    cancellable: Some(true),
+                    message: Some(self.model.clone()),
+                    percentage: None,
+                })),
             })
             .await;
         Some(token)
@@ -293,7 +307,13 @@ pub fn append_reply(text: &str, reply: &str, interrupted: bool, model: &str) -> 
     let mut out = text.to_string();
     if interrupted {
         let marker = llmos_documents::session::render_marker(llmos_documents::Role::Assistant, &[("model", model), ("interrupted", "true")]);
-        let lead = if out.ends_with("\n\n") { "" } else if out.ends_with('\n') { "\n" } else { "\n\n" };
+        let lead = if out.ends_with("\n\n") {
+            ""
+        } else if out.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
         out.push_str(&format!("{lead}{marker}\n"));
     } else {
         out.push_str(&chat::reply_opening(&out, model));

@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod evolution;
+pub mod github;
 pub mod promote;
 pub mod scheduler;
 pub mod session;
@@ -155,7 +156,8 @@ pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<
         "llmos.chat.cancel" => chat::cancel(backend, &args)?,
         "llmos.evolution.run" => evolution::run(backend, &args).await?,
         "llmos.skill.promote" => promote::run(backend, &args).await?,
-        "llmos.volume.sync" | "llmos.github.login" => {
+        "llmos.github.login" => github::run_login(backend, &args).await?,
+        "llmos.volume.sync" => {
             return Err(user_error(format!("`{}` is not available in this build of llmos yet", params.command)));
         }
         other => return Err(invalid_args(format!("unknown command `{other}`"))),

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use llmos_documents::frontmatter::{apply_edits, set_metadata_field};
 use llmos_documents::VolumeKind;
+use llmos_documents::frontmatter::{apply_edits, set_metadata_field};
 use llmos_vcs::{Volume, commit_message};
 use llmos_workspace::{Config, Index};
 use serde_json::{Value, json};
@@ -27,14 +27,22 @@ pub struct Promoted {
 #[derive(Debug)]
 pub enum PromoteError {
     /// The target already has a skill of that name: both paths, for a diff.
-    Exists { name: String, source: PathBuf, existing: PathBuf },
+    Exists {
+        name: String,
+        source: PathBuf,
+        existing: PathBuf,
+    },
     Other(String),
 }
 
 impl std::fmt::Display for PromoteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PromoteError::Exists { name, existing, .. } => write!(f, "the target volume already has a skill `{name}` ({}); nothing was overwritten — compare the two and rename or merge by hand", existing.display()),
+            PromoteError::Exists { name, existing, .. } => write!(
+                f,
+                "the target volume already has a skill `{name}` ({}); nothing was overwritten — compare the two and rename or merge by hand",
+                existing.display()
+            ),
             PromoteError::Other(m) => f.write_str(m),
         }
     }
@@ -67,7 +75,8 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     }
     let entry = index.skill_at(skill_path);
     let text = std::fs::read_to_string(skill_path).map_err(|e| other(format!("cannot read {}: {e}", skill_path.display())))?;
-    let name = entry.map(|e| e.name.clone()).or_else(|| llmos_documents::lint::expected_skill_name(skill_path)).ok_or_else(|| other("the skill has no name"))?;
+    let name =
+        entry.map(|e| e.name.clone()).or_else(|| llmos_documents::lint::expected_skill_name(skill_path)).ok_or_else(|| other("the skill has no name"))?;
     let folder_layout = skill_path.file_name().is_some_and(|f| f == "SKILL.md");
     let (src_root, dest_root) = if folder_layout {
         let dir = skill_path.parent().ok_or_else(|| other("no folder"))?.to_path_buf();
@@ -75,7 +84,8 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     } else {
         (skill_path.to_path_buf(), target.path.join("skills").join(format!("{name}.md")))
     };
-    let existing = [target.path.join("skills").join(&name).join("SKILL.md"), target.path.join("skills").join(format!("{name}.md"))].into_iter().find(|p| p.exists());
+    let existing =
+        [target.path.join("skills").join(&name).join("SKILL.md"), target.path.join("skills").join(format!("{name}.md"))].into_iter().find(|p| p.exists());
     if let Some(existing) = existing {
         return Err(PromoteError::Exists { name, source: skill_path.to_path_buf(), existing });
     }
@@ -93,7 +103,11 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
             }
             let rel = e.path().strip_prefix(&src_root).map_err(other)?;
             let dest = dest_root.join(rel);
-            let content = if e.path() == skill_path { stamped.clone().into_bytes() } else { std::fs::read(e.path()).map_err(|err| other(format!("cannot read {}: {err}", e.path().display())))? };
+            let content = if e.path() == skill_path {
+                stamped.clone().into_bytes()
+            } else {
+                std::fs::read(e.path()).map_err(|err| other(format!("cannot read {}: {err}", e.path().display())))?
+            };
             files.push((dest, content));
         }
     } else {
@@ -129,7 +143,9 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
         Ok(p) => {
             crate::handlers::watched_files::reindex_from_disk(backend, &p.path);
             crate::handlers::diagnostics::refresh_all(backend);
-            Ok(json!({ "name": p.name, "from": p.from.as_str(), "to": p.to.as_str(), "path": p.path.display().to_string(), "uri": path_to_uri(&p.path).map(|u| u.as_str().to_string()), "sha": p.sha }))
+            Ok(
+                json!({ "name": p.name, "from": p.from.as_str(), "to": p.to.as_str(), "path": p.path.display().to_string(), "uri": path_to_uri(&p.path).map(|u| u.as_str().to_string()), "sha": p.sha }),
+            )
         }
         Err(e @ PromoteError::Exists { .. }) => {
             let PromoteError::Exists { source, existing, .. } = &e else { unreachable!() };

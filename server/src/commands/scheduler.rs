@@ -1,27 +1,86 @@
-//! The evolution scheduler: per-volume jobs, their next run, countdowns.
+//! The evolution scheduler: each volume's job runs when due (catching up after the
+//! editor was closed), one at a time, off the request path. Countdowns feed code lenses
+//! and `llmos/status`.
+
+use std::time::Duration;
 
 use llmos_documents::VolumeKind;
 use serde_json::{Value, json};
 
+use crate::evolve::{RunOptions, state};
 use crate::lsp::Backend;
 use crate::lsp::state::Workspace;
 
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
 pub fn countdown(_backend: &Backend, ws: &Workspace, volume: VolumeKind) -> String {
-    match ws.config.job(volume).every {
+    match state::due_in(&ws.config, volume, now()) {
         None => "evolution off · Run now".to_string(),
-        Some(every) => format!("every {} · Run now", llmos_workspace::duration::format_duration(every)),
+        Some(0) => "due now · Run now".to_string(),
+        Some(secs) => format!("next run in {} · Run now", llmos_workspace::duration::format_duration(Duration::from_secs(secs as u64))),
     }
 }
 
 pub fn jobs_json(_backend: &Backend, ws: &Workspace) -> Value {
+    let t = now();
     Value::Array(
         ws.config
             .evolution
             .jobs
             .iter()
-            .map(|j| json!({ "volume": j.volume.as_str(), "every": j.every.map(|d| d.as_secs()), "nextRun": Value::Null }))
+            .map(|j| {
+                let st = state::load(&ws.config, j.volume);
+                let due = state::due_in(&ws.config, j.volume, t);
+                json!({
+                    "volume": j.volume.as_str(),
+                    "every": j.every.map(llmos_workspace::duration::format_duration),
+                    "lastRun": st.last_run,
+                    "nextRun": due.map(|d| t + d),
+                    "nextRunIn": due.map(|d| llmos_workspace::duration::format_duration(Duration::from_secs(d as u64))),
+                    "lastResult": st.last_result,
+                })
+            })
             .collect(),
     )
 }
 
-pub fn start(_backend: &Backend) {}
+/// Starts the loop that runs due jobs. `initializationOptions.scheduler = false` keeps it
+/// off (tests, benchmarks).
+pub fn start(backend: &Backend) {
+    if !backend.state().scheduler {
+        return;
+    }
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        loop {
+            run_due(&backend).await;
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
+}
+
+/// Runs every job that is due now, in volume order.
+pub async fn run_due(backend: &Backend) {
+    let due: Vec<VolumeKind> = {
+        let ws = backend.ws_read();
+        if !ws.has_root || !ws.ready {
+            return;
+        }
+        let t = now();
+        VolumeKind::ALL
+            .into_iter()
+            .filter(|v| state::due_in(&ws.config, *v, t) == Some(0) && crate::commands::session::is_repository(&ws.config.volume(*v).path))
+            .collect()
+    };
+    for volume in due {
+        let options = RunOptions { volume, since: None, dry_run: false, detector: None };
+        if let Err(e) = crate::commands::evolution::run_with_progress(backend, options).await {
+            backend
+                .client
+                .log_message(tower_lsp_server::ls_types::MessageType::WARNING, format!("llmos: scheduled evolution of the {volume} volume: {}", e.message))
+                .await;
+        }
+    }
+}

@@ -36,6 +36,9 @@ pub fn initialize(backend: &Backend, params: InitializeParams) -> InitializeResu
         if let Some(p) = options.get("profile").and_then(|v| v.as_str()).and_then(Profile::parse) {
             state.profile_override = Some(p);
         }
+        if let Some(on) = options.get("scheduler").and_then(|v| v.as_bool()) {
+            state.scheduler = on;
+        }
         if let Some(ms) = options.get("debounceMs").and_then(|v| v.as_u64()) {
             state.debounce_ms = ms.min(5_000);
         }

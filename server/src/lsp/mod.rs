@@ -65,7 +65,9 @@ impl Backend {
 
 /// Builds the service (used by `serve` and by the in-process test harness).
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::build(Backend::new).custom_method("llmos/status", Backend::status).custom_method("llmos/invalidMessage", Backend::invalid_message)
+    LspService::build(Backend::new)
+        .custom_method("llmos/status", Backend::status)
+        .custom_method("llmos/invalidMessage", Backend::invalid_message)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish()
 }

@@ -60,6 +60,8 @@ pub struct State {
     pub unit: ColumnUnit,
     pub profile_override: Option<Profile>,
     pub debounce_ms: u64,
+    /// Whether due evolution jobs run by themselves.
+    pub scheduler: bool,
     /// Client capabilities that change how we answer.
     pub client: ClientCaps,
 }
@@ -76,7 +78,7 @@ pub struct ClientCaps {
 
 impl Default for State {
     fn default() -> Self {
-        Self { docs: HashMap::new(), unit: ColumnUnit::Utf16, profile_override: None, debounce_ms: 80, client: ClientCaps::default() }
+        Self { docs: HashMap::new(), unit: ColumnUnit::Utf16, profile_override: None, debounce_ms: 80, scheduler: true, client: ClientCaps::default() }
     }
 }
 

@@ -1,0 +1,57 @@
+//! `llmos evolve`: the evolution engine from a terminal.
+
+use std::process::ExitCode;
+
+use llmos_documents::VolumeKind;
+
+use super::{Format, fail, workspace_root};
+use crate::evolve::{self, RunOptions};
+
+pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Option<String>, format: Format) -> ExitCode {
+    let Some(volume) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
+    let since = match since.as_deref().map(llmos_workspace::duration::parse_duration) {
+        Some(Ok(d)) => Some(d),
+        Some(Err(e)) => return fail(format!("--since: {e}")),
+        None => None,
+    };
+    let root = match workspace_root(None) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let (config, _) = llmos_workspace::Config::load(&root);
+    let asker = crate::commands::evolution::llm_asker(&config);
+    let ask = asker.as_ref().map(|f| f.as_ref() as &dyn Fn(&str) -> Result<String, String>);
+    let quiet = format == Format::Json;
+    let progress = move |step: &str| {
+        if !quiet {
+            eprintln!("… {step}");
+        }
+    };
+    let options = RunOptions { volume, since, dry_run, detector };
+    let output = match evolve::run(&config, &options, ask, &progress, &|| false) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&output.result).unwrap_or_default()),
+        Format::Text => print_text(&output),
+    }
+    ExitCode::SUCCESS
+}
+
+pub fn print_text(output: &evolve::RunOutput) {
+    let r = &output.result;
+    println!("{} session commits analysed, {} patterns", r.commits_analyzed, r.patterns.len());
+    for p in &r.patterns {
+        println!("  {:<32} {:>3} sessions  {:>3.0}%  {}", p.name, p.occurrences, p.confidence * 100.0, p.authors.join(", "));
+    }
+    for s in &r.skills {
+        println!("  skill {:?}: {} ({})", s.action, s.name, s.path);
+    }
+    for w in &r.warnings {
+        println!("  warning: {w}");
+    }
+    if let Some(report) = &output.report {
+        println!("report: {}", report.display());
+    }
+}

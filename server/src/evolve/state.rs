@@ -1,0 +1,46 @@
+//! Scheduler state per volume in `.llmos/evolution/<volume>.json`: when the last run
+//! was and what it found. Missing or unreadable state means "never ran".
+
+use llmos_documents::VolumeKind;
+use llmos_workspace::Config;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    pub last_run: Option<i64>,
+    pub last_result: Option<Summary>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub commits_analyzed: usize,
+    pub patterns: usize,
+    pub skills: usize,
+}
+
+fn path(config: &Config, kind: VolumeKind) -> std::path::PathBuf {
+    config.root.join(".llmos").join("evolution").join(format!("{}.json", kind.as_str()))
+}
+
+pub fn load(config: &Config, kind: VolumeKind) -> State {
+    std::fs::read_to_string(path(config, kind)).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+}
+
+pub fn save(config: &Config, kind: VolumeKind, state: &State) -> std::io::Result<()> {
+    let p = path(config, kind);
+    if let Some(dir) = p.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(p, serde_json::to_string_pretty(state).unwrap_or_default())
+}
+
+/// Seconds until the job is due (0 when due now); `None` when the job is off.
+pub fn due_in(config: &Config, kind: VolumeKind, now: i64) -> Option<i64> {
+    let every = config.job(kind).every?.as_secs() as i64;
+    match load(config, kind).last_run {
+        None => Some(0),
+        Some(last) => Some((last + every - now).max(0)),
+    }
+}

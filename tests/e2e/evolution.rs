@@ -1,0 +1,128 @@
+//! The evolution engine end to end: CLI on the demo workspace, the LSP command with
+//! progress, scheduler countdowns, and the failure cases.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use crate::harness::{Options, TestServer};
+
+fn llmos(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(cwd).output().unwrap()
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    String::from_utf8_lossy(&Command::new("git").arg("-C").arg(dir).args(args).output().unwrap().stdout).trim().to_string()
+}
+
+#[test]
+fn evolve_on_the_demo_creates_updates_and_never_overwrites_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let user = ws.join("volumes/user");
+    let commits_before = git(&user, &["rev-list", "--count", "HEAD"]);
+    // dry run: analyses, writes and commits nothing
+    let out = llmos(&["evolve", "--dry-run", "--format", "json"], &ws);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dry: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(dry["commitsAnalyzed"], 9);
+    assert!(!ws.join(".llmos/reports").exists());
+    assert_eq!(git(&user, &["rev-list", "--count", "HEAD"]), commits_before);
+    // the real run
+    let out = llmos(&["evolve", "--format", "json"], &ws);
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = result["patterns"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.iter().any(|n| n.contains("chart") || n.contains("plot")), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("australia") || n.contains("capital")), "a one-off became a pattern: {names:?}");
+    for p in result["patterns"].as_array().unwrap() {
+        for key in ["name", "description", "occurrences", "confidence", "commits", "prompts", "authors"] {
+            assert!(p.get(key).is_some(), "{key}");
+        }
+    }
+    let created = result["skills"].as_array().unwrap().iter().find(|s| s["action"] == "created").expect("a created skill");
+    let skill_path = Path::new(created["path"].as_str().unwrap()).to_path_buf();
+    let skill = std::fs::read_to_string(&skill_path).unwrap();
+    assert!(skill.contains("source: evolution") && skill.contains("generated-hash:"), "{skill}");
+    assert!(git(&user, &["log", "-1", "--format=%s"]).starts_with(&format!("skill: {} (evolved from 3 sessions", created["name"].as_str().unwrap())));
+    // the evolved skill passes llmos check; the report exists with its chart
+    assert_eq!(llmos(&["check"], &ws).status.code(), Some(0));
+    let reports: Vec<String> = std::fs::read_dir(ws.join(".llmos/reports")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(reports.iter().any(|r| r.ends_with(".md")) && reports.iter().any(|r| r.ends_with(".svg")), "{reports:?}");
+    // the second run starts after the first: nothing new
+    let again: Value = serde_json::from_slice(&llmos(&["evolve", "--format", "json"], &ws).stdout).unwrap();
+    assert_eq!(again["commitsAnalyzed"], 0);
+    // a person edits the skill: new evidence goes to a proposal beside it
+    std::fs::write(&skill_path, skill.replace("## Purpose", "## Purpose\n\nMy own note.")).unwrap();
+    let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+    let third: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proposed = third["skills"].as_array().unwrap().iter().find(|s| s["name"] == created["name"]).expect("outcome for the edited skill");
+    assert_eq!(proposed["action"], "proposed");
+    assert!(std::fs::read_to_string(&skill_path).unwrap().contains("My own note."));
+    assert!(skill_path.with_file_name("SKILL.proposed.md").exists());
+}
+
+#[test]
+fn evolve_failures_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    std::fs::create_dir_all(dir.path().join("volumes/user")).unwrap();
+    // not a repository
+    let out = llmos(&["evolve"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not inside a git repository"));
+    // an empty history and one with only non-session commits
+    crate::harness::init_git(&dir.path().join("volumes/user"));
+    let out = llmos(&["evolve", "--format", "json"], dir.path());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["commitsAnalyzed"], 0);
+    assert_eq!(r["patterns"], json!([]));
+    let repo = llmos_vcs::Volume::open(&dir.path().join("volumes/user")).unwrap();
+    repo.commit_file(&dir.path().join("volumes/user/notes.txt"), b"x", "plain commit\n\nsession: not really").unwrap();
+    repo.commit_file(&dir.path().join("volumes/user/sessions/broken.md"), b"x", "session: \n\nPrompt:\nStats:\n- many messages\n").unwrap();
+    let r: Value = serde_json::from_slice(&llmos(&["evolve", "--since", "1d", "--format", "json"], dir.path()).stdout).unwrap();
+    assert!(r["commitsAnalyzed"].as_u64().unwrap() <= 1, "{r}");
+    assert_eq!(r["patterns"], json!([]));
+    // bad arguments
+    assert_eq!(llmos(&["evolve", "--since", "soon"], dir.path()).status.code(), Some(2));
+    assert_eq!(llmos(&["evolve", "--volume", "nope"], dir.path()).status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn evolution_through_the_lsp_with_progress_lenses_and_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    // Start a server on the demo workspace (the harness's fixture is empty; point it at ws).
+    let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": false }), ..Options::default() }).await;
+    let status = s.call("llmos/status", json!(null)).await;
+    let user_job = status["jobs"].as_array().unwrap().iter().find(|j| j["volume"] == "user").unwrap().clone();
+    assert_eq!(user_job["nextRunIn"], "0s", "never ran: due now");
+    let toml = s.open_abs(&ws.join("llmos.toml")).await;
+    let lenses = s.call("textDocument/codeLens", json!({ "textDocument": { "uri": toml } })).await;
+    let titles: Vec<&str> = lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["due now · Run now", "due now · Run now", "evolution off · Run now"]);
+    let r = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "user" }] })).await;
+    assert_eq!(r["commitsAnalyzed"], 9);
+    assert!(r["report"].as_str().unwrap().ends_with(".md"));
+    let shown = s.requests.lock().unwrap().iter().any(|(m, p)| m == "window/showDocument" && p["uri"] == r["report"]);
+    assert!(shown, "the report is opened in the editor");
+    let steps: Vec<String> = s
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| m["method"] == "$/progress")
+        .map(|m| m["params"]["value"]["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(steps.iter().any(|m| m.contains("reading history")) && steps.iter().any(|m| m.contains("patterns")), "{steps:?}");
+    let lenses = s.call("textDocument/codeLens", json!({ "textDocument": { "uri": toml } })).await;
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    assert!(title == "next run in 1d 0h · Run now" || title.starts_with("next run in 23h"), "{lenses}");
+    let bad = s.request("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "attic" }] })).await;
+    assert!(bad.get("error").is_some());
+    // the read-only system volume: analysed, nothing written, and it says so
+    let sys = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "system", "since": "30d" }] })).await;
+    assert!(sys["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("read-only")), "{sys}");
+}
