@@ -150,3 +150,24 @@ async fn chat_from_the_command_line_against_both_providers() {
         assert_eq!(std::fs::read_to_string(&session).unwrap(), "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nAgain\n");
     }
 }
+
+#[test]
+fn migrate_llmos_lite_data_into_a_volume() {
+    let lite = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/workspace/tests/data/lite");
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap()], dir.path()).status.success());
+    let dry = llmos(&["migrate", lite.to_str().unwrap(), "--dry-run", "--format", "json"], &ws);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let report: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert!(report["sessions"].as_array().unwrap().len() >= 3 && report["skills"].as_array().unwrap().len() >= 3, "{report}");
+    assert!(!report["skipped"].as_array().unwrap().is_empty(), "malformed fixtures are skipped with a reason");
+    assert_eq!(std::fs::read_dir(ws.join("volumes/user/sessions")).unwrap().count(), 0, "dry run writes nothing");
+    let out = llmos(&["migrate", lite.to_str().unwrap()], &ws);
+    assert!(out.status.success());
+    let check = llmos(&["check", "--format", "json"], &ws);
+    let diags: Vec<Value> = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(diags.iter().all(|d| d["severity"] != "error"), "{diags:#?}");
+    assert_eq!(llmos(&["migrate", "/no/such/place"], &ws).status.code(), Some(2));
+    assert_eq!(llmos(&["migrate", lite.to_str().unwrap(), "--volume", "system"], &ws).status.code(), Some(2));
+}

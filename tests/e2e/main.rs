@@ -1,6 +1,7 @@
 //! End-to-end tests: the real server in-process over framed JSON-RPC, the built binary
 //! over stdio, and the CLI.
 
+mod github;
 mod harness;
 
 mod cli;
@@ -11,3 +12,4 @@ mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
 mod stdio;
+mod sync;

@@ -57,6 +57,7 @@ rules! {
     SESSION_UNKNOWN_SKILL = "session/unknown-skill", Warning, "A skill pinned in `skills:` exists in no volume.";
     SESSION_CHANGED_SINCE_COMMIT = "session/changed-since-commit", Info, "The session differs from its last commit.";
     SESSION_ID_MISMATCH = "session/id-mismatch", Warning, "The session `id` differs from its file name.";
+    SESSION_SYNC_CONFLICT = "session/sync-conflict", Warning, "Sync found this session changed on both sides and kept both versions (`<id>.md` from the remote, `<id>.local-<sha>.md` yours); merge them and delete one.";
 
     CONFIG_SYNTAX = "config/syntax", Error, "`llmos.toml` is not valid TOML.";
     CONFIG_UNKNOWN_KEY = "config/unknown-key", Warning, "A key `llmos.toml` does not define.";
@@ -83,5 +84,32 @@ mod tests {
             assert!(seen.insert(r.id), "duplicate {}", r.id);
             assert!(r.id.contains('/'));
         }
+    }
+}
+
+/// The Markdown reference of every rule (`docs/rules.md`), generated from the catalogue.
+pub fn reference_markdown() -> String {
+    let mut out = String::from(
+        "# llmos rules\n\nEvery diagnostic carries its rule id as `code`. Change a rule's severity (or turn it off) in `llmos.toml`:\n\n```toml\n[rules]\n\"skill/description-when\" = \"off\"     # error | warning | info | hint | off\n```\n\n| rule | default | what it checks |\n|---|---|---|\n",
+    );
+    for r in ALL {
+        out.push_str(&format!("| <a id=\"{}\"></a>`{}` | {} | {} |\n", r.id.replace('/', "-"), r.id, r.severity.as_str(), r.doc));
+    }
+    out
+}
+
+#[cfg(test)]
+mod doc_tests {
+    /// `docs/rules.md` is generated; regenerate it with `LLMOS_BLESS=1 cargo test -p llmos-documents`.
+    #[test]
+    fn rules_reference_is_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules.md");
+        let want = super::reference_markdown();
+        if std::env::var_os("LLMOS_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(have == want, "docs/rules.md is out of date: run LLMOS_BLESS=1 cargo test -p llmos-documents");
     }
 }

@@ -37,7 +37,11 @@ pub fn lint_document(config: &Config, index: &Index, path: &Path, text: &str, pr
     let ctx = DocContext { path, volume, profile };
     let diags = match kind {
         Some(DocKind::Skill) => lint_skill(text, &ctx, &env),
-        Some(DocKind::Session) => lint_session(text, &ctx, &env),
+        Some(DocKind::Session) => {
+            let mut d = lint_session(text, &ctx, &env);
+            d.extend(sync_conflict(path));
+            d
+        }
         Some(DocKind::Config) => Config::parse(text, path.parent().unwrap_or(Path::new("."))).1,
         None => Vec::new(),
     };
@@ -168,4 +172,20 @@ impl LintEnv for StandaloneEnv<'_> {
     fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
         check_link_in(self.root, doc_path, target)
     }
+}
+
+/// The two files sync keeps when a session changed on both sides: `<id>.md` (remote)
+/// and `<id>.local-<sha>.md` (local). Each gets a diagnostic naming the other.
+pub fn sync_conflict(path: &Path) -> Option<Diagnostic> {
+    let stem = path.file_stem()?.to_str()?;
+    let dir = path.parent()?;
+    if let Some((id, sha)) = stem.rsplit_once(".local-")
+        && sha.len() >= 7
+        && sha.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Some(Diagnostic::new(&rules::SESSION_SYNC_CONFLICT, 0..0, format!("your version of this session, kept by sync beside the remote one ({id}.md): merge them and delete one")));
+    }
+    let prefix = format!("{stem}.local-");
+    let twin = std::fs::read_dir(dir).ok()?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().to_string()).find(|n| n.starts_with(&prefix) && n.ends_with(".md"))?;
+    Some(Diagnostic::new(&rules::SESSION_SYNC_CONFLICT, 0..0, format!("sync kept both versions: this is the remote one, yours is {twin}; merge them and delete one")))
 }

@@ -11,6 +11,7 @@ pub mod discover;
 pub mod duration;
 pub mod index;
 pub mod kind;
+pub mod migrate;
 
 pub use config::Config;
 pub use index::{Index, SessionEntry, SkillEntry};

@@ -9,8 +9,10 @@ pub mod evolve;
 pub mod history;
 pub mod init;
 pub mod login;
+pub mod migrate;
 pub mod promote;
 pub mod status;
+pub mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,12 +92,29 @@ pub enum Command {
     },
     /// Log in to GitHub (device flow); the token is stored in your configuration folder.
     Login,
+    /// Import LLMos-Lite sessions (JSON) and skills into a volume.
+    Migrate {
+        path: PathBuf,
+        #[arg(long, default_value = "user")]
+        volume: String,
+        /// Report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Copy a skill to the next volume and commit it there.
     Promote {
         /// A skill name or a path to its folder or SKILL.md.
         skill: String,
         #[arg(long, value_parser = ["team", "system"])]
         to: String,
+    },
+    /// Pull (rebase) and push volumes through their remotes.
+    Sync {
+        volume: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Volumes, provider and evolution jobs.
     Status {
@@ -116,8 +135,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
         Command::Evolve { volume, since, dry_run, detector, format } => evolve::run(volume, since, dry_run, detector, format),
         Command::Login => login::run(),
+        Command::Migrate { path, volume, dry_run, format } => migrate::run(path, volume, dry_run, format),
         Command::Promote { skill, to } => promote::run(skill, to),
         Command::Status { workspace, format } => status::run(workspace, format),
+        Command::Sync { volume, format } => sync::run(volume, format),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod promote;
 pub mod scheduler;
 pub mod session;
 pub mod status;
+pub mod sync;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -157,9 +158,7 @@ pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<
         "llmos.evolution.run" => evolution::run(backend, &args).await?,
         "llmos.skill.promote" => promote::run(backend, &args).await?,
         "llmos.github.login" => github::run_login(backend, &args).await?,
-        "llmos.volume.sync" => {
-            return Err(user_error(format!("`{}` is not available in this build of llmos yet", params.command)));
-        }
+        "llmos.volume.sync" => sync::run(backend, &args).await?,
         other => return Err(invalid_args(format!("unknown command `{other}`"))),
     };
     Ok(Some(result))

@@ -19,6 +19,7 @@ pub fn status(backend: &Backend) -> Value {
                 "repository": super::session::is_repository(&v.path),
                 "skills": ws.index.skills().filter(|s| s.volume == v.kind).count(),
                 "sessions": ws.index.sessions().filter(|s| s.volume == v.kind).count(),
+                "aheadBehind": super::sync::ahead_behind(&ws.config, v.kind).map(|(a, b)| json!({ "ahead": a, "behind": b })),
             })
         })
         .collect();

@@ -149,7 +149,8 @@ impl Volume {
             return Err(VcsError::DetachedHead);
         }
         let head = self.head_commit()?;
-        let signature = self.repo.signature().map_err(|error| VcsError::MissingIdentity { dir: self.dir.display().to_string(), detail: error.message().to_owned() })?;
+        let signature =
+            self.repo.signature().map_err(|error| VcsError::MissingIdentity { dir: self.dir.display().to_string(), detail: error.message().to_owned() })?;
         let head_tree = head.as_ref().map(|commit| commit.tree()).transpose()?;
         let mut tree_id = head_tree.as_ref().map(|t| t.id());
         let mut staged = Vec::new();
