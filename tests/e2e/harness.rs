@@ -217,11 +217,14 @@ impl TestServer {
         });
         let root = uri_of(root_override.as_deref().unwrap_or(server.dir.path()));
         let mut caps = options.capabilities;
-        caps["general"] = json!({ "positionEncodings": ["utf-16"] });
+        if caps.get("general").is_none() {
+            caps["general"] = json!({ "positionEncodings": ["utf-16"] });
+        }
         let init = server
             .request("initialize", json!({ "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "ws" }], "capabilities": caps, "initializationOptions": options.init_options }))
             .await;
         assert!(init.get("result").is_some(), "initialize failed: {init}");
+
         server.notify("initialized", json!({})).await;
         server.wait_ready().await;
         server

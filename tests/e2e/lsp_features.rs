@@ -205,3 +205,52 @@ async fn hover_on_key_docs_at_the_cursor() {
     let h = hover_text(&s, s.at_cursor()).await;
     assert!(h.starts_with("**license**\n\nThe licence the skill is shared under"), "{h}");
 }
+
+#[tokio::test]
+async fn llmos_toml_hover_and_completion() {
+    let s = TestServer::start("//- llmos.toml\n[llm]\nprovider = \"openai\"\n\n[evolution.user]\nevery = \"24h\"\n\n").await;
+    let uri = s.open("llmos.toml").await;
+    let h = hover_text(&s, at(&s, &uri, "provider", 2)).await;
+    assert!(h.starts_with("**provider**") && h.contains("OpenRouter"), "{h}");
+    let h = hover_text(&s, at(&s, &uri, "every", 1)).await;
+    assert!(h.contains("\"7d\""), "{h}");
+    let labels = |v: &Value| v.as_array().map(|a| a.iter().map(|i| i["label"].as_str().unwrap().to_string()).collect::<Vec<_>>()).unwrap_or_default();
+    let end = s.text(&uri).len();
+    let got = labels(&s.call("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": crate::harness::pos(&s.text(&uri), end) })).await);
+    assert!(got.contains(&"min_confidence".to_string()) && !got.contains(&"provider".to_string()), "{got:?}");
+    s.edit(&uri, end..end, "[").await;
+    let got =
+        labels(&s.call("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": crate::harness::pos(&s.text(&uri), end + 1) })).await);
+    assert!(got.contains(&"github".to_string()), "{got:?}");
+}
+
+#[tokio::test]
+async fn pull_diagnostics_utf8_positions_and_rule_severities() {
+    use crate::harness::Options;
+    // A client that pulls: the server advertises a diagnostic provider and answers pulls.
+    let mut options = Options::default();
+    options.capabilities["textDocument"]["diagnostic"] = json!({ "dynamicRegistration": false });
+    let s = TestServer::start_with("//- llmos.toml\n[rules]\n\"skill/name-format\" = \"warning\"\n\"skill/description-when\" = \"off\"\n//- volumes/user/skills/Bad/SKILL.md\n---\nname: Bad\ndescription: Déjà vu 😀 stuff\n---\n", options).await;
+    let uri = s.open("volumes/user/skills/Bad/SKILL.md").await;
+    let report = s.call("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } })).await;
+    let items = report["items"].as_array().unwrap();
+    let codes: Vec<&str> = items.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["skill/name-format"], "description-when is off; the name-mismatch with folder `Bad` is not raised as the name is invalid");
+    assert_eq!(items[0]["severity"], 2, "raised to warning by llmos.toml");
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!s.seen.lock().unwrap().iter().any(|m| m["method"] == "textDocument/publishDiagnostics"), "no push when the client pulls");
+
+    // A client that offers UTF-8 positions gets byte columns.
+    let mut options = Options::default();
+    options.capabilities["general"] = json!({ "positionEncodings": ["utf-8", "utf-16"] });
+    let s = TestServer::start_with(
+        "//- llmos.toml\n//- volumes/user/sessions/u.md\n---\ntitle: U\nid: u\nskills: [é😀, x]\n---\n<!-- turn: user -->\nhi\n",
+        options,
+    )
+    .await;
+    let uri = s.open("volumes/user/sessions/u.md").await;
+    let diags = s.diagnostics(&uri, Some(1)).await;
+    let x = diags.iter().find(|d| d["message"].as_str().unwrap().contains("`x`")).expect("unknown skill x");
+    // `skills: [é😀, ` is 17 bytes (14 UTF-16 units)
+    assert_eq!(x["range"]["start"], json!({ "line": 3, "character": 17 }));
+}

@@ -29,7 +29,7 @@ pub fn completion(backend: &Backend, params: CompletionParams) -> Option<Complet
     let prefix = &text[line_start..offset];
     let in_frontmatter = split(text).is_some_and(|b| offset >= b.yaml.start && b.close.as_ref().is_none_or(|c| offset <= c.start));
     let items = match kind {
-        DocKind::Config => Vec::new(),
+        DocKind::Config => config_items(text, line_start, prefix),
         _ if in_frontmatter => frontmatter_items(&ws, kind, text, line_start, prefix, ws.profile(profile_override)),
         DocKind::Session => {
             if let Some(partial) = link_prefix(prefix) {
@@ -180,4 +180,31 @@ fn relative(from: &Path, to: &Path) -> Option<String> {
         rel.push(c);
     }
     rel.to_str().map(|s| s.replace('\\', "/"))
+}
+
+/// `llmos.toml`: table names after `[`, the current table's keys at a line start.
+fn config_items(text: &str, line_start: usize, prefix: &str) -> Vec<CompletionItem> {
+    let p = prefix.trim_start();
+    if p.starts_with('[') {
+        return llmos_workspace::config::CONFIG_TABLES
+            .iter()
+            .map(|t| CompletionItem { label: t.to_string(), kind: Some(CompletionItemKind::MODULE), ..Default::default() })
+            .collect();
+    }
+    if p.contains('=') {
+        return Vec::new();
+    }
+    let table = super::hover::current_table(text, line_start);
+    let generic = table.split_once('.').map_or(table.clone(), |(h, _)| format!("{h}.*"));
+    llmos_workspace::config::CONFIG_KEYS
+        .iter()
+        .filter(|(t, _, _)| *t == table || *t == generic)
+        .map(|(_, k, d)| CompletionItem {
+            label: k.to_string(),
+            kind: Some(CompletionItemKind::PROPERTY),
+            documentation: Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d.to_string() })),
+            insert_text: Some(format!("{k} = ")),
+            ..Default::default()
+        })
+        .collect()
 }

@@ -27,7 +27,12 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
     let kind = ws.kind_of(&path).or_else(|| (path.file_name()? == "SKILL.md").then_some(DocKind::Skill))?;
     let text = &snap.text;
     let (markdown, range) = match kind {
-        DocKind::Config => return None,
+        DocKind::Config => {
+            let (table, key, range) = toml_key_at(text, offset)?;
+            let doc =
+                if key.is_empty() { format!("**[{table}]**") } else { format!("**{key}**\n\n{}", llmos_workspace::config::config_key_doc(&table, &key)?) };
+            (doc, range)
+        }
         DocKind::Skill => {
             let doc = SkillDoc::parse(text);
             match cursor::in_skill(text, &doc, offset) {
@@ -93,4 +98,32 @@ fn link_preview(ws: &Workspace, doc_path: &Path, target: &str, images: bool) -> 
         Some(uri) if images => preview.markdown_with_image(uri.as_str()),
         _ => preview.markdown,
     }
+}
+
+/// The `[table]` and key on the line at `offset` in a TOML file.
+pub fn toml_key_at(text: &str, offset: usize) -> Option<(String, String, std::ops::Range<usize>)> {
+    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let line = &text[line_start..line_end];
+    let table = current_table(text, line_start);
+    let trimmed = line.trim_start();
+    if trimmed.starts_with('[') {
+        let name = trimmed.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string();
+        return Some((name, String::new(), line_start..line_end));
+    }
+    let (key, _) = line.split_once('=')?;
+    let key_trim = key.trim().trim_matches('"');
+    let start = line_start + (key.len() - key.trim_start().len());
+    Some((table, key_trim.to_string(), start..start + key.trim().len()))
+}
+
+/// The table header in force at `offset`.
+pub fn current_table(text: &str, offset: usize) -> String {
+    text[..offset]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string())
+        .unwrap_or_default()
 }
