@@ -171,3 +171,30 @@ fn migrate_llmos_lite_data_into_a_volume() {
     assert_eq!(llmos(&["migrate", "/no/such/place"], &ws).status.code(), Some(2));
     assert_eq!(llmos(&["migrate", lite.to_str().unwrap(), "--volume", "system"], &ws).status.code(), Some(2));
 }
+
+#[test]
+fn check_survives_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let skills = dir.path().join("volumes/user/skills");
+    for name in ["latin1", "binary", "empty", "ok"] {
+        std::fs::create_dir_all(skills.join(name)).unwrap();
+    }
+    std::fs::write(skills.join("latin1/SKILL.md"), b"---\nname: latin1\ndescription: caf\xe9\n---\n").unwrap();
+    std::fs::write(skills.join("binary/SKILL.md"), b"\x00\x01\x02\x00PNG").unwrap();
+    std::fs::write(skills.join("empty/SKILL.md"), b"").unwrap();
+    std::fs::write(skills.join("ok/SKILL.md"), b"---\nname: ok\ndescription: Fine. Use when fine.\n---\n").unwrap();
+    #[cfg(unix)]
+    {
+        // a symlink loop inside the skills folder is not followed
+        std::os::unix::fs::symlink(&skills, skills.join("loop")).unwrap();
+    }
+    let out = llmos(&["check", "--format", "json"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let diags: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let find = |p: &str| diags.iter().filter(|d| d["path"].as_str().unwrap().contains(p)).map(|d| d["code"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(find("latin1"), ["file/not-utf8"]);
+    assert_eq!(find("binary"), ["file/binary"]);
+    assert_eq!(find("empty"), ["frontmatter/missing"]);
+    assert!(find("/ok/").is_empty());
+}

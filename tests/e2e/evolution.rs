@@ -126,3 +126,55 @@ async fn evolution_through_the_lsp_with_progress_lenses_and_status() {
     let sys = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "system", "since": "30d" }] })).await;
     assert!(sys["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("read-only")), "{sys}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_detector_validates_and_falls_back_to_local() {
+    use llmos_llm::testing::{FakeProvider, Script};
+    let fake = FakeProvider::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let base = fake.base_url(llmos_llm::ProviderKind::OpenAi);
+    std::fs::write(ws.join("llmos.toml"), format!("[llm]\nprovider = \"openai\"\nmodel = \"m\"\nbase_url = \"{base}\"\napi_key_env = \"\"\n")).unwrap();
+    // A valid answer: indices are mapped back to commits.
+    let answer = r#"Here you go: {"patterns": [{"name": "Quantum circuit work", "description": "Building quantum circuits.", "promptIndices": [1, 2, 3], "confidence": 0.95}]}"#;
+    fake.push(Script::reply([answer]));
+    let w = ws.clone();
+    let out = tokio::task::spawn_blocking(move || llmos(&["evolve", "--dry-run", "--detector", "llm", "--format", "json"], &w)).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &r["patterns"][0];
+    assert_eq!(p["name"], "quantum-circuit-work", "{r}");
+    assert_eq!(p["commits"].as_array().unwrap().len(), 3);
+    assert!(fake.requests()[0].body["messages"].to_string().contains("1."), "numbered prompts were sent");
+    // Prose twice: retried once, then the local result with a warning.
+    fake.push(Script::reply(["I think you do a lot of quantum stuff!"]));
+    fake.push(Script::reply(["{\"patterns\": [{\"name\": 5}]"]));
+    let w = ws.clone();
+    let out = tokio::task::spawn_blocking(move || llmos(&["evolve", "--dry-run", "--detector", "llm", "--format", "json"], &w)).await.unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("used local detection")), "{r}");
+    assert!(!r["patterns"].as_array().unwrap().is_empty(), "the local result is used");
+}
+
+#[tokio::test]
+async fn the_scheduler_runs_a_due_job_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": true }), ..Options::default() }).await;
+    let state = ws.join(".llmos/evolution/user.json");
+    for _ in 0..400 {
+        if state.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("the user job ran")).unwrap();
+    assert_eq!(saved["lastResult"]["commitsAnalyzed"], 9);
+    // the team job was due too, but its volume has no session commits; the system job is off
+    assert!(!ws.join(".llmos/evolution/system.json").exists());
+    let status = s.call("llmos/status", json!(null)).await;
+    let user = status["jobs"].as_array().unwrap().iter().find(|j| j["volume"] == "user").unwrap().clone();
+    assert!(user["lastRun"].is_number() && user["nextRunIn"] != "0s", "{user}");
+}

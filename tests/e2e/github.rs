@@ -78,3 +78,31 @@ fn contains_anywhere(dir: &Path, needle: &str) -> bool {
         .filter(|e| e.file_type().is_file())
         .any(|e| std::fs::read(e.path()).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle)))
 }
+
+#[tokio::test]
+async fn login_through_the_lsp_shows_the_code_and_reports_a_denial() {
+    use crate::harness::TestServer;
+    use serde_json::json;
+    let repos = tempfile::tempdir().unwrap();
+    let fake = FakeGithub::start(repos.path().join("repos")).await.unwrap();
+    fake.script_device_flow(DeviceScript {
+        client_id: "cid".into(),
+        interval_secs: 0,
+        expires_in_secs: 60,
+        steps: vec![DeviceStep::Pending, DeviceStep::Denied],
+    });
+    let fixture = format!(
+        "//- llmos.toml\n[github]\napi_url = \"{0}\"\noauth_url = \"{0}\"\nclient_id = \"cid\"\ntoken_env = \"LLMOS_TEST_TOKEN_VAR_NEVER_SET\"\n",
+        fake.url()
+    );
+    let s = TestServer::start(&fixture).await;
+    let r = s.call("workspace/executeCommand", json!({ "command": "llmos.github.login", "arguments": [{}] })).await;
+    let code = r["userCode"].as_str().unwrap().to_string();
+    assert!(!code.is_empty());
+    let shown = s.requests.lock().unwrap().iter().find(|(m, _)| m == "window/showDocument").map(|(_, p)| p.clone()).expect("verification page opened");
+    assert_eq!(shown["uri"].as_str().unwrap().trim_end_matches('/'), r["verificationUri"].as_str().unwrap().trim_end_matches('/'));
+    assert_eq!(shown["external"], true);
+    let msg =
+        s.wait_for("login failure", |m| m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or("").contains("login failed")).await;
+    assert!(msg["params"]["message"].as_str().unwrap().contains("denied"), "{msg}");
+}

@@ -75,7 +75,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            init_options: json!({ "debounceMs": 0 }),
+            init_options: json!({ "debounceMs": 0, "scheduler": false }),
             capabilities: json!({
                 "textDocument": { "hover": { "contentFormat": ["markdown", "plaintext"] } },
                 "workspace": { "applyEdit": true, "workspaceEdit": { "documentChanges": true, "resourceOperations": ["create", "rename", "delete"] }, "didChangeWatchedFiles": { "dynamicRegistration": true } },
