@@ -15,21 +15,7 @@ pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
     };
     let (config, diags) = Config::load(&root);
     let index = Index::build(&config);
-    let volumes: Vec<_> = config
-        .volumes
-        .iter()
-        .map(|v| {
-            json!({
-                "name": v.kind.as_str(),
-                "path": v.path.display().to_string(),
-                "remote": v.remote,
-                "writable": v.writable,
-                "repository": crate::commands::session::is_repository(&v.path),
-                "skills": index.skills().filter(|s| s.volume == v.kind).count(),
-                "sessions": index.sessions().filter(|s| s.volume == v.kind).count(),
-            })
-        })
-        .collect();
+    let volumes = crate::commands::status::volumes_json(&config, &index);
     let value = json!({
         "workspace": root.display().to_string(),
         "volumes": volumes,

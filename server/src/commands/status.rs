@@ -4,10 +4,9 @@ use serde_json::{Value, json};
 
 use crate::lsp::Backend;
 
-pub fn status(backend: &Backend) -> Value {
-    let ws = backend.ws_read();
-    let volumes: Vec<Value> = ws
-        .config
+/// Each volume: path, remote, writability, repository, counts and ahead/behind.
+pub fn volumes_json(config: &llmos_workspace::Config, index: &llmos_workspace::Index) -> Vec<Value> {
+    config
         .volumes
         .iter()
         .map(|v| {
@@ -17,12 +16,17 @@ pub fn status(backend: &Backend) -> Value {
                 "remote": v.remote,
                 "writable": v.writable,
                 "repository": super::session::is_repository(&v.path),
-                "skills": ws.index.skills().filter(|s| s.volume == v.kind).count(),
-                "sessions": ws.index.sessions().filter(|s| s.volume == v.kind).count(),
-                "aheadBehind": super::sync::ahead_behind(&ws.config, v.kind).map(|(a, b)| json!({ "ahead": a, "behind": b })),
+                "skills": index.skills().filter(|s| s.volume == v.kind).count(),
+                "sessions": index.sessions().filter(|s| s.volume == v.kind).count(),
+                "aheadBehind": super::sync::ahead_behind(config, v.kind).map(|(a, b)| json!({ "ahead": a, "behind": b })),
             })
         })
-        .collect();
+        .collect()
+}
+
+pub fn status(backend: &Backend) -> Value {
+    let ws = backend.ws_read();
+    let volumes = volumes_json(&ws.config, &ws.index);
     let provider = ws.config.llm.as_ref().map(|l| json!({ "provider": l.provider, "model": l.model, "baseUrl": l.base_url }));
     let jobs = super::scheduler::jobs_json(backend, &ws);
     json!({

@@ -9,7 +9,7 @@ use crate::lsp::Backend;
 pub fn folding_range(backend: &Backend, params: FoldingRangeParams) -> Option<Vec<FoldingRange>> {
     let snap = super::snapshot(backend, &params.text_document.uri)?;
     let path = snap.path.clone()?;
-    let kind = backend.ws_read().kind_of(&path).or_else(|| (path.file_name()? == "SKILL.md").then_some(DocKind::Skill))?;
+    let kind = super::doc_kind(backend, &path)?;
     let unit = backend.state().unit;
     let conv = snap.conv(unit);
     let text = &snap.text;

@@ -30,3 +30,8 @@ use crate::lsp::state::DocSnapshot;
 pub(crate) fn snapshot(backend: &Backend, uri: &Uri) -> Option<Arc<DocSnapshot>> {
     backend.state().snapshot(uri)
 }
+
+/// The kind of document at `path`: by its place in a volume, or a lone `SKILL.md`.
+pub(crate) fn doc_kind(backend: &Backend, path: &std::path::Path) -> Option<llmos_workspace::DocKind> {
+    backend.ws_read().kind_of(path).or_else(|| (path.file_name()? == "SKILL.md").then_some(llmos_workspace::DocKind::Skill))
+}
