@@ -45,6 +45,10 @@ pub fn completion(backend: &Backend, params: CompletionParams) -> Option<Complet
             None => Vec::new(),
         },
     };
+    if items.len() >= MAX_SKILL_ITEMS {
+        // Capped: the client must ask again as the user types more.
+        return Some(CompletionResponse::List(CompletionList { is_incomplete: true, items }));
+    }
     (!items.is_empty()).then_some(CompletionResponse::Array(items))
 }
 
@@ -59,9 +63,9 @@ fn frontmatter_items(ws: &Workspace, kind: DocKind, text: &str, line_start: usiz
     let keys: &[KeySpec] = if kind == DocKind::Skill { profile::SKILL_KEYS } else { profile::SESSION_KEYS };
     let spec_of = |k: &str| keys.iter().find(|s| s.key == k);
     // `key: value…` on this line
-    if let Some((key, _)) = prefix.split_once(':').filter(|(k, _)| !k.starts_with(' ') && !k.starts_with('-')) {
+    if let Some((key, value)) = prefix.split_once(':').filter(|(k, _)| !k.starts_with(' ') && !k.starts_with('-')) {
         return match spec_of(key.trim()) {
-            Some(spec) => value_items(ws, spec),
+            Some(spec) => value_items(ws, spec, partial_word(value)),
             None => Vec::new(),
         };
     }
@@ -73,7 +77,7 @@ fn frontmatter_items(ws: &Workspace, kind: DocKind, text: &str, line_start: usiz
             .find(|l| !l.starts_with(' ') && !l.trim_start().starts_with('-'))
             .and_then(|l| l.split_once(':'))
             .map(|(k, _)| k.trim().to_string());
-        return parent.as_deref().and_then(spec_of).map(|s| value_items(ws, s)).unwrap_or_default();
+        return parent.as_deref().and_then(spec_of).map(|s| value_items(ws, s, partial_word(prefix.trim_start().trim_start_matches('-')))).unwrap_or_default();
     }
     if prefix.starts_with(' ') {
         return Vec::new();
@@ -95,15 +99,24 @@ fn frontmatter_items(ws: &Workspace, kind: DocKind, text: &str, line_start: usiz
         .collect()
 }
 
-fn value_items(ws: &Workspace, spec: &KeySpec) -> Vec<CompletionItem> {
+/// The word being typed at the end of a value (`[a, b` → `b`).
+fn partial_word(value: &str) -> &str {
+    value.rsplit(['[', ',', ' ']).next().unwrap_or("").trim()
+}
+
+/// At most this many skill names are offered; the client asks again as the user types.
+const MAX_SKILL_ITEMS: usize = 200;
+
+fn value_items(ws: &Workspace, spec: &KeySpec, partial: &str) -> Vec<CompletionItem> {
     match (spec.key, spec.kind) {
         ("skills", _) => {
             let mut seen = std::collections::HashSet::new();
-            let mut skills: Vec<_> = ws.index.skills().collect();
-            skills.sort_by_key(|s| (s.volume.precedence(), s.name.clone()));
+            let mut skills: Vec<_> = ws.index.skills().filter(|s| s.name.starts_with(partial)).collect();
+            skills.sort_by(|a, b| (a.volume.precedence(), &a.name).cmp(&(b.volume.precedence(), &b.name)));
             skills
                 .into_iter()
-                .filter(|s| seen.insert(s.name.clone()))
+                .filter(|s| seen.insert(s.name.as_str()))
+                .take(MAX_SKILL_ITEMS)
                 .map(|s| CompletionItem {
                     label: s.name.clone(),
                     kind: Some(CompletionItemKind::REFERENCE),
@@ -140,10 +153,14 @@ fn marker_items() -> Vec<CompletionItem> {
 fn path_items(ws: &Workspace, doc: &Path, partial: &str, skills_only: bool) -> Vec<CompletionItem> {
     let Some(vol) = ws.config.volume_of(doc) else { return Vec::new() };
     let Some(doc_dir) = doc.parent() else { return Vec::new() };
+    let matches = |label: &str| partial.is_empty() || label.starts_with(partial) || label.contains(partial);
     let mut out = Vec::new();
     if skills_only {
         for s in ws.index.skills().filter(|s| s.volume == vol.kind || s.volume.precedence() > vol.kind.precedence()) {
-            if let Some(rel) = relative(doc_dir, &s.path) {
+            if out.len() >= MAX_SKILL_ITEMS {
+                break;
+            }
+            if let Some(rel) = relative(doc_dir, &s.path).filter(|r| matches(r)) {
                 out.push(CompletionItem {
                     label: rel,
                     kind: Some(CompletionItemKind::FILE),
@@ -157,13 +174,12 @@ fn path_items(ws: &Workspace, doc: &Path, partial: &str, skills_only: bool) -> V
         let root = vol.path.join("artifacts");
         for entry in walkdir::WalkDir::new(&root).max_depth(6).follow_links(false).into_iter().filter_map(Result::ok).take(2000) {
             if entry.file_type().is_file()
-                && let Some(rel) = relative(doc_dir, entry.path())
+                && let Some(rel) = relative(doc_dir, entry.path()).filter(|r| matches(r))
             {
                 out.push(CompletionItem { label: rel, kind: Some(CompletionItemKind::FILE), ..Default::default() });
             }
         }
     }
-    out.retain(|i| i.label.starts_with(partial) || partial.is_empty() || i.label.contains(partial));
     out
 }
 
