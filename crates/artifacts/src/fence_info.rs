@@ -43,12 +43,7 @@ pub fn parse_fence_artifact(info_string: &str) -> Option<FenceArtifact> {
     }
     let name = name.filter(|name| !name.trim().is_empty())?;
     let kind = fence_kind(&name, language.as_deref(), declared_type.as_deref());
-    Some(FenceArtifact {
-        name,
-        language,
-        declared_type,
-        kind,
-    })
+    Some(FenceArtifact { name, language, declared_type, kind })
 }
 
 /// The artifact kind of a fence info string; `None` when it declares no artifact.
@@ -59,12 +54,10 @@ pub fn kind_for_fence(info_string: &str) -> Option<ArtifactKind> {
 fn fence_kind(name: &str, language: Option<&str>, declared_type: Option<&str>) -> ArtifactKind {
     let from_name = kind_for_path(Path::new(name));
     if let Some(declared) = declared_type {
-        let code_language = language
-            .map(normalise_fence_language)
-            .or_else(|| match &from_name {
-                ArtifactKind::Code { language } => Some(language.clone()),
-                _ => None,
-            });
+        let code_language = language.map(normalise_fence_language).or_else(|| match &from_name {
+            ArtifactKind::Code { language } => Some(language.clone()),
+            _ => None,
+        });
         if let Some(kind) = ArtifactKind::from_type_name(declared, code_language.as_deref()) {
             return kind;
         }
@@ -73,9 +66,7 @@ fn fence_kind(name: &str, language: Option<&str>, declared_type: Option<&str>) -
         return from_name;
     }
     match language {
-        Some(language) => ArtifactKind::Code {
-            language: normalise_fence_language(language),
-        },
+        Some(language) => ArtifactKind::Code { language: normalise_fence_language(language) },
         None => ArtifactKind::Other,
     }
 }
@@ -84,9 +75,7 @@ fn fence_kind(name: &str, language: Option<&str>, declared_type: Option<&str>) -
 /// id the other previews use (`python`) so that both kinds of artifact compare equal.
 fn normalise_fence_language(language: &str) -> String {
     let lower = language.to_ascii_lowercase();
-    language_for_extension(&lower)
-        .map(str::to_string)
-        .unwrap_or(lower)
+    language_for_extension(&lower).map(str::to_string).unwrap_or(lower)
 }
 
 /// Splits an info string at whitespace, honouring `"…"` and `'…'` quotes (with `\"`

@@ -77,9 +77,7 @@ pub(crate) fn as_text(bytes: &[u8], truncated: bool) -> Option<&str> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Some(text),
-        Err(err) if truncated && err.error_len().is_none() => {
-            std::str::from_utf8(&bytes[..err.valid_up_to()]).ok()
-        }
+        Err(err) if truncated && err.error_len().is_none() => std::str::from_utf8(&bytes[..err.valid_up_to()]).ok(),
         Err(_) => None,
     }
 }

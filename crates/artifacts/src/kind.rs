@@ -41,9 +41,7 @@ impl ArtifactKind {
     /// `Code { language }` (empty when unknown). Unknown names give `None`.
     pub fn from_type_name(name: &str, language: Option<&str>) -> Option<ArtifactKind> {
         let kind = match name.trim().to_ascii_lowercase().as_str() {
-            "code" => ArtifactKind::Code {
-                language: language.unwrap_or_default().to_string(),
-            },
+            "code" => ArtifactKind::Code { language: language.unwrap_or_default().to_string() },
             "quantum-circuit" | "circuit" => ArtifactKind::QuantumCircuit,
             "plot" | "chart" => ArtifactKind::Plot,
             "3d-scene" | "scene" => ArtifactKind::Scene3d,
@@ -100,24 +98,14 @@ pub fn kind_for_path(path: &Path) -> ArtifactKind {
     }
     let extension = lower.rsplit_once('.').map(|(_, ext)| ext).unwrap_or("");
     if matches!(extension, "md" | "markdown") {
-        let under_skills = path.parent().is_some_and(|parent| {
-            parent
-                .components()
-                .any(|c| matches!(c, Component::Normal(name) if name == "skills"))
-        });
-        return if under_skills {
-            ArtifactKind::Skill
-        } else {
-            ArtifactKind::Markdown
-        };
+        let under_skills = path.parent().is_some_and(|parent| parent.components().any(|c| matches!(c, Component::Normal(name) if name == "skills")));
+        return if under_skills { ArtifactKind::Skill } else { ArtifactKind::Markdown };
     }
     if matches!(extension, "png" | "jpg" | "jpeg" | "gif" | "webp" | "svg") {
         return ArtifactKind::Image;
     }
     if let Some(language) = language_for_file_name(&lower, extension) {
-        return ArtifactKind::Code {
-            language: language.to_string(),
-        };
+        return ArtifactKind::Code { language: language.to_string() };
     }
     ArtifactKind::Other
 }

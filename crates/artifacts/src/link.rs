@@ -42,23 +42,14 @@ pub enum LinkError {
 /// percent-escapes (decoded after the fragment is dropped, so `%23` stays part of the
 /// name), `<…>` brackets, and `\` as a separator. The returned path is canonical, so it
 /// contains no symlinks and lies under the canonical volume root.
-pub fn resolve_link(
-    volume_root: &Path,
-    document_path: &Path,
-    link_target: &str,
-) -> Result<PathBuf, LinkError> {
+pub fn resolve_link(volume_root: &Path, document_path: &Path, link_target: &str) -> Result<PathBuf, LinkError> {
     let lexical = volume_relative_target(volume_root, document_path, link_target);
     if let Err(err) = &lexical
         && *err != LinkError::OutsideVolume
     {
         return Err(err.clone());
     }
-    let canonical_root = volume_root
-        .canonicalize()
-        .map_err(|err| LinkError::Unreadable {
-            path: volume_root.to_path_buf(),
-            reason: io_reason(&err),
-        })?;
+    let canonical_root = volume_root.canonicalize().map_err(|err| LinkError::Unreadable { path: volume_root.to_path_buf(), reason: io_reason(&err) })?;
     let relative = match lexical {
         Ok(relative) => relative,
         // The root and the document may be spelled differently (one through a symlink such
@@ -84,19 +75,13 @@ pub fn resolve_link(
             return Err(LinkError::Missing { path: relative });
         }
         Err(err) => {
-            return Err(LinkError::Unreadable {
-                path: relative,
-                reason: io_reason(&err),
-            });
+            return Err(LinkError::Unreadable { path: relative, reason: io_reason(&err) });
         }
     };
     if !canonical.starts_with(&canonical_root) {
         return Err(LinkError::OutsideVolume);
     }
-    let metadata = canonical.metadata().map_err(|err| LinkError::Unreadable {
-        path: relative.clone(),
-        reason: io_reason(&err),
-    })?;
+    let metadata = canonical.metadata().map_err(|err| LinkError::Unreadable { path: relative.clone(), reason: io_reason(&err) })?;
     if metadata.is_dir() {
         return Err(LinkError::IsDirectory { path: relative });
     }
@@ -107,19 +92,13 @@ pub fn resolve_link(
 /// volume root, without touching the file system. Fails for URLs, absolute paths and
 /// paths that step above the root at any point (`a/../../vol/x` is refused even though it
 /// would come back in).
-pub fn volume_relative_target(
-    volume_root: &Path,
-    document_path: &Path,
-    link_target: &str,
-) -> Result<PathBuf, LinkError> {
+pub fn volume_relative_target(volume_root: &Path, document_path: &Path, link_target: &str) -> Result<PathBuf, LinkError> {
     let raw = strip_link_decoration(link_target);
     if raw.is_empty() {
         return Err(LinkError::Empty);
     }
     if has_url_scheme(raw) || raw.starts_with("//") || raw.starts_with("\\\\") {
-        return Err(LinkError::NotLocal {
-            target: link_target.trim().to_string(),
-        });
+        return Err(LinkError::NotLocal { target: link_target.trim().to_string() });
     }
     let decoded = percent_decode(raw)?;
     let target = decoded.replace('\\', "/");
@@ -140,26 +119,17 @@ pub fn volume_relative_target(
         }
     }
     if stack.is_empty() {
-        return Err(LinkError::IsDirectory {
-            path: PathBuf::from("."),
-        });
+        return Err(LinkError::IsDirectory { path: PathBuf::from(".") });
     }
     Ok(stack.iter().collect())
 }
 
 /// The document's folder as volume-relative components; a document outside the volume
 /// cannot vouch for any link, so that is refused too.
-fn document_folder_in_volume(
-    volume_root: &Path,
-    document_path: &Path,
-) -> Result<Vec<String>, LinkError> {
+fn document_folder_in_volume(volume_root: &Path, document_path: &Path) -> Result<Vec<String>, LinkError> {
     let root = lexical_components(volume_root).ok_or(LinkError::OutsideVolume)?;
-    let document = if document_path.is_absolute() {
-        lexical_components(document_path)
-    } else {
-        lexical_components(&volume_root.join(document_path))
-    }
-    .ok_or(LinkError::OutsideVolume)?;
+    let document = if document_path.is_absolute() { lexical_components(document_path) } else { lexical_components(&volume_root.join(document_path)) }
+        .ok_or(LinkError::OutsideVolume)?;
     if document.len() <= root.len() || document[..root.len()] != root[..] {
         return Err(LinkError::OutsideVolume);
     }
@@ -205,9 +175,7 @@ fn has_url_scheme(target: &str) -> bool {
         return false;
     };
     let mut chars = scheme.chars();
-    scheme.len() >= 2
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    scheme.len() >= 2 && chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 fn looks_like_drive_path(target: &str) -> bool {
@@ -224,9 +192,7 @@ fn percent_decode(text: &str) -> Result<String, LinkError> {
     let mut index = 0;
     while index < bytes.len() {
         if bytes[index] == b'%' {
-            let hex = bytes
-                .get(index + 1..index + 3)
-                .ok_or(LinkError::BadEscape)?;
+            let hex = bytes.get(index + 1..index + 3).ok_or(LinkError::BadEscape)?;
             let byte = hex_value(hex[0])? * 16 + hex_value(hex[1])?;
             decoded.push(byte);
             index += 3;

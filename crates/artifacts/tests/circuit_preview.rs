@@ -114,56 +114,20 @@ fn bad_circuits_get_short_messages() {
             r#"{"numQubits": 2, "gates": [{"type": "H", "target": 0}, {"type": "CNOT", "control": 0, "target": 5}]}"#,
             "gate 2 (CNOT) acts on qubit 5, but the circuit has 2 qubits (q0–q1)",
         ),
-        (
-            r#"{"numQubits": 1, "gates": [{"type": "X", "target": 1}]}"#,
-            "gate 1 (X) acts on qubit 1, but the circuit has 1 qubit (q0)",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [], "measurements": [7]}"#,
-            "a measurement is on qubit 7, but the circuit has 2 qubits (q0–q1)",
-        ),
+        (r#"{"numQubits": 1, "gates": [{"type": "X", "target": 1}]}"#, "gate 1 (X) acts on qubit 1, but the circuit has 1 qubit (q0)"),
+        (r#"{"numQubits": 2, "gates": [], "measurements": [7]}"#, "a measurement is on qubit 7, but the circuit has 2 qubits (q0–q1)"),
         (r#"{"gates": []}"#, "missing `numQubits`"),
         (r#"{"numQubits": 2}"#, "missing `gates`"),
-        (
-            r#"{"numQubits": -1, "gates": []}"#,
-            "`numQubits` must be a whole number",
-        ),
-        (
-            r#"{"numQubits": 0, "gates": []}"#,
-            "the circuit has no qubits (`numQubits` is 0)",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"target": 0}]}"#,
-            "gate 1: missing `type`",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"type": "H"}]}"#,
-            "gate 1 (H): missing `target`",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"type": "CNOT", "target": 1}]}"#,
-            "gate 1 (CNOT): missing `control`",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"type": "CNOT", "control": 1, "target": 1}]}"#,
-            "gate 1 (CNOT): qubit 1 is both control and target",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"type": "H", "target": "zero"}]}"#,
-            "gate 1 (H): `target` must be a qubit number",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [{"type": "H", "target": 0, "time": -1}]}"#,
-            "gate 1 (H): `time` must be a number ≥ 0",
-        ),
-        (
-            r#"{"numQubits": 2, "gates": [3]}"#,
-            "gate 1 is not an object",
-        ),
-        (
-            r#"[1, 2]"#,
-            "expected a JSON object with `numQubits` and `gates`",
-        ),
+        (r#"{"numQubits": -1, "gates": []}"#, "`numQubits` must be a whole number"),
+        (r#"{"numQubits": 0, "gates": []}"#, "the circuit has no qubits (`numQubits` is 0)"),
+        (r#"{"numQubits": 2, "gates": [{"target": 0}]}"#, "gate 1: missing `type`"),
+        (r#"{"numQubits": 2, "gates": [{"type": "H"}]}"#, "gate 1 (H): missing `target`"),
+        (r#"{"numQubits": 2, "gates": [{"type": "CNOT", "target": 1}]}"#, "gate 1 (CNOT): missing `control`"),
+        (r#"{"numQubits": 2, "gates": [{"type": "CNOT", "control": 1, "target": 1}]}"#, "gate 1 (CNOT): qubit 1 is both control and target"),
+        (r#"{"numQubits": 2, "gates": [{"type": "H", "target": "zero"}]}"#, "gate 1 (H): `target` must be a qubit number"),
+        (r#"{"numQubits": 2, "gates": [{"type": "H", "target": 0, "time": -1}]}"#, "gate 1 (H): `time` must be a number ≥ 0"),
+        (r#"{"numQubits": 2, "gates": [3]}"#, "gate 1 is not an object"),
+        (r#"[1, 2]"#, "expected a JSON object with `numQubits` and `gates`"),
     ];
     for (json, expected) in cases {
         let markdown = circuit(json);
@@ -176,10 +140,7 @@ fn bad_circuits_get_short_messages() {
 #[test]
 fn malformed_json_says_where() {
     let markdown = circuit(r#"{"numQubits": 2, "gates": [}"#);
-    assert!(
-        markdown.contains("⚠ malformed JSON: expected value at line 1 column 28"),
-        "{markdown}"
-    );
+    assert!(markdown.contains("⚠ malformed JSON: expected value at line 1 column 28"), "{markdown}");
 }
 
 #[test]
@@ -189,17 +150,12 @@ fn many_qubits_are_capped_at_32_wires() {
     let wires = markdown.lines().filter(|l| l.starts_with('q')).count();
     assert_eq!(wires, 32, "{markdown}");
     assert!(markdown.contains("q31: ────┼─\n```"), "{markdown}");
-    assert!(
-        markdown.ends_with("… 999999968 more qubits not shown"),
-        "{markdown}"
-    );
+    assert!(markdown.ends_with("… 999999968 more qubits not shown"), "{markdown}");
 }
 
 #[test]
 fn long_circuits_are_cut_at_80_columns() {
-    let gates: Vec<String> = (0..100)
-        .map(|t| format!(r#"{{"type": "RX", "target": 0, "parameter": 0.25, "time": {t}}}"#))
-        .collect();
+    let gates: Vec<String> = (0..100).map(|t| format!(r#"{{"type": "RX", "target": 0, "parameter": 0.25, "time": {t}}}"#)).collect();
     let json = format!(r#"{{"numQubits": 1, "gates": [{}]}}"#, gates.join(","));
     assert_eq!(
         circuit(&json),
@@ -225,12 +181,6 @@ fn circuit_files_are_previewed_through_the_same_renderer() {
     )
     .unwrap();
     let markdown = llmos_artifacts::preview_file(&path, &PreviewOptions::default()).markdown;
-    assert!(
-        markdown.starts_with("**bell.circuit.json** · quantum circuit\n\n"),
-        "{markdown}"
-    );
-    assert!(
-        markdown.contains("q0: ─H──●──M─\n        │\nq1: ────⊕──M─\n"),
-        "{markdown}"
-    );
+    assert!(markdown.starts_with("**bell.circuit.json** · quantum circuit\n\n"), "{markdown}");
+    assert!(markdown.contains("q0: ─H──●──M─\n        │\nq1: ────⊕──M─\n"), "{markdown}");
 }

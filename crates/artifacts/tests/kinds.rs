@@ -2,9 +2,7 @@ use llmos_artifacts::{ArtifactKind, kind_for_fence, kind_for_path, parse_fence_a
 use std::path::Path;
 
 fn code(language: &str) -> ArtifactKind {
-    ArtifactKind::Code {
-        language: language.to_string(),
-    }
+    ArtifactKind::Code { language: language.to_string() }
 }
 
 #[test]
@@ -66,18 +64,7 @@ fn type_names_match_commit_messages() {
     .iter()
     .map(ArtifactKind::as_str)
     .collect();
-    assert_eq!(
-        names,
-        [
-            "code",
-            "quantum-circuit",
-            "plot",
-            "3d-scene",
-            "image",
-            "skill",
-            "markdown"
-        ]
-    );
+    assert_eq!(names, ["code", "quantum-circuit", "plot", "3d-scene", "image", "skill", "markdown"]);
     for name in names {
         let parsed = ArtifactKind::from_type_name(name, Some("python")).unwrap();
         assert_eq!(parsed.as_str(), name);
@@ -93,24 +80,12 @@ fn fence_info_strings() {
     assert_eq!(artifact.declared_type.as_deref(), Some("code"));
     assert_eq!(artifact.kind, code("python"));
 
-    assert_eq!(
-        kind_for_fence("python artifact=vqe_h2_circuit.py"),
-        Some(code("python"))
-    );
+    assert_eq!(kind_for_fence("python artifact=vqe_h2_circuit.py"), Some(code("python")));
     assert_eq!(kind_for_fence("py artifact=solver"), Some(code("python")));
-    assert_eq!(
-        kind_for_fence("json artifact=bell.circuit.json"),
-        Some(ArtifactKind::QuantumCircuit)
-    );
-    assert_eq!(
-        kind_for_fence("json artifact=bell_state_circuit type=quantum-circuit"),
-        Some(ArtifactKind::QuantumCircuit)
-    );
+    assert_eq!(kind_for_fence("json artifact=bell.circuit.json"), Some(ArtifactKind::QuantumCircuit));
+    assert_eq!(kind_for_fence("json artifact=bell_state_circuit type=quantum-circuit"), Some(ArtifactKind::QuantumCircuit));
     // type= wins over the file name.
-    assert_eq!(
-        kind_for_fence("artifact=data.json type=plot"),
-        Some(ArtifactKind::Plot)
-    );
+    assert_eq!(kind_for_fence("artifact=data.json type=plot"), Some(ArtifactKind::Plot));
     // an unknown type falls back to the name, then the language
     let unknown = parse_fence_artifact("rust artifact=thing type=widget").unwrap();
     assert_eq!(unknown.kind, code("rust"));

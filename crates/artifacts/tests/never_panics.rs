@@ -1,18 +1,13 @@
 //! Property tests: no input makes a preview or a link resolution panic, and no link
 //! resolves outside its volume.
 
-use llmos_artifacts::{
-    PreviewOptions, parse_fence_artifact, preview_inline, resolve_link, volume_relative_target,
-};
+use llmos_artifacts::{PreviewOptions, parse_fence_artifact, preview_inline, resolve_link, volume_relative_target};
 use proptest::prelude::*;
 use std::path::Path;
 
 fn inline(info: &str, content: &str, images: bool) -> String {
     let artifact = parse_fence_artifact(info).unwrap();
-    let options = PreviewOptions {
-        images,
-        ..PreviewOptions::default()
-    };
+    let options = PreviewOptions { images, ..PreviewOptions::default() };
     preview_inline(&artifact, content, &options).markdown
 }
 

@@ -74,33 +74,18 @@ pub struct RateLimit {
 pub enum GithubError {
     #[error("cannot reach {host}: {detail}")]
     Unreachable { host: String, detail: String },
-    #[error(
-        "GitHub refused the token (401: {message}); run `llmos login` or set a valid token in GITHUB_TOKEN"
-    )]
+    #[error("GitHub refused the token (401: {message}); run `llmos login` or set a valid token in GITHUB_TOKEN")]
     TokenRefused { message: String },
-    #[error(
-        "GitHub forbids {action} (403: {message}); the token may lack the `repo` scope or the permission"
-    )]
+    #[error("GitHub forbids {action} (403: {message}); the token may lack the `repo` scope or the permission")]
     Forbidden { action: String, message: String },
     #[error("{action}: not found on GitHub (404)")]
     NotFound { action: String },
-    #[error(
-        "GitHub rejected {action} (422): {}",
-        join_validation(message, details)
-    )]
-    Validation {
-        action: String,
-        message: String,
-        details: Vec<String>,
-    },
+    #[error("GitHub rejected {action} (422): {}", join_validation(message, details))]
+    Validation { action: String, message: String, details: Vec<String> },
     #[error("GitHub's rate limit is exhausted; it resets {}", describe_reset(*reset_at))]
     RateLimited { reset_at: SystemTime },
     #[error("unexpected answer from GitHub to {action}: HTTP {status}: {message}")]
-    Unexpected {
-        action: String,
-        status: u16,
-        message: String,
-    },
+    Unexpected { action: String, status: u16, message: String },
     #[error("cannot read GitHub's answer to {action}: {detail}")]
     Decode { action: String, detail: String },
     #[error(transparent)]
@@ -110,23 +95,13 @@ pub enum GithubError {
 }
 
 fn join_validation(message: &str, details: &[String]) -> String {
-    if details.is_empty() {
-        message.to_string()
-    } else {
-        format!("{message} ({})", details.join("; "))
-    }
+    if details.is_empty() { message.to_string() } else { format!("{message} ({})", details.join("; ")) }
 }
 
 fn describe_reset(reset_at: SystemTime) -> String {
-    let epoch = reset_at
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let epoch = reset_at.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     match reset_at.duration_since(SystemTime::now()) {
-        Ok(left) => format!(
-            "in {} s (at unix time {epoch}); try again then",
-            left.as_secs() + 1
-        ),
+        Ok(left) => format!("in {} s (at unix time {epoch}); try again then", left.as_secs() + 1),
         Err(_) => format!("at unix time {epoch}; try again"),
     }
 }
@@ -150,46 +125,31 @@ pub struct GithubClient {
 
 impl std::fmt::Debug for GithubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GithubClient")
-            .field("api_base", &self.api_base)
-            .field("token", &self.token)
-            .finish_non_exhaustive()
+        f.debug_struct("GithubClient").field("api_base", &self.api_base).field("token", &self.token).finish_non_exhaustive()
     }
 }
 
 impl GithubClient {
     pub fn new(cfg: &GithubConfig, token: Token) -> Result<GithubClient, GithubError> {
         let api_base = cfg.api_base().to_string();
-        let url = reqwest::Url::parse(&api_base).map_err(|e| GithubError::Client {
-            detail: format!("api_url `{api_base}` is not a URL: {e}"),
-        })?;
+        let url = reqwest::Url::parse(&api_base).map_err(|e| GithubError::Client { detail: format!("api_url `{api_base}` is not a URL: {e}") })?;
         let api_host = match (url.host_str(), url.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_string(),
             (None, _) => {
-                return Err(GithubError::Client {
-                    detail: format!("api_url `{api_base}` has no host"),
-                });
+                return Err(GithubError::Client { detail: format!("api_url `{api_base}` has no host") });
             }
         };
         let mut headers = HeaderMap::new();
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static("application/vnd.github+json"),
-        );
-        headers.insert(
-            "x-github-api-version",
-            HeaderValue::from_static(API_VERSION),
-        );
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/vnd.github+json"));
+        headers.insert("x-github-api-version", HeaderValue::from_static(API_VERSION));
         let http = reqwest::Client::builder()
             .user_agent("llmos")
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| GithubError::Client {
-                detail: e.to_string(),
-            })?;
+            .map_err(|e| GithubError::Client { detail: e.to_string() })?;
         Ok(GithubClient {
             http,
             api_base,
@@ -221,14 +181,7 @@ impl GithubClient {
         validate_owner(owner)?;
         validate_repo_name(repo)?;
         let action = format!("reading repository {owner}/{repo}");
-        let resp = self
-            .request(
-                Method::GET,
-                &format!("/repos/{owner}/{repo}"),
-                None,
-                &action,
-            )
-            .await?;
+        let resp = self.request(Method::GET, &format!("/repos/{owner}/{repo}"), None, &action).await?;
         match resp.status {
             StatusCode::OK => decode(&resp.body, &action).map(Some),
             StatusCode::NOT_FOUND => Ok(None),
@@ -240,38 +193,23 @@ impl GithubClient {
     pub async fn create_user_repo(&self, name: &str, private: bool) -> Result<Repo, GithubError> {
         validate_repo_name(name)?;
         let action = format!("creating repository {name} for the signed-in user");
-        self.create("/user/repos".to_string(), name, private, &action)
-            .await
+        self.create("/user/repos".to_string(), name, private, &action).await
     }
 
     /// `POST /orgs/{org}/repos`: a repository owned by an organisation.
-    pub async fn create_org_repo(
-        &self,
-        org: &str,
-        name: &str,
-        private: bool,
-    ) -> Result<Repo, GithubError> {
+    pub async fn create_org_repo(&self, org: &str, name: &str, private: bool) -> Result<Repo, GithubError> {
         validate_owner(org)?;
         validate_repo_name(name)?;
         let action = format!("creating repository {org}/{name} in organisation {org}");
-        self.create(format!("/orgs/{org}/repos"), name, private, &action)
-            .await
+        self.create(format!("/orgs/{org}/repos"), name, private, &action).await
     }
 
     /// Finds `owner/repo`, creating it when absent: under the user when `owner` is the
     /// token's login, otherwise under the organisation `owner`. An existing
     /// repository is used as is (its visibility is not changed).
-    pub async fn ensure_repository(
-        &self,
-        owner: &str,
-        repo: &str,
-        private: bool,
-    ) -> Result<EnsuredRepository, GithubError> {
+    pub async fn ensure_repository(&self, owner: &str, repo: &str, private: bool) -> Result<EnsuredRepository, GithubError> {
         if let Some(found) = self.get_repo(owner, repo).await? {
-            return Ok(EnsuredRepository {
-                repo: found,
-                created: false,
-            });
+            return Ok(EnsuredRepository { repo: found, created: false });
         }
         let user = self.get_user().await?;
         let created = if owner.eq_ignore_ascii_case(&user.login) {
@@ -288,41 +226,19 @@ impl GithubClient {
             })
         };
         match created {
-            Ok(repo) => Ok(EnsuredRepository {
-                repo,
-                created: true,
-            }),
+            Ok(repo) => Ok(EnsuredRepository { repo, created: true }),
             // Someone else (another llmos, a teammate) created it between our GET and POST.
-            Err(GithubError::Validation { details, .. })
-                if details.iter().any(|d| d.contains("already exists")) =>
-            {
-                match self.get_repo(owner, repo).await? {
-                    Some(found) => Ok(EnsuredRepository {
-                        repo: found,
-                        created: false,
-                    }),
-                    None => Err(GithubError::NotFound {
-                        action: format!(
-                            "reading repository {owner}/{repo} after GitHub said it already exists"
-                        ),
-                    }),
-                }
-            }
+            Err(GithubError::Validation { details, .. }) if details.iter().any(|d| d.contains("already exists")) => match self.get_repo(owner, repo).await? {
+                Some(found) => Ok(EnsuredRepository { repo: found, created: false }),
+                None => Err(GithubError::NotFound { action: format!("reading repository {owner}/{repo} after GitHub said it already exists") }),
+            },
             Err(e) => Err(e),
         }
     }
 
-    async fn create(
-        &self,
-        path: String,
-        name: &str,
-        private: bool,
-        action: &str,
-    ) -> Result<Repo, GithubError> {
+    async fn create(&self, path: String, name: &str, private: bool, action: &str) -> Result<Repo, GithubError> {
         let body = serde_json::json!({ "name": name, "private": private, "auto_init": false });
-        let resp = self
-            .request(Method::POST, &path, Some(body), action)
-            .await?;
+        let resp = self.request(Method::POST, &path, Some(body), action).await?;
         match resp.status {
             StatusCode::CREATED | StatusCode::OK => decode(&resp.body, action),
             status => Err(error_for(status, &resp.body, action)),
@@ -332,31 +248,16 @@ impl GithubClient {
     /// Sends one request, waiting out short rate limits, answering `304` from the
     /// ETag cache. Non-rate-limit error statuses are returned for the caller to map,
     /// because what a 404 means depends on the call.
-    async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-        action: &str,
-    ) -> Result<RawResponse, GithubError> {
+    async fn request(&self, method: Method, path: &str, body: Option<serde_json::Value>, action: &str) -> Result<RawResponse, GithubError> {
         let url = format!("{}{path}", self.api_base);
         let mut waits = 0;
         loop {
             self.wait_for_known_reset().await?;
-            let cached_etag = if method == Method::GET {
-                lock(&self.etag_cache).get(&url).map(|c| c.etag.clone())
-            } else {
-                None
-            };
+            let cached_etag = if method == Method::GET { lock(&self.etag_cache).get(&url).map(|c| c.etag.clone()) } else { None };
             let mut auth = HeaderValue::from_str(&format!("Bearer {}", self.token.expose()))
-                .map_err(|_| GithubError::Client {
-                    detail: "the token cannot be sent in an HTTP header".to_string(),
-                })?;
+                .map_err(|_| GithubError::Client { detail: "the token cannot be sent in an HTTP header".to_string() })?;
             auth.set_sensitive(true);
-            let mut req = self
-                .http
-                .request(method.clone(), &url)
-                .header(header::AUTHORIZATION, auth);
+            let mut req = self.http.request(method.clone(), &url).header(header::AUTHORIZATION, auth);
             if let Some(etag) = &cached_etag {
                 req = req.header(header::IF_NONE_MATCH, etag.clone());
             }
@@ -380,31 +281,20 @@ impl GithubClient {
             }
             if status == StatusCode::NOT_MODIFIED {
                 return match lock(&self.etag_cache).get(&url) {
-                    Some(cached) => Ok(RawResponse {
-                        status: StatusCode::OK,
-                        body: cached.body.clone(),
-                    }),
-                    None => Err(GithubError::Unexpected {
-                        action: action.to_string(),
-                        status: 304,
-                        message: "Not Modified without a cached answer".to_string(),
-                    }),
+                    Some(cached) => Ok(RawResponse { status: StatusCode::OK, body: cached.body.clone() }),
+                    None => {
+                        Err(GithubError::Unexpected { action: action.to_string(), status: 304, message: "Not Modified without a cached answer".to_string() })
+                    }
                 };
             }
             if method == Method::GET
                 && status == StatusCode::OK
                 && let Some(etag) = headers.get(header::ETAG)
             {
-                let cached = CachedGet {
-                    etag: etag.clone(),
-                    body: bytes.to_vec(),
-                };
+                let cached = CachedGet { etag: etag.clone(), body: bytes.to_vec() };
                 lock(&self.etag_cache).insert(url, cached);
             }
-            return Ok(RawResponse {
-                status,
-                body: bytes.to_vec(),
-            });
+            return Ok(RawResponse { status, body: bytes.to_vec() });
         }
     }
 
@@ -412,11 +302,7 @@ impl GithubClient {
     /// before the reset.
     async fn wait_for_known_reset(&self) -> Result<(), GithubError> {
         let known = *lock(&self.rate_limit);
-        if let Some(RateLimit {
-            remaining: 0,
-            reset_at,
-        }) = known
-        {
+        if let Some(RateLimit { remaining: 0, reset_at }) = known {
             if reset_at > SystemTime::now() {
                 self.wait_until(reset_at).await?;
             }
@@ -426,17 +312,11 @@ impl GithubClient {
     }
 
     async fn wait_until(&self, reset_at: SystemTime) -> Result<(), GithubError> {
-        let wait = reset_at
-            .duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO)
-            + RESET_SLACK;
+        let wait = reset_at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO) + RESET_SLACK;
         if wait > self.max_rate_limit_wait + RESET_SLACK {
             return Err(GithubError::RateLimited { reset_at });
         }
-        tracing::info!(
-            seconds = wait.as_secs_f64(),
-            "GitHub rate limit exhausted; waiting for the reset"
-        );
+        tracing::info!(seconds = wait.as_secs_f64(), "GitHub rate limit exhausted; waiting for the reset");
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -445,23 +325,13 @@ impl GithubClient {
         let remaining = header_u64(headers, "x-ratelimit-remaining");
         let reset = header_u64(headers, "x-ratelimit-reset");
         if let (Some(remaining), Some(reset)) = (remaining, reset) {
-            *lock(&self.rate_limit) = Some(RateLimit {
-                remaining,
-                reset_at: UNIX_EPOCH + Duration::from_secs(reset),
-            });
+            *lock(&self.rate_limit) = Some(RateLimit { remaining, reset_at: UNIX_EPOCH + Duration::from_secs(reset) });
         }
     }
 
     fn network_error(&self, e: &reqwest::Error) -> GithubError {
-        let detail = if e.is_timeout() {
-            "timed out".to_string()
-        } else {
-            innermost_cause(e)
-        };
-        GithubError::Unreachable {
-            host: self.api_host.clone(),
-            detail,
-        }
+        let detail = if e.is_timeout() { "timed out".to_string() } else { innermost_cause(e) };
+        GithubError::Unreachable { host: self.api_host.clone(), detail }
     }
 }
 
@@ -482,16 +352,11 @@ fn rate_limited(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Option<
         return Some(now + Duration::from_secs(secs));
     }
     if header_u64(headers, "x-ratelimit-remaining") == Some(0) {
-        let reset =
-            header_u64(headers, "x-ratelimit-reset").map(|s| UNIX_EPOCH + Duration::from_secs(s));
+        let reset = header_u64(headers, "x-ratelimit-reset").map(|s| UNIX_EPOCH + Duration::from_secs(s));
         return Some(reset.unwrap_or(now + UNSPECIFIED_RATE_LIMIT_WAIT));
     }
-    let says_rate_limit = parse_error_body(body)
-        .0
-        .to_ascii_lowercase()
-        .contains("rate limit");
-    (status == StatusCode::TOO_MANY_REQUESTS || says_rate_limit)
-        .then(|| now + UNSPECIFIED_RATE_LIMIT_WAIT)
+    let says_rate_limit = parse_error_body(body).0.to_ascii_lowercase().contains("rate limit");
+    (status == StatusCode::TOO_MANY_REQUESTS || says_rate_limit).then(|| now + UNSPECIFIED_RATE_LIMIT_WAIT)
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
@@ -510,14 +375,7 @@ fn parse_error_body(body: &[u8]) -> (String, Vec<String>) {
     let Ok(parsed) = serde_json::from_slice::<ErrorBody>(body) else {
         let text = String::from_utf8_lossy(body);
         let text = text.trim();
-        return (
-            if text.is_empty() {
-                "no message".to_string()
-            } else {
-                text.chars().take(200).collect()
-            },
-            Vec::new(),
-        );
+        return (if text.is_empty() { "no message".to_string() } else { text.chars().take(200).collect() }, Vec::new());
     };
     let details = parsed
         .errors
@@ -527,18 +385,14 @@ fn parse_error_body(body: &[u8]) -> (String, Vec<String>) {
             serde_json::Value::Object(o) => match o.get("message").and_then(|m| m.as_str()) {
                 Some(m) => m.to_string(),
                 None => {
-                    let field =
-                        |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+                    let field = |k: &str| o.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
                     format!("{} {} {}", field("resource"), field("field"), field("code"))
                 }
             },
             other => other.to_string(),
         })
         .collect();
-    (
-        parsed.message.unwrap_or_else(|| "no message".to_string()),
-        details,
-    )
+    (parsed.message.unwrap_or_else(|| "no message".to_string()), details)
 }
 
 fn error_for(status: StatusCode, body: &[u8], action: &str) -> GithubError {
@@ -546,29 +400,15 @@ fn error_for(status: StatusCode, body: &[u8], action: &str) -> GithubError {
     let action = action.to_string();
     match status {
         StatusCode::UNAUTHORIZED => GithubError::TokenRefused { message },
-        StatusCode::FORBIDDEN => GithubError::Forbidden {
-            action,
-            message: join_validation(&message, &details),
-        },
+        StatusCode::FORBIDDEN => GithubError::Forbidden { action, message: join_validation(&message, &details) },
         StatusCode::NOT_FOUND => GithubError::NotFound { action },
-        StatusCode::UNPROCESSABLE_ENTITY => GithubError::Validation {
-            action,
-            message,
-            details,
-        },
-        status => GithubError::Unexpected {
-            action,
-            status: status.as_u16(),
-            message: join_validation(&message, &details),
-        },
+        StatusCode::UNPROCESSABLE_ENTITY => GithubError::Validation { action, message, details },
+        status => GithubError::Unexpected { action, status: status.as_u16(), message: join_validation(&message, &details) },
     }
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8], action: &str) -> Result<T, GithubError> {
-    serde_json::from_slice(body).map_err(|e| GithubError::Decode {
-        action: action.to_string(),
-        detail: e.to_string(),
-    })
+    serde_json::from_slice(body).map_err(|e| GithubError::Decode { action: action.to_string(), detail: e.to_string() })
 }
 
 /// The most specific message in an error chain ("Connection refused (os error 111)"
@@ -603,10 +443,7 @@ mod tests {
     #[test]
     fn non_json_error_bodies_still_say_something() {
         let e = error_for(StatusCode::BAD_GATEWAY, b"", "reading y");
-        assert_eq!(
-            e.to_string(),
-            "unexpected answer from GitHub to reading y: HTTP 502: no message"
-        );
+        assert_eq!(e.to_string(), "unexpected answer from GitHub to reading y: HTTP 502: no message");
         let e = error_for(StatusCode::FORBIDDEN, b"<html>nope</html>", "creating z");
         assert!(e.to_string().contains("<html>nope</html>"));
     }
@@ -614,29 +451,12 @@ mod tests {
     #[test]
     fn rate_limit_detection() {
         let mut h = HeaderMap::new();
-        assert!(
-            rate_limited(
-                StatusCode::FORBIDDEN,
-                &h,
-                br#"{"message":"Must have admin rights"}"#
-            )
-            .is_none()
-        );
-        assert!(
-            rate_limited(
-                StatusCode::FORBIDDEN,
-                &h,
-                br#"{"message":"You have exceeded a secondary rate limit"}"#
-            )
-            .is_some()
-        );
+        assert!(rate_limited(StatusCode::FORBIDDEN, &h, br#"{"message":"Must have admin rights"}"#).is_none());
+        assert!(rate_limited(StatusCode::FORBIDDEN, &h, br#"{"message":"You have exceeded a secondary rate limit"}"#).is_some());
         assert!(rate_limited(StatusCode::TOO_MANY_REQUESTS, &h, b"").is_some());
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("2000000000"));
-        assert_eq!(
-            rate_limited(StatusCode::FORBIDDEN, &h, b""),
-            Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000))
-        );
+        assert_eq!(rate_limited(StatusCode::FORBIDDEN, &h, b""), Some(UNIX_EPOCH + Duration::from_secs(2_000_000_000)));
         assert!(rate_limited(StatusCode::OK, &h, b"").is_none());
     }
 }

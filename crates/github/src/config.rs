@@ -52,10 +52,7 @@ impl GithubConfig {
 
     /// Base URL of the device-flow endpoints, without a trailing slash.
     pub fn oauth_base(&self) -> &str {
-        self.oauth_url
-            .as_deref()
-            .unwrap_or(&self.git_url)
-            .trim_end_matches('/')
+        self.oauth_url.as_deref().unwrap_or(&self.git_url).trim_end_matches('/')
     }
 
     pub(crate) fn api_base(&self) -> &str {
@@ -110,16 +107,12 @@ pub fn resolve_remote(remote: &str, cfg: &GithubConfig) -> Result<ResolvedRemote
         return Err(RemoteError::Empty);
     }
     let Some(path) = remote.strip_prefix("github:") else {
-        return Ok(ResolvedRemote::Git {
-            url: remote.to_string(),
-        });
+        return Ok(ResolvedRemote::Git { url: remote.to_string() });
     };
     let (owner, repo) = match path.split_once('/') {
         Some((owner, repo)) if !repo.contains('/') => (owner, repo),
         _ => {
-            return Err(RemoteError::Shape {
-                remote: remote.to_string(),
-            });
+            return Err(RemoteError::Shape { remote: remote.to_string() });
         }
     };
     // People paste clone URLs; `OWNER/REPO.git` names the same repository on GitHub.
@@ -127,38 +120,22 @@ pub fn resolve_remote(remote: &str, cfg: &GithubConfig) -> Result<ResolvedRemote
     validate_owner(owner)?;
     validate_repo_name(repo)?;
     let git_url = format!("{}/{owner}/{repo}.git", cfg.git_url.trim_end_matches('/'));
-    Ok(ResolvedRemote::Github(RemoteSpec {
-        owner: owner.to_string(),
-        repo: repo.to_string(),
-        git_url,
-    }))
+    Ok(ResolvedRemote::Github(RemoteSpec { owner: owner.to_string(), repo: repo.to_string(), git_url }))
 }
 
 /// GitHub's rules for user and organisation names: letters, digits and single
 /// hyphens, not at either end, at most 39 characters. Underscores are accepted
 /// because Enterprise Managed Users have them (`name_shortcode`).
 pub(crate) fn validate_owner(name: &str) -> Result<(), RemoteError> {
-    let fail = |reason| {
-        Err(RemoteError::Owner {
-            name: name.to_string(),
-            reason,
-        })
-    };
+    let fail = |reason| Err(RemoteError::Owner { name: name.to_string(), reason });
     if name.is_empty() {
         return fail("it is empty");
     }
     if name.len() > 39 {
         return fail("it is longer than 39 characters");
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
-        return if c.is_whitespace() {
-            fail("it contains whitespace")
-        } else {
-            fail("only letters, digits, `-` and `_` are allowed")
-        };
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        return if c.is_whitespace() { fail("it contains whitespace") } else { fail("only letters, digits, `-` and `_` are allowed") };
     }
     if name.starts_with('-') || name.ends_with('-') {
         return fail("it may not begin or end with `-`");
@@ -173,12 +150,7 @@ pub(crate) fn validate_owner(name: &str) -> Result<(), RemoteError> {
 /// characters, not `.` or `..`. GitHub would silently rewrite other characters to
 /// `-`, which would then not match the name in `llmos.toml`, so they are refused.
 pub(crate) fn validate_repo_name(name: &str) -> Result<(), RemoteError> {
-    let fail = |reason| {
-        Err(RemoteError::Repo {
-            name: name.to_string(),
-            reason,
-        })
-    };
+    let fail = |reason| Err(RemoteError::Repo { name: name.to_string(), reason });
     if name.is_empty() {
         return fail("it is empty");
     }
@@ -188,15 +160,8 @@ pub(crate) fn validate_repo_name(name: &str) -> Result<(), RemoteError> {
     if name == "." || name == ".." {
         return fail("`.` and `..` are reserved");
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c)))
-    {
-        return if c.is_whitespace() {
-            fail("it contains whitespace")
-        } else {
-            fail("only letters, digits, `.`, `-` and `_` are allowed")
-        };
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "._-".contains(*c))) {
+        return if c.is_whitespace() { fail("it contains whitespace") } else { fail("only letters, digits, `.`, `-` and `_` are allowed") };
     }
     if name.ends_with(".git") {
         return fail("it may not end in `.git`");
@@ -209,10 +174,7 @@ mod tests {
     use super::*;
 
     fn cfg() -> GithubConfig {
-        GithubConfig {
-            git_url: "git://127.0.0.1:9418/".into(),
-            ..GithubConfig::default()
-        }
+        GithubConfig { git_url: "git://127.0.0.1:9418/".into(), ..GithubConfig::default() }
     }
 
     #[test]
@@ -232,16 +194,8 @@ mod tests {
 
     #[test]
     fn other_urls_pass_through() {
-        for url in [
-            "https://example.com/x.git",
-            "git@github.com:a/b.git",
-            "/srv/git/x.git",
-            "file:///tmp/x",
-        ] {
-            assert_eq!(
-                resolve_remote(url, &cfg()).unwrap(),
-                ResolvedRemote::Git { url: url.into() }
-            );
+        for url in ["https://example.com/x.git", "git@github.com:a/b.git", "/srv/git/x.git", "file:///tmp/x"] {
+            assert_eq!(resolve_remote(url, &cfg()).unwrap(), ResolvedRemote::Git { url: url.into() });
         }
     }
 
@@ -266,14 +220,8 @@ mod tests {
 
     #[test]
     fn token_env_defaults_and_override() {
-        assert_eq!(
-            GithubConfig::default().token_env_vars(),
-            ["GITHUB_TOKEN", "GH_TOKEN"]
-        );
-        let c = GithubConfig {
-            token_env: Some("MY_TOKEN".into()),
-            ..GithubConfig::default()
-        };
+        assert_eq!(GithubConfig::default().token_env_vars(), ["GITHUB_TOKEN", "GH_TOKEN"]);
+        let c = GithubConfig { token_env: Some("MY_TOKEN".into()), ..GithubConfig::default() };
         assert_eq!(c.token_env_vars(), ["MY_TOKEN"]);
         assert_eq!(GithubConfig::default().oauth_base(), "https://github.com");
     }

@@ -74,9 +74,7 @@ impl TokioClock {
 
     /// Stops the login as soon as `true` is sent on the channel.
     pub fn cancellable(cancel: tokio::sync::watch::Receiver<bool>) -> TokioClock {
-        TokioClock {
-            cancel: Some(cancel),
-        }
+        TokioClock { cancel: Some(cancel) }
     }
 }
 
@@ -106,9 +104,7 @@ impl PollClock for TokioClock {
 
 #[derive(Debug, Error)]
 pub enum DeviceFlowError {
-    #[error(
-        "no GitHub OAuth client id: set `client_id` under `[github]` in llmos.toml, or provide a token in GITHUB_TOKEN"
-    )]
+    #[error("no GitHub OAuth client id: set `client_id` under `[github]` in llmos.toml, or provide a token in GITHUB_TOKEN")]
     NoClientId,
     #[error("cannot reach {host}: {detail}")]
     Unreachable { host: String, detail: String },
@@ -119,16 +115,9 @@ pub enum DeviceFlowError {
     #[error("the login was cancelled")]
     Cancelled,
     #[error("GitHub refused the login: {error}{}", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
-    Refused {
-        error: String,
-        description: Option<String>,
-    },
+    Refused { error: String, description: Option<String> },
     #[error("unexpected answer from {endpoint}: HTTP {status}: {message}")]
-    Unexpected {
-        endpoint: String,
-        status: u16,
-        message: String,
-    },
+    Unexpected { endpoint: String, status: u16, message: String },
     #[error("GitHub sent an unusable token: {0}")]
     BadToken(#[from] TokenError),
 }
@@ -149,45 +138,24 @@ struct OauthAnswer {
 /// `POST /login/device/code` with `scope=repo`.
 pub async fn start(cfg: &GithubConfig) -> Result<DeviceCode, DeviceFlowError> {
     let client_id = client_id(cfg)?;
-    let answer = post_form(
-        cfg,
-        "/login/device/code",
-        &[("client_id", client_id), ("scope", "repo")],
-    )
-    .await?;
+    let answer = post_form(cfg, "/login/device/code", &[("client_id", client_id), ("scope", "repo")]).await?;
     if let Some(error) = answer.error {
-        return Err(DeviceFlowError::Refused {
-            error,
-            description: answer.error_description,
-        });
+        return Err(DeviceFlowError::Refused { error, description: answer.error_description });
     }
-    let missing = |field: &str| DeviceFlowError::Unexpected {
-        endpoint: "/login/device/code".to_string(),
-        status: 200,
-        message: format!("the answer has no `{field}`"),
-    };
+    let missing =
+        |field: &str| DeviceFlowError::Unexpected { endpoint: "/login/device/code".to_string(), status: 200, message: format!("the answer has no `{field}`") };
     Ok(DeviceCode {
         device_code: answer.device_code.ok_or_else(|| missing("device_code"))?,
         user_code: answer.user_code.ok_or_else(|| missing("user_code"))?,
-        verification_uri: answer
-            .verification_uri
-            .ok_or_else(|| missing("verification_uri"))?,
+        verification_uri: answer.verification_uri.ok_or_else(|| missing("verification_uri"))?,
         expires_in: Duration::from_secs(answer.expires_in.ok_or_else(|| missing("expires_in"))?),
-        interval: answer
-            .interval
-            .filter(|s| *s > 0)
-            .map(Duration::from_secs)
-            .unwrap_or(DEFAULT_INTERVAL),
+        interval: answer.interval.filter(|s| *s > 0).map(Duration::from_secs).unwrap_or(DEFAULT_INTERVAL),
     })
 }
 
 /// Polls `POST /login/oauth/access_token` every `interval` (growing on `slow_down`)
 /// until the user approves, denies, or the code expires.
-pub async fn poll(
-    cfg: &GithubConfig,
-    code: &DeviceCode,
-    clock: &impl PollClock,
-) -> Result<Token, DeviceFlowError> {
+pub async fn poll(cfg: &GithubConfig, code: &DeviceCode, clock: &impl PollClock) -> Result<Token, DeviceFlowError> {
     let client_id = client_id(cfg)?;
     let mut interval = code.interval;
     let mut waited = Duration::ZERO;
@@ -200,11 +168,7 @@ pub async fn poll(
         if waited >= code.expires_in {
             return Err(DeviceFlowError::Expired);
         }
-        let pairs = [
-            ("client_id", client_id),
-            ("device_code", code.device_code.as_str()),
-            ("grant_type", DEVICE_GRANT),
-        ];
+        let pairs = [("client_id", client_id), ("device_code", code.device_code.as_str()), ("grant_type", DEVICE_GRANT)];
         let answer = post_form(cfg, "/login/oauth/access_token", &pairs).await?;
         if let Some(token) = answer.access_token {
             return Ok(Token::new(token)?);
@@ -219,10 +183,7 @@ pub async fn poll(
             Some("expired_token") => return Err(DeviceFlowError::Expired),
             Some("access_denied") => return Err(DeviceFlowError::Denied),
             Some(other) => {
-                return Err(DeviceFlowError::Refused {
-                    error: other.to_string(),
-                    description: answer.error_description,
-                });
+                return Err(DeviceFlowError::Refused { error: other.to_string(), description: answer.error_description });
             }
             None => {
                 return Err(DeviceFlowError::Unexpected {
@@ -236,35 +197,18 @@ pub async fn poll(
 }
 
 fn client_id(cfg: &GithubConfig) -> Result<&str, DeviceFlowError> {
-    cfg.client_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .ok_or(DeviceFlowError::NoClientId)
+    cfg.client_id.as_deref().map(str::trim).filter(|id| !id.is_empty()).ok_or(DeviceFlowError::NoClientId)
 }
 
-async fn post_form(
-    cfg: &GithubConfig,
-    path: &str,
-    pairs: &[(&str, &str)],
-) -> Result<OauthAnswer, DeviceFlowError> {
+async fn post_form(cfg: &GithubConfig, path: &str, pairs: &[(&str, &str)]) -> Result<OauthAnswer, DeviceFlowError> {
     let url = format!("{}{path}", cfg.oauth_base());
     let host = reqwest::Url::parse(&url)
         .ok()
-        .and_then(|u| {
-            u.host_str().map(|h| {
-                u.port()
-                    .map_or_else(|| h.to_string(), |p| format!("{h}:{p}"))
-            })
-        })
+        .and_then(|u| u.host_str().map(|h| u.port().map_or_else(|| h.to_string(), |p| format!("{h}:{p}"))))
         .unwrap_or_else(|| cfg.oauth_base().to_string());
     let unreachable = |e: reqwest::Error| DeviceFlowError::Unreachable {
         host: host.clone(),
-        detail: if e.is_timeout() {
-            "timed out".to_string()
-        } else {
-            innermost_cause(&e)
-        },
+        detail: if e.is_timeout() { "timed out".to_string() } else { innermost_cause(&e) },
     };
     let http = reqwest::Client::builder()
         .user_agent("llmos")
@@ -275,10 +219,7 @@ async fn post_form(
     let resp = http
         .post(&url)
         .header(header::ACCEPT, HeaderValue::from_static("application/json"))
-        .header(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        )
+        .header(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"))
         .body(form_encoding::encode(pairs))
         .send()
         .await
@@ -290,11 +231,7 @@ async fn post_form(
         Ok(answer) if status == StatusCode::OK || answer.error.is_some() => Ok(answer),
         _ => {
             let text = String::from_utf8_lossy(&body);
-            Err(DeviceFlowError::Unexpected {
-                endpoint: path.to_string(),
-                status: status.as_u16(),
-                message: text.trim().chars().take(200).collect(),
-            })
+            Err(DeviceFlowError::Unexpected { endpoint: path.to_string(), status: status.as_u16(), message: text.trim().chars().take(200).collect() })
         }
     }
 }

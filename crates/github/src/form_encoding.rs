@@ -45,19 +45,14 @@ fn decode_component(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match std::str::from_utf8(&bytes[i + 1..i + 3])
-                    .ok()
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    Some(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    None => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
                 }
-            }
+                None => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -71,36 +66,17 @@ mod tests {
 
     #[test]
     fn round_trips_reserved_characters() {
-        let body = encode(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-            ("x y", "a&b=c%"),
-        ]);
-        assert_eq!(
-            body,
-            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&x%20y=a%26b%3Dc%25"
-        );
+        let body = encode(&[("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("x y", "a&b=c%")]);
+        assert_eq!(body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&x%20y=a%26b%3Dc%25");
         assert_eq!(
             decode(&body),
-            [
-                (
-                    "grant_type".to_string(),
-                    "urn:ietf:params:oauth:grant-type:device_code".to_string()
-                ),
-                ("x y".to_string(), "a&b=c%".to_string())
-            ]
+            [("grant_type".to_string(), "urn:ietf:params:oauth:grant-type:device_code".to_string()), ("x y".to_string(), "a&b=c%".to_string())]
         );
     }
 
     #[test]
     fn decodes_plus_and_tolerates_broken_escapes() {
-        assert_eq!(
-            decode("a=b+c&d=%zz&e=%4"),
-            [
-                ("a".into(), "b c".into()),
-                ("d".into(), "%zz".into()),
-                ("e".into(), "%4".into())
-            ]
-        );
+        assert_eq!(decode("a=b+c&d=%zz&e=%4"), [("a".into(), "b c".into()), ("d".into(), "%zz".into()), ("e".into(), "%4".into())]);
         assert_eq!(decode("flag"), [("flag".to_string(), String::new())]);
     }
 }

@@ -61,29 +61,16 @@ impl fmt::Display for Token {
 pub enum TokenError {
     #[error("the token is empty")]
     Empty,
-    #[error(
-        "the token contains whitespace or control characters; it does not look like a GitHub token"
-    )]
+    #[error("the token contains whitespace or control characters; it does not look like a GitHub token")]
     Malformed,
-    #[error(
-        "cannot find the user's configuration directory: neither XDG_CONFIG_HOME nor HOME is set to an absolute path"
-    )]
+    #[error("cannot find the user's configuration directory: neither XDG_CONFIG_HOME nor HOME is set to an absolute path")]
     NoConfigDir,
     #[error("cannot {action} the token file {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: io::Error,
-    },
-    #[error(
-        "the token file {path} can be read by other users (mode {mode:o}); run `chmod 600 {path}` or `llmos login` again"
-    )]
+    Io { action: &'static str, path: PathBuf, source: io::Error },
+    #[error("the token file {path} can be read by other users (mode {mode:o}); run `chmod 600 {path}` or `llmos login` again")]
     TooOpen { path: PathBuf, mode: u32 },
     #[error("the token file {path} is invalid: {reason}")]
-    Invalid {
-        path: PathBuf,
-        reason: Box<TokenError>,
-    },
+    Invalid { path: PathBuf, reason: Box<TokenError> },
 }
 
 /// Where a token came from, to tell the user (never the token itself).
@@ -118,10 +105,7 @@ pub struct TokenSource {
 
 impl TokenSource {
     pub fn new(cfg: &GithubConfig, store: Option<TokenStore>) -> TokenSource {
-        TokenSource {
-            env_vars: cfg.token_env_vars(),
-            store,
-        }
+        TokenSource { env_vars: cfg.token_env_vars(), store }
     }
 
     pub fn env_vars(&self) -> &[String] {
@@ -135,28 +119,19 @@ impl TokenSource {
 
     /// Same as [`TokenSource::resolve`] with an explicit environment, so tests never
     /// touch process-wide variables. Set-but-blank variables are skipped.
-    pub fn resolve_with(
-        &self,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<ResolvedToken>, TokenError> {
+    pub fn resolve_with(&self, env: impl Fn(&str) -> Option<String>) -> Result<Option<ResolvedToken>, TokenError> {
         for var in &self.env_vars {
             let Some(value) = env(var) else { continue };
             if value.trim().is_empty() {
                 continue;
             }
             let token = Token::new(value)?;
-            return Ok(Some(ResolvedToken {
-                token,
-                origin: TokenOrigin::Env { var: var.clone() },
-            }));
+            return Ok(Some(ResolvedToken { token, origin: TokenOrigin::Env { var: var.clone() } }));
         }
         let Some(store) = &self.store else {
             return Ok(None);
         };
-        Ok(store.load()?.map(|token| ResolvedToken {
-            token,
-            origin: TokenOrigin::Stored { path: store.path() },
-        }))
+        Ok(store.load()?.map(|token| ResolvedToken { token, origin: TokenOrigin::Stored { path: store.path() } }))
     }
 }
 
@@ -174,25 +149,17 @@ impl TokenStore {
 
     /// The user's store: `$XDG_CONFIG_HOME/llmos`, else `$HOME/.config/llmos`.
     pub fn user_default() -> Result<TokenStore, TokenError> {
-        TokenStore::from_env_values(
-            std::env::var_os("XDG_CONFIG_HOME"),
-            std::env::var_os("HOME"),
-        )
+        TokenStore::from_env_values(std::env::var_os("XDG_CONFIG_HOME"), std::env::var_os("HOME"))
     }
 
     /// [`TokenStore::user_default`] with the two variables given; relative values are
     /// ignored as the XDG spec asks.
-    pub fn from_env_values(
-        xdg_config_home: Option<OsString>,
-        home: Option<OsString>,
-    ) -> Result<TokenStore, TokenError> {
+    pub fn from_env_values(xdg_config_home: Option<OsString>, home: Option<OsString>) -> Result<TokenStore, TokenError> {
         let absolute = |v: Option<OsString>| v.map(PathBuf::from).filter(|p| p.is_absolute());
         if let Some(xdg) = absolute(xdg_config_home) {
             return Ok(TokenStore::in_dir(xdg.join("llmos")));
         }
-        absolute(home)
-            .map(|home| TokenStore::in_dir(home.join(".config").join("llmos")))
-            .ok_or(TokenError::NoConfigDir)
+        absolute(home).map(|home| TokenStore::in_dir(home.join(".config").join("llmos"))).ok_or(TokenError::NoConfigDir)
     }
 
     pub fn dir(&self) -> &Path {
@@ -211,20 +178,11 @@ impl TokenStore {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
-                return Err(TokenError::Io {
-                    action: "read",
-                    path,
-                    source,
-                });
+                return Err(TokenError::Io { action: "read", path, source });
             }
         };
         check_private(&path)?;
-        Token::new(text)
-            .map(Some)
-            .map_err(|reason| TokenError::Invalid {
-                path,
-                reason: Box::new(reason),
-            })
+        Token::new(text).map(Some).map_err(|reason| TokenError::Invalid { path, reason: Box::new(reason) })
     }
 
     /// Writes the token atomically (temporary file created 0600, then renamed) and
@@ -232,16 +190,10 @@ impl TokenStore {
     pub fn save(&self, token: &Token) -> Result<PathBuf, TokenError> {
         create_private_dir(&self.dir)?;
         let path = self.path();
-        let tmp = self
-            .dir
-            .join(format!(".{TOKEN_FILE}.{}.tmp", std::process::id()));
+        let tmp = self.dir.join(format!(".{TOKEN_FILE}.{}.tmp", std::process::id()));
         let written = write_private_file(&tmp, token.expose().as_bytes()).and_then(|()| {
             check_private(&tmp)?;
-            fs::rename(&tmp, &path).map_err(|source| TokenError::Io {
-                action: "replace",
-                path: path.clone(),
-                source,
-            })
+            fs::rename(&tmp, &path).map_err(|source| TokenError::Io { action: "replace", path: path.clone(), source })
         });
         if written.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -257,11 +209,7 @@ impl TokenStore {
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-            Err(source) => Err(TokenError::Io {
-                action: "remove",
-                path,
-                source,
-            }),
+            Err(source) => Err(TokenError::Io { action: "remove", path, source }),
         }
     }
 }
@@ -271,19 +219,11 @@ fn create_private_dir(dir: &Path) -> Result<(), TokenError> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).map_err(|source| TokenError::Io {
-        action: "create the directory of",
-        path: dir.to_path_buf(),
-        source,
-    })
+    builder.create(dir).map_err(|source| TokenError::Io { action: "create the directory of", path: dir.to_path_buf(), source })
 }
 
 fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
-    let io_err = |action, source| TokenError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
+    let io_err = |action, source| TokenError::Io { action, path: path.to_path_buf(), source };
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -294,8 +234,7 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(|e| io_err("protect", e))?;
+        file.set_permissions(fs::Permissions::from_mode(0o600)).map_err(|e| io_err("protect", e))?;
     }
     file.write_all(bytes).map_err(|e| io_err("write", e))?;
     file.sync_all().map_err(|e| io_err("write", e))
@@ -304,17 +243,10 @@ fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), TokenError> {
     use std::os::unix::fs::PermissionsExt;
-    let meta = fs::metadata(path).map_err(|source| TokenError::Io {
-        action: "inspect",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let meta = fs::metadata(path).map_err(|source| TokenError::Io { action: "inspect", path: path.to_path_buf(), source })?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
-        return Err(TokenError::TooOpen {
-            path: path.to_path_buf(),
-            mode,
-        });
+        return Err(TokenError::TooOpen { path: path.to_path_buf(), mode });
     }
     Ok(())
 }
@@ -339,16 +271,9 @@ mod tests {
     fn config_dir_prefers_absolute_xdg() {
         let s = TokenStore::from_env_values(Some("/x/cfg".into()), Some("/home/u".into())).unwrap();
         assert_eq!(s.path(), Path::new("/x/cfg/llmos/github-token"));
-        let s =
-            TokenStore::from_env_values(Some("relative".into()), Some("/home/u".into())).unwrap();
+        let s = TokenStore::from_env_values(Some("relative".into()), Some("/home/u".into())).unwrap();
         assert_eq!(s.path(), Path::new("/home/u/.config/llmos/github-token"));
-        assert!(matches!(
-            TokenStore::from_env_values(None, Some("rel".into())),
-            Err(TokenError::NoConfigDir)
-        ));
-        assert!(matches!(
-            TokenStore::from_env_values(None, None),
-            Err(TokenError::NoConfigDir)
-        ));
+        assert!(matches!(TokenStore::from_env_values(None, Some("rel".into())), Err(TokenError::NoConfigDir)));
+        assert!(matches!(TokenStore::from_env_values(None, None), Err(TokenError::NoConfigDir)));
     }
 }

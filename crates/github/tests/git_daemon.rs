@@ -9,34 +9,20 @@ use llmos_github::{GithubClient, ResolvedRemote, Token, resolve_remote};
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-        ])
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[tokio::test]
 async fn created_repository_can_be_cloned_and_pushed_over_git_daemon() {
-    assert!(
-        git_daemon_available(),
-        "`git daemon` is needed for the remote tests"
-    );
+    assert!(git_daemon_available(), "`git daemon` is needed for the remote tests");
     let root = tempfile::tempdir().unwrap();
     let fake = FakeGithub::start(root.path().join("repos")).await.unwrap();
     fake.add_user("alice", "ghp_alice");
@@ -44,23 +30,10 @@ async fn created_repository_can_be_cloned_and_pushed_over_git_daemon() {
     fake.set_git_base(&daemon.url());
     let cfg = fake.config();
 
-    let ResolvedRemote::Github(spec) =
-        resolve_remote("github:alice/llmunix-user-alice", &cfg).unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(
-        spec.git_url,
-        format!(
-            "git://127.0.0.1:{}/alice/llmunix-user-alice.git",
-            daemon.port()
-        )
-    );
+    let ResolvedRemote::Github(spec) = resolve_remote("github:alice/llmunix-user-alice", &cfg).unwrap() else { panic!() };
+    assert_eq!(spec.git_url, format!("git://127.0.0.1:{}/alice/llmunix-user-alice.git", daemon.port()));
     let gh = GithubClient::new(&cfg, Token::new("ghp_alice").unwrap()).unwrap();
-    let ensured = gh
-        .ensure_repository(&spec.owner, &spec.repo, true)
-        .await
-        .unwrap();
+    let ensured = gh.ensure_repository(&spec.owner, &spec.repo, true).await.unwrap();
     assert_eq!(ensured.repo.clone_url, spec.git_url);
 
     let work = root.path().join("work");
@@ -73,10 +46,7 @@ async fn created_repository_can_be_cloned_and_pushed_over_git_daemon() {
     git(&alice, &["push", "--quiet", "origin", "HEAD:main"]);
 
     git(&work, &["clone", "--quiet", &spec.git_url, "bob"]);
-    assert_eq!(
-        std::fs::read_to_string(work.join("bob/session.md")).unwrap(),
-        "# hello\n"
-    );
+    assert_eq!(std::fs::read_to_string(work.join("bob/session.md")).unwrap(), "# hello\n");
     let log = git(&work.join("bob"), &["log", "--format=%s"]);
     assert_eq!(log.trim(), "session: hello");
 
@@ -90,12 +60,7 @@ async fn clone_of_a_missing_repository_fails_cleanly() {
     let root = tempfile::tempdir().unwrap();
     let daemon = GitDaemon::start(root.path()).unwrap();
     let out = Command::new("git")
-        .args([
-            "clone",
-            "--quiet",
-            &format!("{}nobody/none.git", daemon.url()),
-            "x",
-        ])
+        .args(["clone", "--quiet", &format!("{}nobody/none.git", daemon.url()), "x"])
         .current_dir(root.path())
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()

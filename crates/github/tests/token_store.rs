@@ -20,18 +20,12 @@ fn save_writes_a_0600_file_with_only_the_token() {
     assert_eq!(dir_mode, 0o700);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), CANARY);
     assert_eq!(store.load().unwrap().unwrap().expose(), CANARY);
-    let leftovers: Vec<_> = std::fs::read_dir(store.dir())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(store.dir()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers, ["github-token"], "no temporary file left");
 
     // Overwriting keeps the mode.
     store.save(&Token::new("gho_second").unwrap()).unwrap();
-    assert_eq!(
-        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(store.load().unwrap().unwrap().expose(), "gho_second");
 
     assert!(store.delete().unwrap());
@@ -46,10 +40,7 @@ fn a_token_file_others_can_read_is_refused() {
     std::fs::write(store.path(), CANARY).unwrap();
     std::fs::set_permissions(store.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
     let err = store.load().unwrap_err();
-    assert!(
-        matches!(err, TokenError::TooOpen { mode: 0o644, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, TokenError::TooOpen { mode: 0o644, .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("chmod 600"), "{msg}");
     assert!(!msg.contains("CANARY") && !format!("{err:?}").contains("CANARY"));
@@ -62,10 +53,7 @@ fn an_empty_token_file_is_invalid_not_a_token() {
     store.save(&Token::new("x").unwrap()).unwrap();
     std::fs::write(store.path(), "\n").unwrap();
     let err = store.load().unwrap_err();
-    assert!(
-        err.to_string().contains("is invalid: the token is empty"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("is invalid: the token is empty"), "{err}");
 }
 
 #[test]
@@ -73,9 +61,7 @@ fn save_into_an_unwritable_place_says_where() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("not-a-dir");
     std::fs::write(&blocker, "").unwrap();
-    let err = TokenStore::in_dir(blocker.join("llmos"))
-        .save(&Token::new(CANARY).unwrap())
-        .unwrap_err();
+    let err = TokenStore::in_dir(blocker.join("llmos")).save(&Token::new(CANARY).unwrap()).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("not-a-dir"), "{msg}");
     assert!(!msg.contains("CANARY"));
@@ -90,70 +76,27 @@ fn environment_comes_before_the_stored_token() {
     assert_eq!(source.env_vars(), ["GITHUB_TOKEN", "GH_TOKEN"]);
 
     let env = |pairs: &[(&str, &str)]| {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k: &str| map.get(k).cloned()
     };
 
-    let found = source
-        .resolve_with(env(&[
-            ("GH_TOKEN", "gh_second"),
-            ("GITHUB_TOKEN", "gh_first"),
-        ]))
-        .unwrap()
-        .unwrap();
+    let found = source.resolve_with(env(&[("GH_TOKEN", "gh_second"), ("GITHUB_TOKEN", "gh_first")])).unwrap().unwrap();
     assert_eq!(found.token.expose(), "gh_first");
-    assert_eq!(
-        found.origin,
-        TokenOrigin::Env {
-            var: "GITHUB_TOKEN".into()
-        }
-    );
+    assert_eq!(found.origin, TokenOrigin::Env { var: "GITHUB_TOKEN".into() });
 
-    let found = source
-        .resolve_with(env(&[("GITHUB_TOKEN", "  "), ("GH_TOKEN", "gh_second")]))
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        found.origin,
-        TokenOrigin::Env {
-            var: "GH_TOKEN".into()
-        }
-    );
+    let found = source.resolve_with(env(&[("GITHUB_TOKEN", "  "), ("GH_TOKEN", "gh_second")])).unwrap().unwrap();
+    assert_eq!(found.origin, TokenOrigin::Env { var: "GH_TOKEN".into() });
 
     let found = source.resolve_with(env(&[])).unwrap().unwrap();
     assert_eq!(found.token.expose(), "gho_stored");
     assert_eq!(found.origin, TokenOrigin::Stored { path: store.path() });
     assert_eq!(found.origin.to_string(), store.path().display().to_string());
 
-    let custom = TokenSource::new(
-        &GithubConfig {
-            token_env: Some("LLMOS_GH".into()),
-            ..GithubConfig::default()
-        },
-        None,
-    );
-    assert!(
-        custom
-            .resolve_with(env(&[("GITHUB_TOKEN", "ignored")]))
-            .unwrap()
-            .is_none()
-    );
-    assert_eq!(
-        custom
-            .resolve_with(env(&[("LLMOS_GH", "mine")]))
-            .unwrap()
-            .unwrap()
-            .token
-            .expose(),
-        "mine"
-    );
+    let custom = TokenSource::new(&GithubConfig { token_env: Some("LLMOS_GH".into()), ..GithubConfig::default() }, None);
+    assert!(custom.resolve_with(env(&[("GITHUB_TOKEN", "ignored")])).unwrap().is_none());
+    assert_eq!(custom.resolve_with(env(&[("LLMOS_GH", "mine")])).unwrap().unwrap().token.expose(), "mine");
 
-    let err = source
-        .resolve_with(env(&[("GITHUB_TOKEN", "two words")]))
-        .unwrap_err();
+    let err = source.resolve_with(env(&[("GITHUB_TOKEN", "two words")])).unwrap_err();
     assert!(matches!(err, TokenError::Malformed));
 }
 

@@ -29,17 +29,11 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     pub fn user(content: impl Into<String>) -> Self {
-        ChatMessage {
-            role: Role::User,
-            content: content.into(),
-        }
+        ChatMessage { role: Role::User, content: content.into() }
     }
 
     pub fn assistant(content: impl Into<String>) -> Self {
-        ChatMessage {
-            role: Role::Assistant,
-            content: content.into(),
-        }
+        ChatMessage { role: Role::Assistant, content: content.into() }
     }
 }
 
@@ -56,12 +50,7 @@ pub struct ChatRequest {
 
 impl ChatRequest {
     pub fn new(system: impl Into<String>, messages: Vec<ChatMessage>) -> Self {
-        ChatRequest {
-            system: system.into(),
-            messages,
-            model: None,
-            max_tokens: None,
-        }
+        ChatRequest { system: system.into(), messages, model: None, max_tokens: None }
     }
 }
 

@@ -59,9 +59,7 @@ pub async fn stream_chat(
     cancel: &CancellationToken,
     on_delta: impl FnMut(&str),
 ) -> Result<ChatOutcome, LlmError> {
-    LlmClient::new(config, env)?
-        .stream_chat(request, cancel, on_delta)
-        .await
+    LlmClient::new(config, env)?.stream_chat(request, cancel, on_delta).await
 }
 
 /// Builds a client and returns the whole reply; see [`LlmClient::complete`].
@@ -78,10 +76,7 @@ impl LlmClient {
     /// Checks the config and reads the key (through `env`, usually
     /// [`process_env`]). Fails before any network access when the key variable is
     /// unset, the model is empty or the base URL is not an http(s) URL.
-    pub fn new(
-        config: &LlmConfig,
-        env: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Self, LlmError> {
+    pub fn new(config: &LlmConfig, env: &(dyn Fn(&str) -> Option<String> + Sync)) -> Result<Self, LlmError> {
         let invalid = |reason: String| LlmError::InvalidConfig { reason };
         if config.model.trim().is_empty() {
             return Err(invalid("`model` is empty".to_string()));
@@ -93,12 +88,9 @@ impl LlmClient {
             return Err(invalid("`max_tokens` must be at least 1".to_string()));
         }
         // The URL itself is not quoted: someone may have put a key in its query.
-        let base = reqwest::Url::parse(config.effective_base_url())
-            .map_err(|error| invalid(format!("`base_url` is not a valid URL ({error})")))?;
+        let base = reqwest::Url::parse(config.effective_base_url()).map_err(|error| invalid(format!("`base_url` is not a valid URL ({error})")))?;
         if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(invalid(
-                "`base_url` must start with http:// or https://".to_string(),
-            ));
+            return Err(invalid("`base_url` must start with http:// or https://".to_string()));
         }
         let suffix = match config.provider {
             ProviderKind::Anthropic => "/v1/messages",
@@ -110,22 +102,13 @@ impl LlmClient {
         if let Some(key) = &key
             && HeaderValue::from_str(key.expose()).is_err()
         {
-            return Err(invalid(format!(
-                "the key in {} contains characters that cannot be sent in an HTTP header",
-                key.var()
-            )));
+            return Err(invalid(format!("the key in {} contains characters that cannot be sent in an HTTP header", key.var())));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeout)
             .build()
             .map_err(|error| invalid(format!("the HTTP client could not start ({error})")))?;
-        Ok(LlmClient {
-            endpoint_shown: shown_url(&endpoint),
-            endpoint,
-            key,
-            http,
-            config: config.clone(),
-        })
+        Ok(LlmClient { endpoint_shown: shown_url(&endpoint), endpoint, key, http, config: config.clone() })
     }
 
     pub fn config(&self) -> &LlmConfig {
@@ -143,12 +126,7 @@ impl LlmClient {
     /// reply when the provider ends it. On failure or cancellation the error
     /// carries the text already delivered ([`LlmError::partial`]); a request is
     /// retried only while nothing has been delivered.
-    pub async fn stream_chat(
-        &self,
-        request: &ChatRequest,
-        cancel: &CancellationToken,
-        mut on_delta: impl FnMut(&str),
-    ) -> Result<ChatOutcome, LlmError> {
+    pub async fn stream_chat(&self, request: &ChatRequest, cancel: &CancellationToken, mut on_delta: impl FnMut(&str)) -> Result<ChatOutcome, LlmError> {
         if request.messages.is_empty() {
             return Err(LlmError::EmptyConversation);
         }
@@ -173,11 +151,7 @@ impl LlmClient {
             let retryable = match self.attempt(&body, cancel, &mut on_delta).await {
                 Ok((text, stop_reason)) => {
                     tracing::debug!(chars = text.len(), ?stop_reason, "chat reply complete");
-                    return Ok(ChatOutcome {
-                        text,
-                        stop_reason,
-                        attempts,
-                    });
+                    return Ok(ChatOutcome { text, stop_reason, attempts });
                 }
                 Err(AttemptError::Final(error)) => return Err(error),
                 Err(AttemptError::Retryable(retryable)) => retryable,
@@ -185,9 +159,7 @@ impl LlmClient {
             if attempts > self.config.max_retries {
                 return Err(retryable.into_error(self.config.provider, attempts));
             }
-            let wait = retryable
-                .retry_after()
-                .unwrap_or_else(|| self.backoff(attempts));
+            let wait = retryable.retry_after().unwrap_or_else(|| self.backoff(attempts));
             if waited + wait > self.config.max_retry_wait {
                 return Err(retryable.into_error(self.config.provider, attempts));
             }
@@ -209,30 +181,16 @@ impl LlmClient {
 
     /// The whole reply as one string (for callers that do not stream, such as the
     /// evolution engine). Any failure, cancellation included, is an error.
-    pub async fn complete(
-        &self,
-        request: &ChatRequest,
-        cancel: &CancellationToken,
-    ) -> Result<String, LlmError> {
-        self.stream_chat(request, cancel, |_| {})
-            .await
-            .map(|outcome| outcome.text)
+    pub async fn complete(&self, request: &ChatRequest, cancel: &CancellationToken) -> Result<String, LlmError> {
+        self.stream_chat(request, cancel, |_| {}).await.map(|outcome| outcome.text)
     }
 
     fn backoff(&self, attempts: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempts.saturating_sub(1));
-        self.config
-            .retry_backoff
-            .saturating_mul(factor)
-            .min(self.config.max_retry_wait)
+        self.config.retry_backoff.saturating_mul(factor).min(self.config.max_retry_wait)
     }
 
-    async fn attempt(
-        &self,
-        body: &[u8],
-        cancel: &CancellationToken,
-        on_delta: &mut impl FnMut(&str),
-    ) -> Result<(String, Option<String>), AttemptError> {
+    async fn attempt(&self, body: &[u8], cancel: &CancellationToken, on_delta: &mut impl FnMut(&str)) -> Result<(String, Option<String>), AttemptError> {
         let provider = self.config.provider;
         let timeout = self.config.timeout;
         let response = tokio::select! {
@@ -242,21 +200,13 @@ impl LlmClient {
         };
         let response = match response {
             Err(_elapsed) => {
-                return Err(final_error(
-                    self.timeout(TimeoutPhase::WaitingForResponse, String::new()),
-                ));
+                return Err(final_error(self.timeout(TimeoutPhase::WaitingForResponse, String::new())));
             }
             Ok(Err(error)) if error.is_timeout() => {
-                return Err(final_error(
-                    self.timeout(TimeoutPhase::WaitingForResponse, String::new()),
-                ));
+                return Err(final_error(self.timeout(TimeoutPhase::WaitingForResponse, String::new())));
             }
             Ok(Err(error)) => {
-                return Err(final_error(LlmError::Connect {
-                    provider,
-                    endpoint: self.endpoint_shown.clone(),
-                    reason: self.transport_reason(error),
-                }));
+                return Err(final_error(LlmError::Connect { provider, endpoint: self.endpoint_shown.clone(), reason: self.transport_reason(error) }));
             }
             Ok(Ok(response)) => response,
         };
@@ -265,10 +215,7 @@ impl LlmClient {
             return Err(self.status_failure(response, cancel).await);
         }
         let content_type = header_text(response.headers(), CONTENT_TYPE.as_str());
-        if content_type
-            .as_deref()
-            .is_some_and(|ct| !ct.trim_start().starts_with("text/event-stream"))
-        {
+        if content_type.as_deref().is_some_and(|ct| !ct.trim_start().starts_with("text/event-stream")) {
             let content_type = content_type.unwrap_or_default();
             let body = self.read_error_body(response, cancel).await;
             return Err(final_error(match wire::error_details(&body) {
@@ -278,11 +225,7 @@ impl LlmClient {
                     message: scrub(&message, self.key.as_ref()),
                     partial: String::new(),
                 },
-                None => LlmError::UnexpectedResponse {
-                    provider,
-                    content_type,
-                    snippet: self.snippet(&body),
-                },
+                None => LlmError::UnexpectedResponse { provider, content_type, snippet: self.snippet(&body) },
             }));
         }
 
@@ -298,11 +241,7 @@ impl LlmClient {
             };
             let event = match next {
                 Err(_elapsed) => {
-                    let phase = if seen_event {
-                        TimeoutPhase::BetweenEvents
-                    } else {
-                        TimeoutPhase::WaitingForResponse
-                    };
+                    let phase = if seen_event { TimeoutPhase::BetweenEvents } else { TimeoutPhase::WaitingForResponse };
                     return Err(final_error(self.timeout(phase, text)));
                 }
                 Ok(None) => {
@@ -310,18 +249,13 @@ impl LlmClient {
                         Some(reason) => Ok((text, Some(reason.to_string()))),
                         None => Err(final_error(LlmError::Dropped {
                             provider,
-                            reason: "the connection closed before the provider ended the reply"
-                                .to_string(),
+                            reason: "the connection closed before the provider ended the reply".to_string(),
                             partial: text,
                         })),
                     };
                 }
                 Ok(Some(Err(EventStreamError::Transport(error)))) => {
-                    return Err(final_error(LlmError::Dropped {
-                        provider,
-                        reason: self.transport_reason(error),
-                        partial: text,
-                    }));
+                    return Err(final_error(LlmError::Dropped { provider, reason: self.transport_reason(error), partial: text }));
                 }
                 Ok(Some(Err(EventStreamError::Utf8(_)))) => {
                     return Err(final_error(LlmError::MalformedEvent {
@@ -350,39 +284,22 @@ impl LlmClient {
                 Ok(Step::Nothing) => {}
                 Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string))),
                 Err(WireFault::Malformed { event, reason }) => {
-                    return Err(final_error(LlmError::MalformedEvent {
-                        provider,
-                        event,
-                        reason,
-                        partial: text,
-                    }));
+                    return Err(final_error(LlmError::MalformedEvent { provider, event, reason, partial: text }));
                 }
                 Err(WireFault::Provider { kind, message }) => {
                     let message = scrub(&message, self.key.as_ref());
                     if text.is_empty() && is_transient_stream_error(&kind) {
-                        return Err(AttemptError::Retryable(Retryable::StreamError {
-                            kind,
-                            message,
-                        }));
+                        return Err(AttemptError::Retryable(Retryable::StreamError { kind, message }));
                     }
-                    return Err(final_error(LlmError::ProviderError {
-                        provider,
-                        kind,
-                        message,
-                        partial: text,
-                    }));
+                    return Err(final_error(LlmError::ProviderError { provider, kind, message, partial: text }));
                 }
             }
         }
     }
 
     fn http_request(&self, body: &[u8]) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .post(self.endpoint.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "text/event-stream")
-            .body(body.to_vec());
+        let mut request =
+            self.http.post(self.endpoint.clone()).header(CONTENT_TYPE, "application/json").header(ACCEPT, "text/event-stream").body(body.to_vec());
         let secret_header = |value: String| {
             // Checked in `new`; a failure here would only drop the header.
             HeaderValue::from_str(&value).ok().map(|mut value| {
@@ -393,20 +310,12 @@ impl LlmClient {
         match self.config.provider {
             ProviderKind::Anthropic => {
                 request = request.header("anthropic-version", ANTHROPIC_VERSION);
-                if let Some(value) = self
-                    .key
-                    .as_ref()
-                    .and_then(|key| secret_header(key.expose().to_string()))
-                {
+                if let Some(value) = self.key.as_ref().and_then(|key| secret_header(key.expose().to_string())) {
                     request = request.header("x-api-key", value);
                 }
             }
             ProviderKind::OpenAi => {
-                if let Some(value) = self
-                    .key
-                    .as_ref()
-                    .and_then(|key| secret_header(format!("Bearer {}", key.expose())))
-                {
+                if let Some(value) = self.key.as_ref().and_then(|key| secret_header(format!("Bearer {}", key.expose()))) {
                     request = request.header(reqwest::header::AUTHORIZATION, value);
                 }
             }
@@ -414,56 +323,30 @@ impl LlmClient {
         request
     }
 
-    async fn status_failure(
-        &self,
-        response: reqwest::Response,
-        cancel: &CancellationToken,
-    ) -> AttemptError {
+    async fn status_failure(&self, response: reqwest::Response, cancel: &CancellationToken) -> AttemptError {
         let provider = self.config.provider;
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let body = self.read_error_body(response, cancel).await;
         let message = match wire::error_details(&body) {
             Some((_, message)) => scrub(&message, self.key.as_ref()),
-            None if body.trim().is_empty() => status
-                .canonical_reason()
-                .unwrap_or("no details were given")
-                .to_string(),
+            None if body.trim().is_empty() => status.canonical_reason().unwrap_or("no details were given").to_string(),
             None => format!("{} (the response was not JSON)", self.snippet(&body)),
         };
         tracing::debug!(status = status.as_u16(), "chat request refused");
         match status.as_u16() {
-            401 | 403 => final_error(LlmError::KeyRefused {
-                provider,
-                status: status.as_u16(),
-                var: self.key.as_ref().map(|key| key.var().to_string()),
-                message,
-            }),
-            429 => AttemptError::Retryable(Retryable::RateLimited {
-                message,
-                retry_after,
-            }),
-            500..=599 => AttemptError::Retryable(Retryable::ServerError {
-                status: status.as_u16(),
-                message,
-                retry_after,
-            }),
-            other => final_error(LlmError::Rejected {
-                provider,
-                endpoint: self.endpoint_shown.clone(),
-                status: other,
-                message,
-            }),
+            401 | 403 => {
+                final_error(LlmError::KeyRefused { provider, status: status.as_u16(), var: self.key.as_ref().map(|key| key.var().to_string()), message })
+            }
+            429 => AttemptError::Retryable(Retryable::RateLimited { message, retry_after }),
+            500..=599 => AttemptError::Retryable(Retryable::ServerError { status: status.as_u16(), message, retry_after }),
+            other => final_error(LlmError::Rejected { provider, endpoint: self.endpoint_shown.clone(), status: other, message }),
         }
     }
 
     /// Reads at most [`MAX_ERROR_BODY_BYTES`], within the timeout; whatever could
     /// be read is returned, since the status alone already explains the failure.
-    async fn read_error_body(
-        &self,
-        response: reqwest::Response,
-        cancel: &CancellationToken,
-    ) -> String {
+    async fn read_error_body(&self, response: reqwest::Response, cancel: &CancellationToken) -> String {
         let mut bytes = Vec::new();
         let mut stream = response.bytes_stream();
         let read = async {
@@ -495,12 +378,7 @@ impl LlmClient {
     }
 
     fn timeout(&self, phase: TimeoutPhase, partial: String) -> LlmError {
-        LlmError::Timeout {
-            provider: self.config.provider,
-            phase,
-            after: self.config.timeout,
-            partial,
-        }
+        LlmError::Timeout { provider: self.config.provider, phase, after: self.config.timeout, partial }
     }
 
     /// The error and its causes on one line ("error sending request: client
@@ -542,14 +420,16 @@ enum Retryable {
         retry_after: Option<Duration>,
     },
     /// An `overloaded_error` or similar event before any text.
-    StreamError { kind: String, message: String },
+    StreamError {
+        kind: String,
+        message: String,
+    },
 }
 
 impl Retryable {
     fn retry_after(&self) -> Option<Duration> {
         match self {
-            Retryable::RateLimited { retry_after, .. }
-            | Retryable::ServerError { retry_after, .. } => *retry_after,
+            Retryable::RateLimited { retry_after, .. } | Retryable::ServerError { retry_after, .. } => *retry_after,
             Retryable::StreamError { .. } => None,
         }
     }
@@ -564,55 +444,27 @@ impl Retryable {
 
     fn into_error(self, provider: ProviderKind, attempts: u32) -> LlmError {
         match self {
-            Retryable::RateLimited {
-                message,
-                retry_after,
-            } => LlmError::RateLimited {
-                provider,
-                attempts,
-                retry_after,
-                message,
-            },
-            Retryable::ServerError {
-                status, message, ..
-            } => LlmError::ServerError {
-                provider,
-                status,
-                attempts,
-                message,
-            },
-            Retryable::StreamError { kind, message } => LlmError::ProviderError {
-                provider,
-                kind,
-                message,
-                partial: String::new(),
-            },
+            Retryable::RateLimited { message, retry_after } => LlmError::RateLimited { provider, attempts, retry_after, message },
+            Retryable::ServerError { status, message, .. } => LlmError::ServerError { provider, status, attempts, message },
+            Retryable::StreamError { kind, message } => LlmError::ProviderError { provider, kind, message, partial: String::new() },
         }
     }
 }
 
 /// In-stream errors that mean "try again later" rather than "your request is wrong".
 fn is_transient_stream_error(kind: &str) -> bool {
-    matches!(
-        kind,
-        "overloaded_error" | "api_error" | "rate_limit_error" | "server_error"
-    )
+    matches!(kind, "overloaded_error" | "api_error" | "rate_limit_error" | "server_error")
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-        .map(str::to_string)
+    headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_string)
 }
 
 /// `retry-after-ms` (OpenAI) or `retry-after` in seconds; an HTTP-date or garbage
 /// is ignored and the normal backoff applies.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds = |name: &str, scale: f64| {
-        header_text(headers, name)
-            .and_then(|text| text.trim().parse::<f64>().ok())
-            .and_then(|value| Duration::try_from_secs_f64(value * scale).ok())
+        header_text(headers, name).and_then(|text| text.trim().parse::<f64>().ok()).and_then(|value| Duration::try_from_secs_f64(value * scale).ok())
     };
     seconds("retry-after-ms", 0.001).or_else(|| seconds("retry-after", 1.0))
 }
@@ -639,10 +491,7 @@ mod tests {
         headers.insert("retry-after-ms", HeaderValue::from_static("150"));
         assert_eq!(retry_after(&headers), Some(Duration::from_millis(150)));
         headers.remove("retry-after-ms");
-        headers.insert(
-            "retry-after",
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
+        headers.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
         assert_eq!(retry_after(&headers), None);
         headers.insert("retry-after", HeaderValue::from_static("-3"));
         assert_eq!(retry_after(&headers), None);
@@ -654,10 +503,7 @@ mod tests {
         config.base_url = Some("https://user:pw@example.com/api/v1/?token=abc".into());
         config.api_key_env = Some(String::new());
         let client = LlmClient::new(&config, &|_| None).unwrap();
-        assert_eq!(
-            client.endpoint(),
-            "https://example.com/api/v1/chat/completions"
-        );
+        assert_eq!(client.endpoint(), "https://example.com/api/v1/chat/completions");
         config.provider = ProviderKind::Anthropic;
         config.base_url = None;
         let client = LlmClient::new(&config, &|_| None).unwrap();
@@ -670,27 +516,15 @@ mod tests {
         let env = |_: &str| Some("k".to_string());
         let mut empty_model = base.clone();
         empty_model.model = "  ".into();
-        assert!(matches!(
-            LlmClient::new(&empty_model, &env),
-            Err(LlmError::InvalidConfig { .. })
-        ));
+        assert!(matches!(LlmClient::new(&empty_model, &env), Err(LlmError::InvalidConfig { .. })));
         let mut bad_url = base.clone();
         bad_url.base_url = Some("ftp://example.com".into());
-        assert!(matches!(
-            LlmClient::new(&bad_url, &env),
-            Err(LlmError::InvalidConfig { .. })
-        ));
+        assert!(matches!(LlmClient::new(&bad_url, &env), Err(LlmError::InvalidConfig { .. })));
         bad_url.base_url = Some("not a url".into());
-        assert!(matches!(
-            LlmClient::new(&bad_url, &env),
-            Err(LlmError::InvalidConfig { .. })
-        ));
+        assert!(matches!(LlmClient::new(&bad_url, &env), Err(LlmError::InvalidConfig { .. })));
         let mut zero = base.clone();
         zero.timeout = Duration::ZERO;
-        assert!(matches!(
-            LlmClient::new(&zero, &env),
-            Err(LlmError::InvalidConfig { .. })
-        ));
+        assert!(matches!(LlmClient::new(&zero, &env), Err(LlmError::InvalidConfig { .. })));
         let newline_key = |_: &str| Some("abc\u{7}def".to_string());
         let error = LlmClient::new(&base, &newline_key).unwrap_err();
         assert!(error.to_string().contains("OPENAI_API_KEY"), "{error}");
@@ -708,13 +542,7 @@ mod tests {
         let mut collected = String::new();
         assert_send(client.stream_chat(&request, &cancel, |delta| collected.push_str(delta)));
         assert_send(client.complete(&request, &cancel));
-        assert_send(stream_chat(
-            &config,
-            &request,
-            &process_env,
-            &cancel,
-            |_| {},
-        ));
+        assert_send(stream_chat(&config, &request, &process_env, &cancel, |_| {}));
         assert_send(complete(&config, &request, &process_env, &cancel));
     }
 

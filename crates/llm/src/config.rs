@@ -99,17 +99,11 @@ pub struct LlmConfig {
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
     /// First backoff when the server sends no `retry-after`; doubles each retry.
-    #[serde(
-        default = "default_retry_backoff",
-        deserialize_with = "deserialize_duration"
-    )]
+    #[serde(default = "default_retry_backoff", deserialize_with = "deserialize_duration")]
     pub retry_backoff: Duration,
     /// Upper bound on the sum of all waits between retries; a `retry-after` that
     /// would exceed it ends the request at once with the rate-limit error.
-    #[serde(
-        default = "default_max_retry_wait",
-        deserialize_with = "deserialize_duration"
-    )]
+    #[serde(default = "default_max_retry_wait", deserialize_with = "deserialize_duration")]
     pub max_retry_wait: Duration,
 }
 
@@ -181,11 +175,7 @@ impl LlmConfig {
             Some(var) => var.to_string(),
             None => self.provider.default_api_key_env().to_string(),
         };
-        if is_loopback_url(self.effective_base_url()) {
-            KeyPolicy::Optional { var }
-        } else {
-            KeyPolicy::Required { var }
-        }
+        if is_loopback_url(self.effective_base_url()) { KeyPolicy::Optional { var } } else { KeyPolicy::Required { var } }
     }
 }
 
@@ -226,33 +216,23 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     if trimmed.is_empty() {
         return Err(DurationError::Empty);
     }
-    let invalid = || DurationError::Invalid {
-        text: trimmed.to_string(),
-    };
-    let overflow = || DurationError::Overflow {
-        text: trimmed.to_string(),
-    };
+    let invalid = || DurationError::Invalid { text: trimmed.to_string() };
+    let overflow = || DurationError::Overflow { text: trimmed.to_string() };
     let mut total = Duration::ZERO;
     let mut rest = trimmed;
     while !rest.is_empty() {
-        let digits_end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits_end == 0 {
             return Err(invalid());
         }
         let number: u64 = rest[..digits_end].parse().map_err(|_| overflow())?;
         rest = &rest[digits_end..];
-        let unit_end = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_end];
         rest = &rest[unit_end..];
         let millis_per_unit: u64 = match unit {
             "" => {
-                return Err(DurationError::MissingUnit {
-                    text: trimmed.to_string(),
-                });
+                return Err(DurationError::MissingUnit { text: trimmed.to_string() });
             }
             "ms" => 1,
             "s" => 1_000,
@@ -260,16 +240,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
             "h" => 3_600_000,
             "d" => 86_400_000,
             other => {
-                return Err(DurationError::UnknownUnit {
-                    text: trimmed.to_string(),
-                    unit: other.to_string(),
-                });
+                return Err(DurationError::UnknownUnit { text: trimmed.to_string(), unit: other.to_string() });
             }
         };
         let millis = number.checked_mul(millis_per_unit).ok_or_else(overflow)?;
-        total = total
-            .checked_add(Duration::from_millis(millis))
-            .ok_or_else(overflow)?;
+        total = total.checked_add(Duration::from_millis(millis)).ok_or_else(overflow)?;
     }
     Ok(total)
 }
@@ -282,13 +257,7 @@ pub fn format_duration(duration: Duration) -> String {
         return "0s".to_string();
     }
     let mut text = String::new();
-    for (unit, size) in [
-        ("d", 86_400_000u128),
-        ("h", 3_600_000),
-        ("m", 60_000),
-        ("s", 1_000),
-        ("ms", 1),
-    ] {
+    for (unit, size) in [("d", 86_400_000u128), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
         if millis >= size {
             text.push_str(&format!("{}{unit}", millis / size));
             millis %= size;
@@ -321,14 +290,11 @@ where
         }
 
         fn visit_i64<E: serde::de::Error>(self, seconds: i64) -> Result<Duration, E> {
-            u64::try_from(seconds)
-                .map(Duration::from_secs)
-                .map_err(|_| E::custom("a duration cannot be negative"))
+            u64::try_from(seconds).map(Duration::from_secs).map_err(|_| E::custom("a duration cannot be negative"))
         }
 
         fn visit_f64<E: serde::de::Error>(self, seconds: f64) -> Result<Duration, E> {
-            Duration::try_from_secs_f64(seconds)
-                .map_err(|_| E::custom("a duration must be a finite, non-negative number"))
+            Duration::try_from_secs_f64(seconds).map_err(|_| E::custom("a duration must be a finite, non-negative number"))
         }
     }
 
@@ -353,34 +319,16 @@ mod tests {
     #[test]
     fn refuses_bad_durations_with_a_reason() {
         assert_eq!(parse_duration(""), Err(DurationError::Empty));
-        assert_eq!(
-            parse_duration("60"),
-            Err(DurationError::MissingUnit { text: "60".into() })
-        );
+        assert_eq!(parse_duration("60"), Err(DurationError::MissingUnit { text: "60".into() }));
         assert!(matches!(
             parse_duration("5x"),
             Err(DurationError::UnknownUnit { unit, .. }) if unit == "x"
         ));
-        assert!(matches!(
-            parse_duration("s"),
-            Err(DurationError::Invalid { .. })
-        ));
-        assert!(matches!(
-            parse_duration("-5s"),
-            Err(DurationError::Invalid { .. })
-        ));
-        assert!(matches!(
-            parse_duration("1.5s"),
-            Err(DurationError::MissingUnit { .. }) | Err(DurationError::Invalid { .. })
-        ));
-        assert!(matches!(
-            parse_duration("99999999999999999999d"),
-            Err(DurationError::Overflow { .. })
-        ));
-        assert!(matches!(
-            parse_duration("999999999999999d"),
-            Err(DurationError::Overflow { .. })
-        ));
+        assert!(matches!(parse_duration("s"), Err(DurationError::Invalid { .. })));
+        assert!(matches!(parse_duration("-5s"), Err(DurationError::Invalid { .. })));
+        assert!(matches!(parse_duration("1.5s"), Err(DurationError::MissingUnit { .. }) | Err(DurationError::Invalid { .. })));
+        assert!(matches!(parse_duration("99999999999999999999d"), Err(DurationError::Overflow { .. })));
+        assert!(matches!(parse_duration("999999999999999d"), Err(DurationError::Overflow { .. })));
         let message = parse_duration("5x").unwrap_err().to_string();
         assert!(message.contains("ms, s, m, h or d"), "{message}");
     }
@@ -408,34 +356,14 @@ mod tests {
     #[test]
     fn key_policy_follows_api_key_env_and_loopback() {
         let mut config = LlmConfig::new(ProviderKind::Anthropic, "claude");
-        assert_eq!(
-            config.key_policy(),
-            KeyPolicy::Required {
-                var: "ANTHROPIC_API_KEY".into()
-            }
-        );
+        assert_eq!(config.key_policy(), KeyPolicy::Required { var: "ANTHROPIC_API_KEY".into() });
         config.base_url = Some("http://127.0.0.1:11434/v1".into());
-        assert_eq!(
-            config.key_policy(),
-            KeyPolicy::Optional {
-                var: "ANTHROPIC_API_KEY".into()
-            }
-        );
+        assert_eq!(config.key_policy(), KeyPolicy::Optional { var: "ANTHROPIC_API_KEY".into() });
         config.base_url = Some("http://localhost:8080".into());
         config.api_key_env = Some("MY_KEY".into());
-        assert_eq!(
-            config.key_policy(),
-            KeyPolicy::Optional {
-                var: "MY_KEY".into()
-            }
-        );
+        assert_eq!(config.key_policy(), KeyPolicy::Optional { var: "MY_KEY".into() });
         config.base_url = Some("https://openrouter.ai/api/v1".into());
-        assert_eq!(
-            config.key_policy(),
-            KeyPolicy::Required {
-                var: "MY_KEY".into()
-            }
-        );
+        assert_eq!(config.key_policy(), KeyPolicy::Required { var: "MY_KEY".into() });
         config.api_key_env = Some(String::new());
         assert_eq!(config.key_policy(), KeyPolicy::NoKey);
         // A host that merely starts with 127 is not loopback.
@@ -462,10 +390,7 @@ mod tests {
         expected.timeout = Duration::from_secs(120);
         assert_eq!(file.llm, expected);
 
-        let file: File = toml::from_str(
-            "[llm]\nprovider = \"anthropic\"\nmodel = \"claude\"\nmax_tokens = 100\ntimeout = 30\nmax_retries = 0\n",
-        )
-        .unwrap();
+        let file: File = toml::from_str("[llm]\nprovider = \"anthropic\"\nmodel = \"claude\"\nmax_tokens = 100\ntimeout = 30\nmax_retries = 0\n").unwrap();
         assert_eq!(file.llm.timeout, Duration::from_secs(30));
         assert_eq!(file.llm.max_tokens, 100);
         assert_eq!(file.llm.max_retries, 0);
@@ -475,12 +400,8 @@ mod tests {
     #[test]
     fn refuses_bad_llm_tables_with_the_reason() {
         let error = |text: &str| toml::from_str::<File>(text).unwrap_err().to_string();
-        let bad_timeout =
-            error("[llm]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout = \"soon\"\n");
-        assert!(
-            bad_timeout.contains("\"soon\" is not a duration"),
-            "{bad_timeout}"
-        );
+        let bad_timeout = error("[llm]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout = \"soon\"\n");
+        assert!(bad_timeout.contains("\"soon\" is not a duration"), "{bad_timeout}");
         let negative = error("[llm]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout = -5\n");
         assert!(negative.contains("negative"), "{negative}");
         let provider = error("[llm]\nprovider = \"gemini\"\nmodel = \"m\"\n");

@@ -40,35 +40,16 @@ pub enum LlmError {
         "The {provider} API is rate limiting requests (HTTP 429){}, and gave up after {attempts} attempt(s): {message}",
         retry_hint(*retry_after)
     )]
-    RateLimited {
-        provider: ProviderKind,
-        attempts: u32,
-        retry_after: Option<Duration>,
-        message: String,
-    },
+    RateLimited { provider: ProviderKind, attempts: u32, retry_after: Option<Duration>, message: String },
 
     #[error("The {provider} API failed with HTTP {status} after {attempts} attempt(s): {message}")]
-    ServerError {
-        provider: ProviderKind,
-        status: u16,
-        attempts: u32,
-        message: String,
-    },
+    ServerError { provider: ProviderKind, status: u16, attempts: u32, message: String },
 
     #[error("The {provider} API at {endpoint} rejected the request (HTTP {status}): {message}")]
-    Rejected {
-        provider: ProviderKind,
-        endpoint: String,
-        status: u16,
-        message: String,
-    },
+    Rejected { provider: ProviderKind, endpoint: String, status: u16, message: String },
 
     #[error("Could not reach the {provider} API at {endpoint}: {reason}.")]
-    Connect {
-        provider: ProviderKind,
-        endpoint: String,
-        reason: String,
-    },
+    Connect { provider: ProviderKind, endpoint: String, reason: String },
 
     #[error(
         "The {provider} API {} {}.{}",
@@ -76,53 +57,19 @@ pub enum LlmError {
         format_duration(*after),
         kept_text(partial)
     )]
-    Timeout {
-        provider: ProviderKind,
-        phase: TimeoutPhase,
-        after: Duration,
-        partial: String,
-    },
+    Timeout { provider: ProviderKind, phase: TimeoutPhase, after: Duration, partial: String },
 
-    #[error(
-        "The {provider} reply stopped in the middle: {reason}.{}",
-        kept_text(partial)
-    )]
-    Dropped {
-        provider: ProviderKind,
-        reason: String,
-        partial: String,
-    },
+    #[error("The {provider} reply stopped in the middle: {reason}.{}", kept_text(partial))]
+    Dropped { provider: ProviderKind, reason: String, partial: String },
 
-    #[error(
-        "The {provider} API sent a malformed `{event}` event ({reason}).{}",
-        kept_text(partial)
-    )]
-    MalformedEvent {
-        provider: ProviderKind,
-        event: String,
-        reason: String,
-        partial: String,
-    },
+    #[error("The {provider} API sent a malformed `{event}` event ({reason}).{}", kept_text(partial))]
+    MalformedEvent { provider: ProviderKind, event: String, reason: String, partial: String },
 
-    #[error(
-        "The {provider} API reported an error ({kind}): {message}{}",
-        kept_text(partial)
-    )]
-    ProviderError {
-        provider: ProviderKind,
-        kind: String,
-        message: String,
-        partial: String,
-    },
+    #[error("The {provider} API reported an error ({kind}): {message}{}", kept_text(partial))]
+    ProviderError { provider: ProviderKind, kind: String, message: String, partial: String },
 
-    #[error(
-        "The {provider} API answered with `{content_type}` instead of an event stream: {snippet}"
-    )]
-    UnexpectedResponse {
-        provider: ProviderKind,
-        content_type: String,
-        snippet: String,
-    },
+    #[error("The {provider} API answered with `{content_type}` instead of an event stream: {snippet}")]
+    UnexpectedResponse { provider: ProviderKind, content_type: String, snippet: String },
 
     #[error("The reply was cancelled.{}", kept_text(partial))]
     Cancelled { partial: String },
@@ -158,22 +105,14 @@ impl LlmError {
     /// True for mistakes the user fixes in `llmos.toml` or the environment, as
     /// opposed to failures of the provider or the network.
     pub fn is_configuration(&self) -> bool {
-        matches!(
-            self,
-            LlmError::NotConfigured
-                | LlmError::InvalidConfig { .. }
-                | LlmError::KeyMissing { .. }
-                | LlmError::KeyRefused { .. }
-        )
+        matches!(self, LlmError::NotConfigured | LlmError::InvalidConfig { .. } | LlmError::KeyMissing { .. } | LlmError::KeyRefused { .. })
     }
 }
 
 fn key_source(var: Option<&str>) -> String {
     match var {
         Some(var) => format!("the API key from {var}"),
-        None => {
-            "the request because no API key was sent (name the variable holding it with `api_key_env` in llmos.toml)".to_string()
-        }
+        None => "the request because no API key was sent (name the variable holding it with `api_key_env` in llmos.toml)".to_string(),
     }
 }
 
@@ -192,14 +131,7 @@ fn timeout_phase_text(phase: TimeoutPhase) -> &'static str {
 }
 
 fn kept_text(partial: &str) -> String {
-    if partial.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " The {} character(s) received before were kept.",
-            partial.chars().count()
-        )
-    }
+    if partial.is_empty() { String::new() } else { format!(" The {} character(s) received before were kept.", partial.chars().count()) }
 }
 
 #[cfg(test)]
@@ -208,31 +140,19 @@ mod tests {
 
     #[test]
     fn messages_are_sentences_that_name_what_to_fix() {
-        let missing = LlmError::KeyMissing {
-            provider: ProviderKind::Anthropic,
-            var: "ANTHROPIC_API_KEY".into(),
-        };
+        let missing = LlmError::KeyMissing { provider: ProviderKind::Anthropic, var: "ANTHROPIC_API_KEY".into() };
         assert_eq!(
             missing.to_string(),
             "The environment variable ANTHROPIC_API_KEY is not set; it must hold the Anthropic API key (set it, or name another variable with `api_key_env` in llmos.toml)."
         );
-        let timeout = LlmError::Timeout {
-            provider: ProviderKind::OpenAi,
-            phase: TimeoutPhase::BetweenEvents,
-            after: Duration::from_secs(90),
-            partial: "héllo".into(),
-        };
+        let timeout =
+            LlmError::Timeout { provider: ProviderKind::OpenAi, phase: TimeoutPhase::BetweenEvents, after: Duration::from_secs(90), partial: "héllo".into() };
         assert_eq!(
             timeout.to_string(),
             "The OpenAI-compatible API went silent in the middle of the reply for 1m30s. The 5 character(s) received before were kept."
         );
         assert_eq!(timeout.partial(), "héllo");
-        let refused = LlmError::KeyRefused {
-            provider: ProviderKind::OpenAi,
-            status: 401,
-            var: None,
-            message: "unauthorized".into(),
-        };
+        let refused = LlmError::KeyRefused { provider: ProviderKind::OpenAi, status: 401, var: None, message: "unauthorized".into() };
         assert!(refused.to_string().contains("no API key was sent"));
         assert!(refused.is_configuration());
         assert_eq!(refused.partial(), "");

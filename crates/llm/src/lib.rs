@@ -23,9 +23,8 @@ pub mod testing;
 pub use chat::{ChatMessage, ChatOutcome, ChatRequest, Role};
 pub use client::{LlmClient, complete, process_env, stream_chat};
 pub use config::{
-    DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_MAX_TOKENS, DEFAULT_RETRY_BACKOFF,
-    DEFAULT_TIMEOUT, DurationError, KeyPolicy, LlmConfig, ProviderKind, UnknownProvider,
-    deserialize_duration, format_duration, parse_duration,
+    DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_MAX_TOKENS, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT, DurationError, KeyPolicy, LlmConfig, ProviderKind,
+    UnknownProvider, deserialize_duration, format_duration, parse_duration,
 };
 pub use error::{LlmError, TimeoutPhase};
 pub use tokio_util::sync::CancellationToken;

@@ -33,28 +33,15 @@ impl ApiKey {
 /// Reads the key the config asks for. `env` is the environment lookup (tests pass
 /// their own so they never touch the process environment); a variable set to an
 /// empty string counts as unset.
-pub(crate) fn resolve_key(
-    config: &LlmConfig,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Option<ApiKey>, LlmError> {
-    let lookup = |var: &str| {
-        env(var)
-            .map(|value| value.trim().to_string())
-            .filter(|value| !value.is_empty())
-            .map(|value| ApiKey {
-                var: var.to_string(),
-                value,
-            })
-    };
+pub(crate) fn resolve_key(config: &LlmConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<ApiKey>, LlmError> {
+    let lookup =
+        |var: &str| env(var).map(|value| value.trim().to_string()).filter(|value| !value.is_empty()).map(|value| ApiKey { var: var.to_string(), value });
     match config.key_policy() {
         KeyPolicy::NoKey => Ok(None),
         KeyPolicy::Optional { var } => Ok(lookup(&var)),
         KeyPolicy::Required { var } => match lookup(&var) {
             Some(key) => Ok(Some(key)),
-            None => Err(LlmError::KeyMissing {
-                provider: config.provider,
-                var,
-            }),
+            None => Err(LlmError::KeyMissing { provider: config.provider, var }),
         },
     }
 }
@@ -72,13 +59,8 @@ pub(crate) fn scrub(text: &str, key: Option<&ApiKey>) -> String {
     let key = key.map(ApiKey::expose).filter(|key| !key.is_empty());
     let mut words: Vec<String> = Vec::new();
     for word in text.split_whitespace() {
-        let leaks = word.contains("***")
-            || key.is_some_and(|key| word.contains(key) || shares_window(word, key));
-        words.push(if leaks {
-            REDACTED.to_string()
-        } else {
-            word.to_string()
-        });
+        let leaks = word.contains("***") || key.is_some_and(|key| word.contains(key) || shares_window(word, key));
+        words.push(if leaks { REDACTED.to_string() } else { word.to_string() });
     }
     let joined = words.join(" ");
     if joined.chars().count() > MAX_MESSAGE_CHARS {
@@ -94,8 +76,7 @@ fn shares_window(word: &str, key: &str) -> bool {
     if key.len() < LEAK_WINDOW {
         return false;
     }
-    key.windows(LEAK_WINDOW)
-        .any(|window| word.as_bytes().windows(LEAK_WINDOW).any(|w| w == window))
+    key.windows(LEAK_WINDOW).any(|window| word.as_bytes().windows(LEAK_WINDOW).any(|w| w == window))
 }
 
 #[cfg(test)]
@@ -104,10 +85,7 @@ mod tests {
     use crate::config::ProviderKind;
 
     fn key(value: &str) -> ApiKey {
-        ApiKey {
-            var: "K".into(),
-            value: value.into(),
-        }
+        ApiKey { var: "K".into(), value: value.into() }
     }
 
     #[test]
@@ -143,14 +121,8 @@ mod tests {
             resolve_key(&config, &none),
             Err(LlmError::KeyMissing { var, .. }) if var == "OPENAI_API_KEY"
         ));
-        assert!(matches!(
-            resolve_key(&config, &blank),
-            Err(LlmError::KeyMissing { .. })
-        ));
-        assert_eq!(
-            resolve_key(&config, &set).unwrap().unwrap().expose(),
-            "sk-1"
-        );
+        assert!(matches!(resolve_key(&config, &blank), Err(LlmError::KeyMissing { .. })));
+        assert_eq!(resolve_key(&config, &set).unwrap().unwrap().expose(), "sk-1");
         config.base_url = Some("http://127.0.0.1:11434/v1".into());
         assert!(resolve_key(&config, &none).unwrap().is_none());
         assert!(resolve_key(&config, &set).unwrap().is_some());

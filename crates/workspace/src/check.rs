@@ -183,9 +183,21 @@ pub fn sync_conflict(path: &Path) -> Option<Diagnostic> {
         && sha.len() >= 7
         && sha.bytes().all(|b| b.is_ascii_hexdigit())
     {
-        return Some(Diagnostic::new(&rules::SESSION_SYNC_CONFLICT, 0..0, format!("your version of this session, kept by sync beside the remote one ({id}.md): merge them and delete one")));
+        return Some(Diagnostic::new(
+            &rules::SESSION_SYNC_CONFLICT,
+            0..0,
+            format!("your version of this session, kept by sync beside the remote one ({id}.md): merge them and delete one"),
+        ));
     }
     let prefix = format!("{stem}.local-");
-    let twin = std::fs::read_dir(dir).ok()?.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().to_string()).find(|n| n.starts_with(&prefix) && n.ends_with(".md"))?;
-    Some(Diagnostic::new(&rules::SESSION_SYNC_CONFLICT, 0..0, format!("sync kept both versions: this is the remote one, yours is {twin}; merge them and delete one")))
+    let twin = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .find(|n| n.starts_with(&prefix) && n.ends_with(".md"))?;
+    Some(Diagnostic::new(
+        &rules::SESSION_SYNC_CONFLICT,
+        0..0,
+        format!("sync kept both versions: this is the remote one, yours is {twin}; merge them and delete one"),
+    ))
 }

@@ -598,7 +598,8 @@ pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
 ];
 
 /// The tables of `llmos.toml`.
-pub static CONFIG_TABLES: &[&str] = &["volumes.user", "volumes.team", "volumes.system", "llm", "evolution", "evolution.user", "evolution.team", "evolution.system", "github", "chat", "rules"];
+pub static CONFIG_TABLES: &[&str] =
+    &["volumes.user", "volumes.team", "volumes.system", "llm", "evolution", "evolution.user", "evolution.team", "evolution.system", "github", "chat", "rules"];
 
 /// The documentation of `key` inside `table` (`volumes.user` matches `volumes.*`).
 pub fn config_key_doc(table: &str, key: &str) -> Option<&'static str> {

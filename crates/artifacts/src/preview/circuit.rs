@@ -17,8 +17,7 @@ const MAX_LINE_CHARS: usize = 80;
 const MAX_LABEL_CHARS: usize = 10;
 
 pub(crate) fn preview_circuit(text: &str) -> Result<String, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
     let circuit = Circuit::from_json(&value)?;
     Ok(circuit.render())
 }
@@ -49,23 +48,15 @@ impl Gate {
 
 impl Circuit {
     fn from_json(value: &Value) -> Result<Circuit, String> {
-        let object = value
-            .as_object()
-            .ok_or("expected a JSON object with `numQubits` and `gates`")?;
-        let num_qubits = field(object, &["numQubits", "num_qubits", "qubits", "nQubits"])
-            .ok_or("missing `numQubits`")?;
-        let num_qubits = num_qubits
-            .as_u64()
-            .ok_or("`numQubits` must be a whole number")?;
+        let object = value.as_object().ok_or("expected a JSON object with `numQubits` and `gates`")?;
+        let num_qubits = field(object, &["numQubits", "num_qubits", "qubits", "nQubits"]).ok_or("missing `numQubits`")?;
+        let num_qubits = num_qubits.as_u64().ok_or("`numQubits` must be a whole number")?;
         if num_qubits == 0 {
             return Err("the circuit has no qubits (`numQubits` is 0)".to_string());
         }
         let num_qubits = usize::try_from(num_qubits).map_err(|_| "`numQubits` is too large")?;
 
-        let gates = field(object, &["gates", "operations"])
-            .ok_or("missing `gates`")?
-            .as_array()
-            .ok_or("`gates` must be a list")?;
+        let gates = field(object, &["gates", "operations"]).ok_or("missing `gates`")?.as_array().ok_or("`gates` must be a list")?;
         let mut parsed = Vec::with_capacity(gates.len());
         let mut previous_time = -1.0f64;
         for (index, gate) in gates.iter().enumerate() {
@@ -76,28 +67,19 @@ impl Circuit {
 
         let mut measured = Vec::new();
         if let Some(measurements) = field(object, &["measurements", "measure"]) {
-            for entry in measurements
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default()
-            {
+            for entry in measurements.as_array().map(Vec::as_slice).unwrap_or_default() {
                 let qubit = match entry {
                     Value::Object(m) => field(m, &["qubit", "target"]).and_then(Value::as_u64),
                     other => other.as_u64(),
                 }
                 .ok_or("each measurement must be a qubit number or `{qubit}`")?;
-                let qubit = check_qubit(qubit, num_qubits)
-                    .map_err(|limit| format!("a measurement is on qubit {qubit}, but {limit}"))?;
+                let qubit = check_qubit(qubit, num_qubits).map_err(|limit| format!("a measurement is on qubit {qubit}, but {limit}"))?;
                 if !measured.contains(&qubit) {
                     measured.push(qubit);
                 }
             }
         }
-        Ok(Circuit {
-            num_qubits,
-            gates: parsed,
-            measured,
-        })
+        Ok(Circuit { num_qubits, gates: parsed, measured })
     }
 
     fn render(&self) -> String {
@@ -139,11 +121,7 @@ impl Circuit {
         diagram.push('\n');
 
         let gate_steps = columns.iter().filter(|c| !c.is_measurement).count();
-        let mut summary = vec![
-            plural(self.num_qubits, "qubit"),
-            plural(self.gates.len(), "gate"),
-            plural(gate_steps, "step"),
-        ];
+        let mut summary = vec![plural(self.num_qubits, "qubit"), plural(self.gates.len(), "gate"), plural(gate_steps, "step")];
         if !self.measured.is_empty() {
             summary.push(format!("{} measured", plural(self.measured.len(), "qubit")));
         }
@@ -180,19 +158,11 @@ impl Circuit {
             });
             match free {
                 Some(column) => column.gates.push(gate),
-                None => columns.push(Column {
-                    gates: vec![gate],
-                    measured: &[],
-                    is_measurement: false,
-                }),
+                None => columns.push(Column { gates: vec![gate], measured: &[], is_measurement: false }),
             }
         }
         if !self.measured.is_empty() {
-            columns.push(Column {
-                gates: Vec::new(),
-                measured: &self.measured,
-                is_measurement: true,
-            });
+            columns.push(Column { gates: Vec::new(), measured: &self.measured, is_measurement: true });
         }
         columns
     }
@@ -206,12 +176,7 @@ struct Column<'a> {
 
 impl Column<'_> {
     fn width(&self) -> usize {
-        self.gates
-            .iter()
-            .map(|g| g.target_label.chars().count())
-            .max()
-            .unwrap_or(1)
-            .max(1)
+        self.gates.iter().map(|g| g.target_label.chars().count()).max().unwrap_or(1).max(1)
     }
 
     fn wire_cell(&self, row: usize) -> String {
@@ -242,11 +207,7 @@ impl Column<'_> {
 }
 
 fn more_not_shown(count: usize, noun: &str) -> String {
-    let noun = if count == 1 {
-        noun.to_string()
-    } else {
-        format!("{noun}s")
-    };
+    let noun = if count == 1 { noun.to_string() } else { format!("{noun}s") };
     format!("\n\n… {count} more {noun} not shown")
 }
 
@@ -264,15 +225,8 @@ fn centred(symbol: &str, width: usize, fill: char) -> String {
     cell
 }
 
-fn parse_gate(
-    value: &Value,
-    number: usize,
-    num_qubits: usize,
-    previous_time: f64,
-) -> Result<Gate, String> {
-    let object = value
-        .as_object()
-        .ok_or_else(|| format!("gate {number} is not an object"))?;
+fn parse_gate(value: &Value, number: usize, num_qubits: usize, previous_time: f64) -> Result<Gate, String> {
+    let object = value.as_object().ok_or_else(|| format!("gate {number} is not an object"))?;
     let gate_type = field(object, &["type", "gate", "name"])
         .ok_or_else(|| format!("gate {number}: missing `type`"))?
         .as_str()
@@ -305,41 +259,25 @@ fn parse_gate(
         }
     }
     if let Some(shared) = controls.iter().find(|q| targets.contains(q)) {
-        return Err(format!(
-            "{context}: qubit {shared} is both control and target"
-        ));
+        return Err(format!("{context}: qubit {shared} is both control and target"));
     }
 
     let time = match field(object, &["time", "step", "moment"]) {
         None | Some(Value::Null) => previous_time + 1.0,
-        Some(value) => value
-            .as_f64()
-            .filter(|t| t.is_finite() && *t >= 0.0)
-            .ok_or_else(|| format!("{context}: `time` must be a number ≥ 0"))?,
+        Some(value) => value.as_f64().filter(|t| t.is_finite() && *t >= 0.0).ok_or_else(|| format!("{context}: `time` must be a number ≥ 0"))?,
     };
-    let parameter = field(
-        object,
-        &["parameter", "parameters", "params", "angle", "theta"],
-    )
-    .and_then(format_parameter);
+    let parameter = field(object, &["parameter", "parameters", "params", "angle", "theta"]).and_then(format_parameter);
 
     let base = base_label(gate_type, &name, !controls.is_empty());
     let target_label = match parameter {
         Some(parameter) => clip_line(&format!("{base}({parameter})"), MAX_LABEL_CHARS + 6),
         None => base,
     };
-    Ok(Gate {
-        targets,
-        controls,
-        target_label,
-        time,
-    })
+    Ok(Gate { targets, controls, target_label, time })
 }
 
-const CONTROLLED_GATES: &[&str] = &[
-    "CNOT", "CX", "CY", "CZ", "CH", "CRX", "CRY", "CRZ", "CP", "CPHASE", "CU", "CU1", "CU3", "CCX",
-    "CCNOT", "TOFFOLI", "CCZ", "CSWAP", "FREDKIN",
-];
+const CONTROLLED_GATES: &[&str] =
+    &["CNOT", "CX", "CY", "CZ", "CH", "CRX", "CRY", "CRZ", "CP", "CPHASE", "CU", "CU1", "CU3", "CCX", "CCNOT", "TOFFOLI", "CCZ", "CSWAP", "FREDKIN"];
 
 fn base_label(written: &str, name: &str, controlled: bool) -> String {
     match name {
@@ -353,11 +291,7 @@ fn base_label(written: &str, name: &str, controlled: bool) -> String {
     if CONTROLLED_GATES.contains(&name) {
         return name.trim_start_matches('C').to_string();
     }
-    if name.len() <= 4 {
-        name.to_string()
-    } else {
-        clip_line(written, MAX_LABEL_CHARS)
-    }
+    if name.len() <= 4 { name.to_string() } else { clip_line(written, MAX_LABEL_CHARS) }
 }
 
 fn format_parameter(value: &Value) -> Option<String> {
@@ -372,23 +306,15 @@ fn format_parameter(value: &Value) -> Option<String> {
     }
 }
 
-fn qubit_list(
-    value: &Value,
-    num_qubits: usize,
-    context: &str,
-    key: &str,
-) -> Result<Vec<usize>, String> {
+fn qubit_list(value: &Value, num_qubits: usize, context: &str, key: &str) -> Result<Vec<usize>, String> {
     let items = match value {
         Value::Array(items) => items.as_slice(),
         single => std::slice::from_ref(single),
     };
     let mut qubits = Vec::with_capacity(items.len());
     for item in items {
-        let qubit = item
-            .as_u64()
-            .ok_or_else(|| format!("{context}: `{key}` must be a qubit number"))?;
-        let qubit = check_qubit(qubit, num_qubits)
-            .map_err(|limit| format!("{context} acts on qubit {qubit}, but {limit}"))?;
+        let qubit = item.as_u64().ok_or_else(|| format!("{context}: `{key}` must be a qubit number"))?;
+        let qubit = check_qubit(qubit, num_qubits).map_err(|limit| format!("{context} acts on qubit {qubit}, but {limit}"))?;
         if !qubits.contains(&qubit) {
             qubits.push(qubit);
         }
@@ -401,10 +327,7 @@ fn check_qubit(qubit: u64, num_qubits: usize) -> Result<usize, String> {
     match usize::try_from(qubit) {
         Ok(index) if index < num_qubits => Ok(index),
         _ if num_qubits == 1 => Err("the circuit has 1 qubit (q0)".to_string()),
-        _ => Err(format!(
-            "the circuit has {num_qubits} qubits (q0–q{})",
-            num_qubits - 1
-        )),
+        _ => Err(format!("the circuit has {num_qubits} qubits (q0–q{})", num_qubits - 1)),
     }
 }
 

@@ -15,11 +15,7 @@ const MAX_LINE_CHARS: usize = 240;
 
 /// Previews a code file whose head has been read. `path` is used only to stream the line
 /// count when the head is not the whole file.
-pub(crate) fn preview_code_file(
-    path: &Path,
-    head: &FileHead,
-    language: &str,
-) -> Result<String, String> {
+pub(crate) fn preview_code_file(path: &Path, head: &FileHead, language: &str) -> Result<String, String> {
     let truncated = head.is_truncated();
     let text = as_text(&head.bytes, truncated).ok_or_else(|| binary_message(head.total_len))?;
     let line_count = if !truncated {
@@ -36,18 +32,11 @@ pub(crate) fn preview_code_file(
 
 /// Previews code held in memory (an inline fence).
 pub(crate) fn preview_code_text(text: &str, language: &str) -> String {
-    render_code(
-        text,
-        language,
-        LineCount::Exact(count_lines(text.as_bytes())),
-    )
+    render_code(text, language, LineCount::Exact(count_lines(text.as_bytes())))
 }
 
 pub(crate) fn binary_message(total_len: u64) -> String {
-    format!(
-        "binary content ({}), no text preview",
-        human_size(total_len)
-    )
+    format!("binary content ({}), no text preview", human_size(total_len))
 }
 
 enum LineCount {
@@ -69,10 +58,7 @@ fn render_code(text: &str, language: &str, line_count: LineCount) -> String {
             format!("{lines} lines, first {shown} shown")
         }
         LineCount::Exact(lines) => format!("{lines} lines"),
-        LineCount::Large(bytes) => format!(
-            "large file ({}), first {shown} lines shown",
-            human_size(bytes)
-        ),
+        LineCount::Large(bytes) => format!("large file ({}), first {shown} lines shown", human_size(bytes)),
     };
     format!("{summary}\n\n{}", fenced(language, &head))
 }

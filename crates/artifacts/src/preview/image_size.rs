@@ -24,11 +24,7 @@ pub(crate) enum ImageSize {
 impl ImageSize {
     pub fn describe(&self) -> String {
         match self {
-            ImageSize::Pixels {
-                format,
-                width,
-                height,
-            } => format!("{format} · {width} × {height} px"),
+            ImageSize::Pixels { format, width, height } => format!("{format} · {width} × {height} px"),
             ImageSize::Svg(size) => format!("SVG · {size}"),
         }
     }
@@ -68,30 +64,19 @@ pub(crate) fn raster_size<R: Read + Seek>(reader: &mut R) -> io::Result<Option<I
 fn webp_size(head: &[u8]) -> Option<ImageSize> {
     let (width, height) = match &head[12..16] {
         // Lossy: a key frame starts with a 3-byte tag and the start code 9d 01 2a.
-        b"VP8 " if head[23..26] == [0x9d, 0x01, 0x2a] => (
-            u64::from(u16::from_le_bytes([head[26], head[27]]) & 0x3fff),
-            u64::from(u16::from_le_bytes([head[28], head[29]]) & 0x3fff),
-        ),
+        b"VP8 " if head[23..26] == [0x9d, 0x01, 0x2a] => {
+            (u64::from(u16::from_le_bytes([head[26], head[27]]) & 0x3fff), u64::from(u16::from_le_bytes([head[28], head[29]]) & 0x3fff))
+        }
         // Lossless: signature 0x2f, then 14 bits each of width-1 and height-1.
         b"VP8L" if head[20] == 0x2f => {
             let bits = u32::from_le_bytes([head[21], head[22], head[23], head[24]]);
-            (
-                u64::from(bits & 0x3fff) + 1,
-                u64::from((bits >> 14) & 0x3fff) + 1,
-            )
+            (u64::from(bits & 0x3fff) + 1, u64::from((bits >> 14) & 0x3fff) + 1)
         }
         // Extended: 24-bit canvas width-1 and height-1 after 4 bytes of flags.
-        b"VP8X" => (
-            u64::from(u32::from_le_bytes([head[24], head[25], head[26], 0])) + 1,
-            u64::from(u32::from_le_bytes([head[27], head[28], head[29], 0])) + 1,
-        ),
+        b"VP8X" => (u64::from(u32::from_le_bytes([head[24], head[25], head[26], 0])) + 1, u64::from(u32::from_le_bytes([head[27], head[28], head[29], 0])) + 1),
         _ => return None,
     };
-    Some(ImageSize::Pixels {
-        format: "WebP",
-        width,
-        height,
-    })
+    Some(ImageSize::Pixels { format: "WebP", width, height })
 }
 
 /// Walks JPEG segments until a start-of-frame marker, which holds the size.
@@ -122,8 +107,7 @@ fn jpeg_size<R: Read + Seek>(reader: &mut R) -> io::Result<Option<ImageSize>> {
         if length < 2 {
             return Ok(None);
         }
-        let is_frame_header =
-            matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        let is_frame_header = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_frame_header {
             let mut frame = [0u8; 5];
             if read_up_to(reader, &mut frame)? < 5 {
@@ -143,9 +127,7 @@ fn jpeg_size<R: Read + Seek>(reader: &mut R) -> io::Result<Option<ImageSize>> {
 /// The size an SVG declares in its root element: `width`/`height`, else the viewBox.
 pub(crate) fn svg_size(text: &str) -> Option<ImageSize> {
     let start = find_svg_tag(text)?;
-    let tag_end = text[start..]
-        .find('>')
-        .map_or(text.len(), |end| start + end);
+    let tag_end = text[start..].find('>').map_or(text.len(), |end| start + end);
     let tag = &text[start..tag_end];
     let width = attribute(tag, "width");
     let height = attribute(tag, "height");
@@ -153,10 +135,7 @@ pub(crate) fn svg_size(text: &str) -> Option<ImageSize> {
     let size = match (width, height, view_box) {
         (Some(w), Some(h), _) => format!("{} × {}", show_length(w), show_length(h)),
         (_, _, Some(view_box)) => {
-            let parts: Vec<&str> = view_box
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|p| !p.is_empty())
-                .collect();
+            let parts: Vec<&str> = view_box.split(|c: char| c.is_whitespace() || c == ',').filter(|p| !p.is_empty()).collect();
             match parts.as_slice() {
                 [_, _, w, h] => format!("{} × {} (viewBox)", escape_inline(w), escape_inline(h)),
                 _ => return Some(ImageSize::Svg("no size given".to_string())),
@@ -186,11 +165,7 @@ fn find_svg_tag(text: &str) -> Option<usize> {
 fn show_length(value: &str) -> String {
     let value = value.trim();
     let number = value.strip_suffix("px").unwrap_or(value);
-    if number.parse::<f64>().is_ok() {
-        format!("{number} px")
-    } else {
-        escape_inline(&clip_line(value, 16))
-    }
+    if number.parse::<f64>().is_ok() { format!("{number} px") } else { escape_inline(&clip_line(value, 16)) }
 }
 
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
@@ -198,10 +173,7 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     while let Some(found) = tag[offset..].find(name) {
         let start = offset + found;
         offset = start + name.len();
-        let preceded_by_space = tag[..start]
-            .chars()
-            .next_back()
-            .is_some_and(char::is_whitespace);
+        let preceded_by_space = tag[..start].chars().next_back().is_some_and(char::is_whitespace);
         let rest = tag[offset..].trim_start();
         if !preceded_by_space || !rest.starts_with('=') {
             continue;
@@ -241,14 +213,7 @@ mod tests {
         jpeg.extend([0xFF, 0xE1, 0x00, 0x06, 1, 2, 3, 4]); // APP1 with 4 bytes of payload
         jpeg.extend([0xFF, 0xFF, 0xC2, 0x00, 0x11, 8, 0x01, 0xE0, 0x02, 0x80]); // SOF2 480×640
         let size = raster_size(&mut Cursor::new(jpeg)).unwrap();
-        assert_eq!(
-            size,
-            Some(ImageSize::Pixels {
-                format: "JPEG",
-                width: 640,
-                height: 480
-            })
-        );
+        assert_eq!(size, Some(ImageSize::Pixels { format: "JPEG", width: 640, height: 480 }));
     }
 
     #[test]
@@ -266,10 +231,7 @@ mod tests {
         let svg = r#"<?xml version="1.0"?><!-- <svgfoo width="1"> --><svg xmlns="x" stroke-width="9" width="120" height="80px"><rect width="5"/></svg>"#;
         assert_eq!(svg_size(svg), Some(ImageSize::Svg("120 px × 80 px".into())));
         let view_box = r#"<svg viewBox="0 0 24 24"></svg>"#;
-        assert_eq!(
-            svg_size(view_box),
-            Some(ImageSize::Svg("24 × 24 (viewBox)".into()))
-        );
+        assert_eq!(svg_size(view_box), Some(ImageSize::Svg("24 × 24 (viewBox)".into())));
         assert_eq!(svg_size("<html></html>"), None);
     }
 }

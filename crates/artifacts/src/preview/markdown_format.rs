@@ -54,13 +54,8 @@ pub(crate) fn format_number(value: f64) -> String {
     let text = if !(1e-4..1e6).contains(&magnitude) {
         format!("{value:.3e}")
     } else {
-        let decimals = if magnitude >= 1.0 {
-            4usize
-                .saturating_sub(magnitude.log10().floor() as usize)
-                .max(1)
-        } else {
-            4 + (-magnitude.log10()).floor() as usize
-        };
+        let decimals =
+            if magnitude >= 1.0 { 4usize.saturating_sub(magnitude.log10().floor() as usize).max(1) } else { 4 + (-magnitude.log10()).floor() as usize };
         let fixed = format!("{value:.decimals$}");
         let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
         trimmed.to_string()
@@ -70,9 +65,5 @@ pub(crate) fn format_number(value: f64) -> String {
 
 /// "1 qubit", "3 qubits".
 pub(crate) fn plural(count: usize, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

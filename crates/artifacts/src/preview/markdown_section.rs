@@ -43,10 +43,7 @@ pub(crate) fn first_section(text: &str) -> Option<String> {
     if lines.is_empty() {
         return None;
     }
-    let clipped: Vec<String> = lines
-        .iter()
-        .map(|line| clip_line(line, MAX_LINE_CHARS))
-        .collect();
+    let clipped: Vec<String> = lines.iter().map(|line| clip_line(line, MAX_LINE_CHARS)).collect();
     let mut section = clipped.join("\n");
     if let Some((ch, len)) = open_fence {
         section.push('\n');
@@ -73,9 +70,7 @@ pub(crate) fn frontmatter_and_body(text: &str) -> Option<(&str, &str)> {
     }
     let mut offset = first_line_end + 1;
     while offset <= text.len() {
-        let line_end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |end| offset + end);
+        let line_end = text[offset..].find('\n').map_or(text.len(), |end| offset + end);
         let line = text[offset..line_end].trim_end();
         if line == "---" || line == "..." {
             let body_start = (line_end + 1).min(text.len());
@@ -106,9 +101,5 @@ fn is_heading(line: &str) -> bool {
         return false;
     }
     let hashes = trimmed.chars().take_while(|c| *c == '#').count();
-    (1..=6).contains(&hashes)
-        && trimmed[hashes..]
-            .chars()
-            .next()
-            .is_none_or(|c| c == ' ' || c == '\t')
+    (1..=6).contains(&hashes) && trimmed[hashes..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
 }

@@ -43,10 +43,7 @@ pub struct PreviewOptions {
 
 impl Default for PreviewOptions {
     fn default() -> Self {
-        PreviewOptions {
-            images: false,
-            max_bytes: 256 * 1024,
-        }
+        PreviewOptions { images: false, max_bytes: 256 * 1024 }
     }
 }
 
@@ -67,10 +64,7 @@ impl Preview {
     pub fn markdown_with_image(&self, link: &str) -> String {
         match &self.image_path {
             Some(path) => {
-                let alt = path
-                    .file_name()
-                    .map(|name| escape_inline(&name.to_string_lossy()))
-                    .unwrap_or_default();
+                let alt = path.file_name().map(|name| escape_inline(&name.to_string_lossy())).unwrap_or_default();
                 format!("![{alt}](<{link}>)\n\n{}", self.markdown)
             }
             None => self.markdown.clone(),
@@ -80,22 +74,13 @@ impl Preview {
 
 /// Resolves a link written in a document (see [`resolve_link`]) and previews the file.
 /// A link that leaves the volume is never read: the preview says so instead.
-pub fn preview_link(
-    volume_root: &Path,
-    document_path: &Path,
-    link_target: &str,
-    options: &PreviewOptions,
-) -> Preview {
+pub fn preview_link(volume_root: &Path, document_path: &Path, link_target: &str, options: &PreviewOptions) -> Preview {
     match resolve_link(volume_root, document_path, link_target) {
         Ok(path) => preview_file(&path, options),
         Err(err) => {
             let target = link_target.split(['#', '?']).next().unwrap_or(link_target);
             let kind = kind_for_path(Path::new(target));
-            Preview {
-                markdown: message(&clip_line(target.trim(), 80), &kind, &err.to_string()),
-                kind,
-                image_path: None,
-            }
+            Preview { markdown: message(&clip_line(target.trim(), 80), &kind, &err.to_string()), kind, image_path: None }
         }
     }
 }
@@ -108,10 +93,7 @@ pub fn preview_file(path: &Path, options: &PreviewOptions) -> Preview {
 
 /// Previews the file at `path` as `kind` (for a `type=` that overrides the file name).
 pub fn preview_file_as(path: &Path, kind: &ArtifactKind, options: &PreviewOptions) -> Preview {
-    let name = path
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
+    let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
     let body = match fs::metadata(path) {
         Err(err) if err.kind() == io::ErrorKind::NotFound => Err("file not found".to_string()),
         Err(err) => Err(format!("cannot read the file: {err}")),
@@ -125,19 +107,11 @@ pub fn preview_file_as(path: &Path, kind: &ArtifactKind, options: &PreviewOption
         (Ok(_), ArtifactKind::Image) => Some(path.to_path_buf()),
         _ => None,
     };
-    Preview {
-        kind: kind.clone(),
-        markdown: compose(&name, kind, body),
-        image_path,
-    }
+    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path }
 }
 
 /// Previews an inline artifact from the content of its fence.
-pub fn preview_inline(
-    artifact: &FenceArtifact,
-    content: &str,
-    options: &PreviewOptions,
-) -> Preview {
+pub fn preview_inline(artifact: &FenceArtifact, content: &str, options: &PreviewOptions) -> Preview {
     let kind = &artifact.kind;
     let body = if content.trim().is_empty() {
         Err("empty".to_string())
@@ -147,11 +121,7 @@ pub fn preview_inline(
         text_body(content, kind, false, options)
     };
     let name = clip_line(&artifact.name, 80);
-    Preview {
-        kind: kind.clone(),
-        markdown: compose(&name, kind, body),
-        image_path: None,
-    }
+    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path: None }
 }
 
 /// What a previewer produced: text to show under the `**name** · kind` header, or a skill
@@ -178,55 +148,33 @@ fn message(name: &str, kind: &ArtifactKind, problem: &str) -> String {
 }
 
 fn too_large(total: u64, limit: u64) -> String {
-    format!(
-        "too large to preview ({}, the limit is {})",
-        human_size(total),
-        human_size(limit)
-    )
+    format!("too large to preview ({}, the limit is {})", human_size(total), human_size(limit))
 }
 
-fn file_body(
-    path: &Path,
-    kind: &ArtifactKind,
-    total_len: u64,
-    options: &PreviewOptions,
-) -> Result<Body, String> {
+fn file_body(path: &Path, kind: &ArtifactKind, total_len: u64, options: &PreviewOptions) -> Result<Body, String> {
     let read_error = |err: io::Error| format!("cannot read the file: {err}");
-    let is_svg = path
-        .extension()
-        .is_some_and(|ext| ext.eq_ignore_ascii_case("svg"));
-    let is_csv = path
-        .extension()
-        .is_some_and(|ext| !ext.eq_ignore_ascii_case("json"));
+    let is_svg = path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("svg"));
+    let is_csv = path.extension().is_some_and(|ext| !ext.eq_ignore_ascii_case("json"));
     match kind {
         ArtifactKind::Image if is_svg => {
-            let head = read_head(path, image_size::SVG_HEAD_BYTES.min(options.max_bytes))
-                .map_err(read_error)?;
-            let text = as_text(&head.bytes, head.is_truncated())
-                .ok_or("not an SVG file (binary content)")?;
-            image_size::svg_size(text)
-                .map(|size| size.describe())
-                .ok_or_else(|| "not an SVG file (no `<svg>` element)".to_string())
+            let head = read_head(path, image_size::SVG_HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
+            let text = as_text(&head.bytes, head.is_truncated()).ok_or("not an SVG file (binary content)")?;
+            image_size::svg_size(text).map(|size| size.describe()).ok_or_else(|| "not an SVG file (no `<svg>` element)".to_string())
         }
         ArtifactKind::Image => {
             let mut file = File::open(path).map_err(read_error)?;
             let size = image_size::raster_size(&mut file).map_err(read_error)?;
             Ok(match size {
                 Some(size) => size.describe(),
-                None => format!(
-                    "{} · pixel size unknown (not a PNG, JPEG, GIF or WebP header)",
-                    human_size(total_len)
-                ),
+                None => format!("{} · pixel size unknown (not a PNG, JPEG, GIF or WebP header)", human_size(total_len)),
             })
         }
         ArtifactKind::Code { language } => {
-            let head =
-                read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
+            let head = read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
             code::preview_code_file(path, &head, language)
         }
         ArtifactKind::Other => {
-            let head =
-                read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
+            let head = read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
             match as_text(&head.bytes, head.is_truncated()) {
                 Some(_) => code::preview_code_file(path, &head, ""),
                 None => Ok(format!("binary file, {}", human_size(total_len))),
@@ -238,8 +186,7 @@ fn file_body(
             plot::preview_csv(text, head.is_truncated(), options.images)
         }
         ArtifactKind::Markdown | ArtifactKind::Skill => {
-            let head =
-                read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
+            let head = read_head(path, code::HEAD_BYTES.min(options.max_bytes)).map_err(read_error)?;
             let text = head_text(&head)?;
             return text_body(text, kind, head.is_truncated(), options);
         }
@@ -263,12 +210,7 @@ fn head_text(head: &FileHead) -> Result<&str, String> {
 }
 
 /// The preview of artifact text already in memory (a file's head or an inline fence).
-fn text_body(
-    text: &str,
-    kind: &ArtifactKind,
-    truncated: bool,
-    options: &PreviewOptions,
-) -> Result<Body, String> {
+fn text_body(text: &str, kind: &ArtifactKind, truncated: bool, options: &PreviewOptions) -> Result<Body, String> {
     if text.contains('\0') {
         return Err(code::binary_message(text.len() as u64));
     }
@@ -283,8 +225,7 @@ fn text_body(
                 plot::preview_csv(text, truncated, options.images)
             }
         }
-        ArtifactKind::Markdown => markdown_section::first_section(text)
-            .ok_or_else(|| "no content after the frontmatter".to_string()),
+        ArtifactKind::Markdown => markdown_section::first_section(text).ok_or_else(|| "no content after the frontmatter".to_string()),
         ArtifactKind::Skill => {
             return match skill_card::preview_skill_text(text) {
                 Some(SkillPreview::Card(card)) => Ok(Body::Card(card)),
@@ -292,8 +233,7 @@ fn text_body(
                 None => Err("no content after the frontmatter".to_string()),
             };
         }
-        ArtifactKind::Image => Ok(image_size::svg_size(text)
-            .map_or_else(|| "inline image".to_string(), |size| size.describe())),
+        ArtifactKind::Image => Ok(image_size::svg_size(text).map_or_else(|| "inline image".to_string(), |size| size.describe())),
         ArtifactKind::Code { language } => Ok(code::preview_code_text(text, language)),
         ArtifactKind::Other => Ok(code::preview_code_text(text, "")),
     }

@@ -19,22 +19,7 @@ const SPARKLINE_POINTS: usize = 40;
 const MAX_TABLE_COLUMNS: usize = 20;
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Column names that usually hold the x axis rather than the measured value.
-const X_LIKE_NAMES: &[&str] = &[
-    "x",
-    "t",
-    "time",
-    "timestamp",
-    "date",
-    "step",
-    "steps",
-    "epoch",
-    "iteration",
-    "iter",
-    "index",
-    "i",
-    "n",
-    "round",
-];
+const X_LIKE_NAMES: &[&str] = &["x", "t", "time", "timestamp", "date", "step", "steps", "epoch", "iteration", "iter", "index", "i", "n", "round"];
 
 /// A table of columns aligned by row; `None` is an empty or non-numeric cell.
 #[derive(Debug, Default)]
@@ -53,11 +38,7 @@ struct PlotColumn {
 
 impl PlotColumn {
     fn new(name: String) -> PlotColumn {
-        PlotColumn {
-            name,
-            values: Vec::new(),
-            text_cells: 0,
-        }
+        PlotColumn { name, values: Vec::new(), text_cells: 0 }
     }
 
     fn push_cell(&mut self, cell: &str) {
@@ -110,11 +91,7 @@ pub(crate) fn preview_plot_json(text: &str, images: bool) -> Result<String, Stri
 
 fn parse_csv(text: &str, truncated: bool) -> Result<PlotTable, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if truncated {
-        text.rfind('\n').map_or("", |end| &text[..end])
-    } else {
-        text
-    };
+    let text = if truncated { text.rfind('\n').map_or("", |end| &text[..end]) } else { text };
     if text.trim().is_empty() {
         return Err("empty file".to_string());
     }
@@ -127,11 +104,7 @@ fn parse_csv(text: &str, truncated: bool) -> Result<PlotTable, String> {
     let header_is_data = header.iter().all(|cell| cell.trim().parse::<f64>().is_ok());
     let mut table = PlotTable::default();
     for (index, name) in header.iter().enumerate() {
-        let name = if header_is_data || name.trim().is_empty() {
-            format!("column {}", index + 1)
-        } else {
-            name.trim().to_string()
-        };
+        let name = if header_is_data || name.trim().is_empty() { format!("column {}", index + 1) } else { name.trim().to_string() };
         table.columns.push(PlotColumn::new(name));
     }
     if header_is_data {
@@ -158,11 +131,7 @@ fn push_csv_row(table: &mut PlotTable, record: &[String]) {
 }
 
 fn detect_delimiter(first_line: &str) -> char {
-    [',', ';', '\t']
-        .into_iter()
-        .max_by_key(|d| first_line.matches(*d).count())
-        .filter(|d| first_line.contains(*d))
-        .unwrap_or(',')
+    [',', ';', '\t'].into_iter().max_by_key(|d| first_line.matches(*d).count()).filter(|d| first_line.contains(*d)).unwrap_or(',')
 }
 
 /// RFC 4180 records: quoted fields may hold delimiters, newlines and `""`.
@@ -175,12 +144,7 @@ struct CsvRecords<'a> {
 
 impl<'a> CsvRecords<'a> {
     fn new(text: &'a str, delimiter: char) -> CsvRecords<'a> {
-        CsvRecords {
-            text,
-            position: 0,
-            line: 1,
-            delimiter,
-        }
+        CsvRecords { text, position: 0, line: 1, delimiter }
     }
 }
 
@@ -226,9 +190,7 @@ impl Iterator for CsvRecords<'_> {
         }
         self.position = self.text.len();
         if in_quotes {
-            return Some(Err(format!(
-                "malformed CSV: a quoted field on line {start_line} never closes"
-            )));
+            return Some(Err(format!("malformed CSV: a quoted field on line {start_line} never closes")));
         }
         record.push(field);
         Some(Ok(trim_carriage_returns(record)))
@@ -279,34 +241,22 @@ struct RowsUnderData {
 }
 
 fn parse_plot_json(text: &str) -> Result<PlotTable, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
     let table = match &value {
-        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
-            table_from_rows(text, RowsAt::TopLevel)?
-        }
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => table_from_rows(text, RowsAt::TopLevel)?,
         Value::Array(items) => table_from_number_list(items),
         Value::Object(object) => {
             let data = object.get("data").or_else(|| object.get("series"));
             match data {
-                Some(Value::Array(traces)) if traces.iter().any(is_trace) => {
-                    table_from_traces(traces)
-                }
-                Some(Value::Array(rows))
-                    if !rows.is_empty() && rows.iter().all(Value::is_object) =>
-                {
-                    table_from_rows(text, RowsAt::UnderData)?
-                }
+                Some(Value::Array(traces)) if traces.iter().any(is_trace) => table_from_traces(traces),
+                Some(Value::Array(rows)) if !rows.is_empty() && rows.iter().all(Value::is_object) => table_from_rows(text, RowsAt::UnderData)?,
                 _ => table_from_columns(object),
             }
         }
         _ => PlotTable::default(),
     };
     if table.columns.is_empty() {
-        return Err(
-            "no plot data found (expected `{data: [{x, y}]}`, `{x: [], y: []}` or a list of rows)"
-                .to_string(),
-        );
+        return Err("no plot data found (expected `{data: [{x, y}]}`, `{x: [], y: []}` or a list of rows)".to_string());
     }
     Ok(table)
 }
@@ -323,22 +273,12 @@ fn table_from_traces(traces: &[Value]) -> PlotTable {
             .get("name")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .unwrap_or_else(|| {
-                if traces.len() == 1 {
-                    String::new()
-                } else {
-                    format!("trace {}", index + 1)
-                }
-            });
+            .unwrap_or_else(|| if traces.len() == 1 { String::new() } else { format!("trace {}", index + 1) });
         for axis in ["x", "y"] {
             let Some(Value::Array(values)) = trace.get(axis) else {
                 continue;
             };
-            let column_name = if name.is_empty() {
-                axis.to_string()
-            } else {
-                format!("{name} {axis}")
-            };
+            let column_name = if name.is_empty() { axis.to_string() } else { format!("{name} {axis}") };
             let mut column = PlotColumn::new(column_name);
             for value in values {
                 column.push_json(Some(value));
@@ -394,12 +334,9 @@ fn table_from_number_list(items: &[Value]) -> PlotTable {
 /// which the file writes them.
 fn table_from_rows(text: &str, rows_at: RowsAt) -> Result<PlotTable, String> {
     let rows: Vec<OrderedObject> = match rows_at {
-        RowsAt::TopLevel => {
-            serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?
-        }
+        RowsAt::TopLevel => serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?,
         RowsAt::UnderData => {
-            let wrapper: RowsUnderData =
-                serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
+            let wrapper: RowsUnderData = serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
             wrapper.data
         }
     };
@@ -431,44 +368,27 @@ fn table_from_rows(text: &str, rows_at: RowsAt) -> Result<PlotTable, String> {
 
 fn render_table(table: &PlotTable, truncated: bool, images: bool) -> String {
     let rows = if truncated {
-        format!(
-            "at least {} rows (only the start of the file was read)",
-            table.rows
-        )
+        format!("at least {} rows (only the start of the file was read)", table.rows)
     } else if table.rows == 1 {
         "1 row".to_string()
     } else {
         format!("{} rows", table.rows)
     };
-    let columns = if table.columns.len() == 1 {
-        "1 column".to_string()
-    } else {
-        format!("{} columns", table.columns.len())
-    };
+    let columns = if table.columns.len() == 1 { "1 column".to_string() } else { format!("{} columns", table.columns.len()) };
     let mut out = format!("{columns} · {rows}\n\n| column | min | max |\n|---|---:|---:|\n");
     for column in table.columns.iter().take(MAX_TABLE_COLUMNS) {
         let name = escape_inline(&column.name);
         match column.min_max() {
-            Some((min, max)) if column.is_numeric() => out.push_str(&format!(
-                "| {name} | {} | {} |\n",
-                format_number(min),
-                format_number(max)
-            )),
+            Some((min, max)) if column.is_numeric() => out.push_str(&format!("| {name} | {} | {} |\n", format_number(min), format_number(max))),
             _ if column.text_cells > 0 => out.push_str(&format!("| {name} | *text* | |\n")),
             _ => out.push_str(&format!("| {name} | *empty* | |\n")),
         }
     }
     if table.columns.len() > MAX_TABLE_COLUMNS {
-        out.push_str(&format!(
-            "\n… {} more columns\n",
-            table.columns.len() - MAX_TABLE_COLUMNS
-        ));
+        out.push_str(&format!("\n… {} more columns\n", table.columns.len() - MAX_TABLE_COLUMNS));
     }
     if table.ragged_rows > 0 {
-        out.push_str(&format!(
-            "\n{} rows do not have one cell per column\n",
-            table.ragged_rows
-        ));
+        out.push_str(&format!("\n{} rows do not have one cell per column\n", table.ragged_rows));
     }
     if let Some(chart) = chart_for(table, images) {
         out.push('\n');
@@ -479,17 +399,13 @@ fn render_table(table: &PlotTable, truncated: bool, images: bool) -> String {
 
 fn chart_for(table: &PlotTable, images: bool) -> Option<String> {
     let numeric: Vec<&PlotColumn> = table.columns.iter().filter(|c| c.is_numeric()).collect();
-    let is_x_like = |c: &PlotColumn| {
-        X_LIKE_NAMES.contains(&c.name.to_ascii_lowercase().as_str()) || c.name.ends_with(" x")
-    };
+    let is_x_like = |c: &PlotColumn| X_LIKE_NAMES.contains(&c.name.to_ascii_lowercase().as_str()) || c.name.ends_with(" x");
     let y_column = numeric
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case("y") || c.name.ends_with(" y"))
         .or_else(|| numeric.iter().find(|c| !is_x_like(c)))
         .or_else(|| numeric.first())?;
-    let x_column = numeric
-        .iter()
-        .find(|c| !std::ptr::eq(**c, *y_column) && is_x_like(c));
+    let x_column = numeric.iter().find(|c| !std::ptr::eq(**c, *y_column) && is_x_like(c));
 
     let points: Vec<(f64, f64)> = y_column
         .values
@@ -514,11 +430,7 @@ fn chart_for(table: &PlotTable, images: bool) -> Option<String> {
         return Some(image);
     }
     let values: Vec<f64> = points.iter().map(|p| p.1).collect();
-    Some(format!(
-        "{}: `{}`",
-        escape_inline(&label),
-        sparkline(&values)
-    ))
+    Some(format!("{}: `{}`", escape_inline(&label), sparkline(&values)))
 }
 
 /// A Unicode sparkline of at most 40 characters, each the mean of its share of values.

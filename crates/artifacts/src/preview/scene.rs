@@ -12,19 +12,15 @@ const MAX_LISTED: usize = 12;
 const MAX_NAME_CHARS: usize = 40;
 
 pub(crate) fn preview_scene(text: &str) -> Result<String, String> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
-    let scene = value
-        .as_object()
-        .ok_or("expected a JSON object with `objects`, `camera` and `lights`")?;
+    let value: Value = serde_json::from_str(text).map_err(|err| format!("malformed JSON: {err}"))?;
+    let scene = value.as_object().ok_or("expected a JSON object with `objects`, `camera` and `lights`")?;
     let scene = match scene.get("scene").and_then(Value::as_object) {
         Some(inner) => inner,
         None => scene,
     };
 
     let all_objects = first_array(scene, &["objects", "children", "meshes", "entities"]);
-    let (mut lights, objects): (Vec<&Value>, Vec<&Value>) =
-        all_objects.iter().partition(|object| is_light(object));
+    let (mut lights, objects): (Vec<&Value>, Vec<&Value>) = all_objects.iter().partition(|object| is_light(object));
     lights.extend(first_array(scene, &["lights"]));
     let camera = scene.get("camera").and_then(Value::as_object);
 
@@ -32,12 +28,7 @@ pub(crate) fn preview_scene(text: &str) -> Result<String, String> {
         return Err("no objects, camera or lights found".to_string());
     }
 
-    let mut out = format!(
-        "{} · {}{}\n",
-        plural(objects.len(), "object"),
-        plural(lights.len(), "light"),
-        if camera.is_some() { " · camera" } else { "" }
-    );
+    let mut out = format!("{} · {}{}\n", plural(objects.len(), "object"), plural(lights.len(), "light"), if camera.is_some() { " · camera" } else { "" });
     if !objects.is_empty() {
         out.push_str("\n**Objects**\n");
         push_list(&mut out, &objects);
@@ -91,15 +82,11 @@ fn describe_item(item: &Value) -> String {
 }
 
 fn describe_camera(camera: &Map<String, Value>) -> String {
-    let mut parts =
-        vec![text_field(camera, &["type", "kind"]).unwrap_or_else(|| "camera".to_string())];
+    let mut parts = vec![text_field(camera, &["type", "kind"]).unwrap_or_else(|| "camera".to_string())];
     if let Some(position) = camera.get("position").and_then(format_vector) {
         parts.push(format!("at {position}"));
     }
-    let target = ["target", "lookAt", "look_at"]
-        .iter()
-        .find_map(|key| camera.get(*key))
-        .and_then(format_vector);
+    let target = ["target", "lookAt", "look_at"].iter().find_map(|key| camera.get(*key)).and_then(format_vector);
     if let Some(target) = target {
         parts.push(format!("looking at {target}"));
     }
@@ -110,17 +97,11 @@ fn describe_camera(camera: &Map<String, Value>) -> String {
 }
 
 fn is_light(value: &Value) -> bool {
-    value
-        .get("type")
-        .and_then(Value::as_str)
-        .is_some_and(|kind| kind.to_ascii_lowercase().ends_with("light"))
+    value.get("type").and_then(Value::as_str).is_some_and(|kind| kind.to_ascii_lowercase().ends_with("light"))
 }
 
 fn first_array<'a>(object: &'a Map<String, Value>, keys: &[&str]) -> &'a [Value] {
-    keys.iter()
-        .find_map(|key| object.get(*key).and_then(Value::as_array))
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+    keys.iter().find_map(|key| object.get(*key).and_then(Value::as_array)).map(Vec::as_slice).unwrap_or_default()
 }
 
 fn text_field(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
@@ -136,10 +117,7 @@ fn text_field(object: &Map<String, Value>, keys: &[&str]) -> Option<String> {
 fn format_vector(value: &Value) -> Option<String> {
     let numbers: Vec<f64> = match value {
         Value::Array(items) => items.iter().map(Value::as_f64).collect::<Option<_>>()?,
-        Value::Object(object) => ["x", "y", "z"]
-            .iter()
-            .map_while(|axis| object.get(*axis).and_then(Value::as_f64))
-            .collect(),
+        Value::Object(object) => ["x", "y", "z"].iter().map_while(|axis| object.get(*axis).and_then(Value::as_f64)).collect(),
         _ => return None,
     };
     if numbers.is_empty() || numbers.len() > 4 {

@@ -36,10 +36,7 @@ pub fn render_skill_card(card: &SkillCard) -> String {
     if description.is_empty() {
         format!("{header}\n\n*no description*")
     } else {
-        format!(
-            "{header}\n\n{}",
-            escape_inline(&clip_line(description, MAX_DESCRIPTION_CHARS))
-        )
+        format!("{header}\n\n{}", escape_inline(&clip_line(description, MAX_DESCRIPTION_CHARS)))
     }
 }
 
@@ -58,12 +55,7 @@ pub(crate) fn preview_skill_text(text: &str) -> Option<SkillPreview> {
     if let Some((frontmatter, _)) = frontmatter_and_body(text)
         && let Some(name) = top_level_scalar(frontmatter, "name")
     {
-        let card = SkillCard {
-            name,
-            description: top_level_scalar(frontmatter, "description").unwrap_or_default(),
-            volume: None,
-            used_by_sessions: None,
-        };
+        let card = SkillCard { name, description: top_level_scalar(frontmatter, "description").unwrap_or_default(), volume: None, used_by_sessions: None };
         return Some(SkillPreview::Card(render_skill_card(&card)));
     }
     first_section(text).map(SkillPreview::Section)
@@ -79,17 +71,9 @@ fn top_level_scalar(frontmatter: &str, key: &str) -> Option<String> {
             continue;
         };
         let value = rest.trim();
-        let continuation: Vec<&str> = lines
-            .clone()
-            .take_while(|l| l.starts_with([' ', '\t']) || l.trim().is_empty())
-            .map(str::trim)
-            .collect();
+        let continuation: Vec<&str> = lines.clone().take_while(|l| l.starts_with([' ', '\t']) || l.trim().is_empty()).map(str::trim).collect();
         let joined = |separator: &str| {
-            let parts: Vec<&str> = continuation
-                .iter()
-                .copied()
-                .filter(|l| !l.is_empty())
-                .collect();
+            let parts: Vec<&str> = continuation.iter().copied().filter(|l| !l.is_empty()).collect();
             parts.join(separator)
         };
         let text = if value.starts_with('>') {

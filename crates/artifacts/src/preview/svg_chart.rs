@@ -15,10 +15,7 @@ const MAX_POINTS: usize = 240;
 /// A Markdown image of the points as a line chart; `None` with fewer than two points.
 pub(crate) fn chart_markdown_image(alt: &str, points: &[(f64, f64)]) -> Option<String> {
     let svg = line_chart_svg(points)?;
-    Some(format!(
-        "![{alt}](data:image/svg+xml;base64,{})",
-        base64_encode(svg.as_bytes())
-    ))
+    Some(format!("![{alt}](data:image/svg+xml;base64,{})", base64_encode(svg.as_bytes())))
 }
 
 pub(crate) fn line_chart_svg(points: &[(f64, f64)]) -> Option<String> {
@@ -31,11 +28,7 @@ pub(crate) fn line_chart_svg(points: &[(f64, f64)]) -> Option<String> {
     let plot_width = WIDTH - PAD_LEFT - PAD_RIGHT;
     let plot_height = HEIGHT - PAD_TOP - PAD_BOTTOM;
     let scale = |value: f64, min: f64, max: f64| {
-        if max > min {
-            (value - min) / (max - min)
-        } else {
-            0.5
-        }
+        if max > min { (value - min) / (max - min) } else { 0.5 }
     };
     let mut polyline = String::with_capacity(points.len() * 14);
     for (x, y) in &points {
@@ -76,9 +69,7 @@ pub(crate) fn line_chart_svg(points: &[(f64, f64)]) -> Option<String> {
 }
 
 fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-        (lo.min(v), hi.max(v))
-    })
+    values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
 }
 
 /// Averages consecutive points into at most `max_points` buckets.
@@ -92,18 +83,14 @@ fn downsample_points(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)
             let end = ((bucket + 1) * points.len() / max_points).max(start + 1);
             let slice = &points[start..end];
             let n = slice.len() as f64;
-            let (sx, sy) = slice
-                .iter()
-                .fold((0.0, 0.0), |(sx, sy), p| (sx + p.0, sy + p.1));
+            let (sx, sy) = slice.iter().fold((0.0, 0.0), |(sx, sy), p| (sx + p.0, sy + p.1));
             (sx / n, sy / n)
         })
         .collect()
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Standard base64 (RFC 4648) with padding.
@@ -117,16 +104,8 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
         let triple = (b0 << 16) | (b1 << 8) | b2;
         out.push(ALPHABET[(triple >> 18) as usize & 63] as char);
         out.push(ALPHABET[(triple >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            ALPHABET[(triple >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            ALPHABET[triple as usize & 63] as char
-        } else {
-            '='
-        });
+        out.push(if chunk.len() > 1 { ALPHABET[(triple >> 6) as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 2 { ALPHABET[triple as usize & 63] as char } else { '=' });
     }
     out
 }
@@ -137,15 +116,7 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {
-        let cases = [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ];
+        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
         for (input, expected) in cases {
             assert_eq!(base64_encode(input.as_bytes()), expected, "{input:?}");
         }

@@ -169,11 +169,7 @@ impl FakeGithub {
             log: Vec::new(),
         }));
         let server = tokio::spawn(accept_loop(listener, state.clone()));
-        Ok(FakeGithub {
-            addr,
-            state,
-            server,
-        })
+        Ok(FakeGithub { addr, state, server })
     }
 
     /// `http://127.0.0.1:PORT`, both the API base and the OAuth base.
@@ -206,23 +202,14 @@ impl FakeGithub {
 
     /// Where `OWNER/NAME` lives (or would live) on disk.
     pub fn bare_repo_path(&self, owner: &str, name: &str) -> PathBuf {
-        self.lock()
-            .repos_root
-            .join(owner)
-            .join(format!("{name}.git"))
+        self.lock().repos_root.join(owner).join(format!("{name}.git"))
     }
 
     /// A user whose requests authenticate with `token`.
     pub fn add_user(&self, login: &str, token: &str) {
         let mut state = self.lock();
         let id = state.next_id();
-        state.tokens.insert(
-            token.to_string(),
-            FakeUser {
-                login: login.to_string(),
-                id,
-            },
-        );
+        state.tokens.insert(token.to_string(), FakeUser { login: login.to_string(), id });
     }
 
     /// An organisation; only `members` may create repositories in it or see its private ones.
@@ -230,14 +217,7 @@ impl FakeGithub {
         let mut state = self.lock();
         let id = state.next_id();
         let members = members.iter().map(|m| m.to_ascii_lowercase()).collect();
-        state.orgs.insert(
-            login.to_ascii_lowercase(),
-            FakeOrg {
-                login: login.to_string(),
-                id,
-                members,
-            },
-        );
+        state.orgs.insert(login.to_ascii_lowercase(), FakeOrg { login: login.to_string(), id, members });
     }
 
     /// A repository that already exists (with its bare repository on disk).
@@ -247,27 +227,10 @@ impl FakeGithub {
         let mut state = self.lock();
         let (owner_id, owner_is_org) = match state.orgs.get(&owner.to_ascii_lowercase()) {
             Some(org) => (org.id, true),
-            None => (
-                state
-                    .tokens
-                    .values()
-                    .find(|u| u.login.eq_ignore_ascii_case(owner))
-                    .map_or(1, |u| u.id),
-                false,
-            ),
+            None => (state.tokens.values().find(|u| u.login.eq_ignore_ascii_case(owner)).map_or(1, |u| u.id), false),
         };
         let id = state.next_id();
-        state.repos.insert(
-            key(owner, name),
-            FakeRepo {
-                id,
-                owner: owner.to_string(),
-                owner_id,
-                owner_is_org,
-                name: name.to_string(),
-                private,
-            },
-        );
+        state.repos.insert(key(owner, name), FakeRepo { id, owner: owner.to_string(), owner_id, owner_is_org, name: name.to_string(), private });
         Ok(())
     }
 
@@ -288,12 +251,7 @@ impl FakeGithub {
 
     /// [`FakeGithub::exhaust_rate_limit`] answering `status` (403 or 429) and, if
     /// given, `retry-after` seconds, as GitHub's secondary limits do.
-    pub fn exhaust_rate_limit_with(
-        &self,
-        reset_in: Duration,
-        status: u16,
-        retry_after: Option<u64>,
-    ) {
+    pub fn exhaust_rate_limit_with(&self, reset_in: Duration, status: u16, retry_after: Option<u64>) {
         let mut state = self.lock();
         state.rate.remaining = 0;
         state.rate.reset = now_secs() + reset_in.as_secs() + u64::from(reset_in.subsec_nanos() > 0);
@@ -343,10 +301,7 @@ fn key(owner: &str, name: &str) -> (String, String) {
 }
 
 fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 impl State {
@@ -357,9 +312,7 @@ impl State {
 
     fn user_for(&self, req: &Request) -> Option<FakeUser> {
         let auth = req.header("authorization")?;
-        let token = auth
-            .strip_prefix("Bearer ")
-            .or_else(|| auth.strip_prefix("token "))?;
+        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("token "))?;
         self.tokens.get(token.trim()).cloned()
     }
 
@@ -368,10 +321,7 @@ impl State {
             .with_header("x-ratelimit-limit", self.rate.limit.to_string())
             .with_header("x-ratelimit-remaining", self.rate.remaining.to_string())
             .with_header("x-ratelimit-reset", self.rate.reset.to_string())
-            .with_header(
-                "x-ratelimit-used",
-                (self.rate.limit - self.rate.remaining.min(self.rate.limit)).to_string(),
-            )
+            .with_header("x-ratelimit-used", (self.rate.limit - self.rate.remaining.min(self.rate.limit)).to_string())
             .with_header("x-ratelimit-resource", "core")
     }
 
@@ -400,10 +350,7 @@ impl State {
 }
 
 fn error_json(status: u16, message: &str) -> Response {
-    Response::json(
-        status,
-        &json!({ "message": message, "documentation_url": DOCS, "status": status.to_string() }),
-    )
+    Response::json(status, &json!({ "message": message, "documentation_url": DOCS, "status": status.to_string() }))
 }
 
 async fn accept_loop(listener: TcpListener, state: Arc<Mutex<State>>) {
@@ -426,19 +373,11 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<Mutex<State>
     while let Ok(Some(req)) = read_request(&mut reader).await {
         let conditional = req.header("if-none-match").is_some();
         let response = handle(&state, &req).await;
-        lock(&state).log.push(RecordedRequest {
-            method: req.method.clone(),
-            path: req.path.clone(),
-            status: response.status,
-            conditional,
-        });
+        lock(&state).log.push(RecordedRequest { method: req.method.clone(), path: req.path.clone(), status: response.status, conditional });
         if write_response(&mut write, &response).await.is_err() {
             return;
         }
-        if req
-            .header("connection")
-            .is_some_and(|c| c.eq_ignore_ascii_case("close"))
-        {
+        if req.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close")) {
             return;
         }
     }
@@ -450,9 +389,7 @@ async fn handle(state: &Mutex<State>, req: &Request) -> Response {
         ("POST", ["login", "device", "code"]) => device_code(state, req),
         ("POST", ["login", "oauth", "access_token"]) => access_token(state, req),
         ("GET", ["user"]) => api(state, req, get_user),
-        ("GET", ["repos", owner, name]) => {
-            api(state, req, |s, user| get_repo(s, user, owner, name))
-        }
+        ("GET", ["repos", owner, name]) => api(state, req, |s, user| get_repo(s, user, owner, name)),
         ("POST", ["user", "repos"]) => create_repo(state, req, None).await,
         ("POST", ["orgs", org, "repos"]) => create_repo(state, req, Some(org)).await,
         _ => error_json(404, "Not Found"),
@@ -460,11 +397,7 @@ async fn handle(state: &Mutex<State>, req: &Request) -> Response {
 }
 
 /// Authentication, rate limit and ETags around a read-only API handler.
-fn api(
-    state: &Mutex<State>,
-    req: &Request,
-    handler: impl FnOnce(&State, &FakeUser) -> Response,
-) -> Response {
+fn api(state: &Mutex<State>, req: &Request, handler: impl FnOnce(&State, &FakeUser) -> Response) -> Response {
     let mut s = lock(state);
     let user = match admit(&mut s, req) {
         Ok(user) => user,
@@ -483,21 +416,12 @@ fn api(
     if req.header("if-none-match") == Some(etag.as_str()) {
         *s.not_modified.entry(req.path.clone()).or_default() += 1;
         // Conditional requests answered 304 do not count against the limit.
-        let not_modified = Response {
-            status: 304,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-        .with_header("etag", etag);
+        let not_modified = Response { status: 304, headers: Vec::new(), body: Vec::new() }.with_header("etag", etag);
         return s.rate_headers(not_modified);
     }
     *s.full_responses.entry(req.path.clone()).or_default() += 1;
     s.rate.remaining = s.rate.remaining.saturating_sub(1);
-    s.rate_headers(
-        response
-            .with_header("etag", etag)
-            .with_header("vary", "Accept, Authorization"),
-    )
+    s.rate_headers(response.with_header("etag", etag).with_header("vary", "Accept, Authorization"))
 }
 
 /// Checks the token and the rate limit, as GitHub does before anything else.
@@ -508,18 +432,11 @@ fn admit(s: &mut State, req: &Request) -> Result<FakeUser, Response> {
         s.rate.reset = now + RATE_WINDOW.as_secs();
     }
     let Some(user) = s.user_for(req) else {
-        let message = if req.header("authorization").is_some() {
-            "Bad credentials"
-        } else {
-            "Requires authentication"
-        };
+        let message = if req.header("authorization").is_some() { "Bad credentials" } else { "Requires authentication" };
         return Err(s.rate_headers(error_json(401, message)));
     };
     if s.rate.remaining == 0 {
-        let message = format!(
-            "API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID.",
-            user.id
-        );
+        let message = format!("API rate limit exceeded for user ID {}. If you reach out to GitHub Support for help, please include the request ID.", user.id);
         let mut limited = s.rate_headers(error_json(s.rate.limited_status, &message));
         if let Some(secs) = s.rate.retry_after {
             limited = limited.with_header("retry-after", secs.to_string());
@@ -546,19 +463,14 @@ fn get_user(_s: &State, user: &FakeUser) -> Response {
 
 fn get_repo(s: &State, user: &FakeUser, owner: &str, name: &str) -> Response {
     match s.repos.get(&key(owner, name)) {
-        Some(repo) if !repo.private || can_see_private(s, user, &repo.owner) => {
-            Response::json(200, &s.repo_json(repo))
-        }
+        Some(repo) if !repo.private || can_see_private(s, user, &repo.owner) => Response::json(200, &s.repo_json(repo)),
         // GitHub hides private repositories behind a 404, not a 403.
         _ => error_json(404, "Not Found"),
     }
 }
 
 fn can_see_private(s: &State, user: &FakeUser, owner: &str) -> bool {
-    owner.eq_ignore_ascii_case(&user.login)
-        || s.orgs
-            .get(&owner.to_ascii_lowercase())
-            .is_some_and(|o| o.members.contains(&user.login.to_ascii_lowercase()))
+    owner.eq_ignore_ascii_case(&user.login) || s.orgs.get(&owner.to_ascii_lowercase()).is_some_and(|o| o.members.contains(&user.login.to_ascii_lowercase()))
 }
 
 async fn create_repo(state: &Mutex<State>, req: &Request, org: Option<&str>) -> Response {
@@ -580,23 +492,11 @@ async fn create_repo(state: &Mutex<State>, req: &Request, org: Option<&str>) -> 
     let mut s = lock(state);
     let body = s.repo_json(&repo);
     s.repos.insert(key(&repo.owner, &repo.name), repo);
-    s.rate_headers(Response::json(201, &body).with_header(
-        "location",
-        format!(
-            "{}/repos/{}",
-            s.base_url,
-            body["full_name"].as_str().unwrap_or("")
-        ),
-    ))
+    s.rate_headers(Response::json(201, &body).with_header("location", format!("{}/repos/{}", s.base_url, body["full_name"].as_str().unwrap_or(""))))
 }
 
 /// Everything GitHub checks before creating; returns where the bare repository goes.
-fn plan_create(
-    s: &mut State,
-    req: &Request,
-    user: &FakeUser,
-    org: Option<&str>,
-) -> Result<(PathBuf, FakeRepo), Response> {
+fn plan_create(s: &mut State, req: &Request, user: &FakeUser, org: Option<&str>) -> Result<(PathBuf, FakeRepo), Response> {
     let (owner, owner_id, owner_is_org) = match org {
         None => (user.login.clone(), user.id, false),
         Some(org) => {
@@ -604,28 +504,21 @@ fn plan_create(
                 return Err(error_json(404, "Not Found"));
             };
             if !found.members.contains(&user.login.to_ascii_lowercase()) {
-                return Err(error_json(
-                    403,
-                    "You need admin access to the organization before adding a repository to it.",
-                ));
+                return Err(error_json(403, "You need admin access to the organization before adding a repository to it."));
             }
             (found.login.clone(), found.id, true)
         }
     };
     match &s.create_failure {
         Some(CreateFailure::Forbidden) => {
-            return Err(error_json(
-                403,
-                "Resource not accessible by personal access token",
-            ));
+            return Err(error_json(403, "Resource not accessible by personal access token"));
         }
         Some(CreateFailure::Unprocessable { detail }) => {
             return Err(creation_failed("custom", detail));
         }
         None => {}
     }
-    let body: Value =
-        serde_json::from_slice(&req.body).map_err(|_| error_json(400, "Problems parsing JSON"))?;
+    let body: Value = serde_json::from_slice(&req.body).map_err(|_| error_json(400, "Problems parsing JSON"))?;
     let Some(name) = body.get("name").and_then(Value::as_str) else {
         return Err(Response::json(
             422,
@@ -636,28 +529,12 @@ fn plan_create(
         return Err(creation_failed("invalid", &format!("name is invalid: {e}")));
     }
     if s.repos.contains_key(&key(&owner, name)) {
-        return Err(creation_failed(
-            "custom",
-            "name already exists on this account",
-        ));
+        return Err(creation_failed("custom", "name already exists on this account"));
     }
-    let private = body
-        .get("private")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let private = body.get("private").and_then(Value::as_bool).unwrap_or(false);
     let id = s.next_id();
     let path = s.repos_root.join(&owner).join(format!("{name}.git"));
-    Ok((
-        path,
-        FakeRepo {
-            id,
-            owner,
-            owner_id,
-            owner_is_org,
-            name: name.to_string(),
-            private,
-        },
-    ))
+    Ok((path, FakeRepo { id, owner, owner_id, owner_is_org, name: name.to_string(), private }))
 }
 
 fn creation_failed(code: &str, message: &str) -> Response {
@@ -676,71 +553,32 @@ async fn init_bare(path: &Path) -> io::Result<()> {
     if let Some(parent) = path.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
-    let out = tokio::process::Command::new("git")
-        .arg("init")
-        .arg("--bare")
-        .arg("--quiet")
-        .arg("--initial-branch=main")
-        .arg(path)
-        .output()
-        .await?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(io::Error::other(
-            String::from_utf8_lossy(&out.stderr).trim().to_string(),
-        ))
-    }
+    let out = tokio::process::Command::new("git").arg("init").arg("--bare").arg("--quiet").arg("--initial-branch=main").arg(path).output().await?;
+    if out.status.success() { Ok(()) } else { Err(io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string())) }
 }
 
 /// OAuth endpoints take form or JSON bodies and answer JSON only when asked to.
 fn oauth_params(req: &Request) -> HashMap<String, String> {
-    let is_json = req
-        .header("content-type")
-        .is_some_and(|c| c.starts_with("application/json"));
+    let is_json = req.header("content-type").is_some_and(|c| c.starts_with("application/json"));
     if is_json {
         let parsed: HashMap<String, Value> = serde_json::from_slice(&req.body).unwrap_or_default();
-        parsed
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-            .collect()
+        parsed.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect()
     } else {
-        form_encoding::decode(&String::from_utf8_lossy(&req.body))
-            .into_iter()
-            .collect()
+        form_encoding::decode(&String::from_utf8_lossy(&req.body)).into_iter().collect()
     }
 }
 
 fn oauth_answer(req: &Request, value: Value) -> Response {
-    let wants_json = req
-        .header("accept")
-        .is_some_and(|a| a.contains("application/json"));
+    let wants_json = req.header("accept").is_some_and(|a| a.contains("application/json"));
     if wants_json {
         return Response::json(200, &value);
     }
-    let pairs: Vec<(String, String)> = value
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let borrowed: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        value.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect()).unwrap_or_default();
+    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     Response {
         status: 200,
-        headers: vec![(
-            "content-type".into(),
-            "application/x-www-form-urlencoded; charset=utf-8".into(),
-        )],
+        headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())],
         body: form_encoding::encode(&borrowed).into_bytes(),
     }
 }
@@ -756,11 +594,7 @@ fn device_code(state: &Mutex<State>, req: &Request) -> Response {
     let s = &mut *lock(state);
     let params = oauth_params(req);
     let Some(script) = s.device.script.clone() else {
-        return oauth_error(
-            req,
-            "device_flow_disabled",
-            "Device Flow must be explicitly enabled for this App",
-        );
+        return oauth_error(req, "device_flow_disabled", "Device Flow must be explicitly enabled for this App");
     };
     if params.get("client_id") != Some(&script.client_id) {
         return error_json(404, "Not Found");
@@ -785,59 +619,28 @@ fn access_token(state: &Mutex<State>, req: &Request) -> Response {
     let s = &mut *lock(state);
     let params = oauth_params(req);
     let Some(script) = s.device.script.clone() else {
-        return oauth_error(
-            req,
-            "device_flow_disabled",
-            "Device Flow must be explicitly enabled for this App",
-        );
+        return oauth_error(req, "device_flow_disabled", "Device Flow must be explicitly enabled for this App");
     };
-    if params.get("grant_type").map(String::as_str)
-        != Some("urn:ietf:params:oauth:grant-type:device_code")
-    {
-        return oauth_error(
-            req,
-            "unsupported_grant_type",
-            "The grant type must be urn:ietf:params:oauth:grant-type:device_code.",
-        );
+    if params.get("grant_type").map(String::as_str) != Some("urn:ietf:params:oauth:grant-type:device_code") {
+        return oauth_error(req, "unsupported_grant_type", "The grant type must be urn:ietf:params:oauth:grant-type:device_code.");
     }
     if params.get("client_id") != Some(&script.client_id) {
-        return oauth_error(
-            req,
-            "incorrect_client_credentials",
-            "The client_id is not valid.",
-        );
+        return oauth_error(req, "incorrect_client_credentials", "The client_id is not valid.");
     }
-    if s.device.issued_device_code.is_none()
-        || params.get("device_code") != s.device.issued_device_code.as_ref()
-    {
-        return oauth_error(
-            req,
-            "incorrect_device_code",
-            "The device_code provided is not valid.",
-        );
+    if s.device.issued_device_code.is_none() || params.get("device_code") != s.device.issued_device_code.as_ref() {
+        return oauth_error(req, "incorrect_device_code", "The device_code provided is not valid.");
     }
     match s.device.steps.pop_front().unwrap_or(DeviceStep::Expired) {
-        DeviceStep::Pending => oauth_error(
-            req,
-            "authorization_pending",
-            "The authorization request is still pending.",
-        ),
+        DeviceStep::Pending => oauth_error(req, "authorization_pending", "The authorization request is still pending."),
         DeviceStep::SlowDown => {
             let mut answer = json!({ "error": "slow_down", "error_description": "Too many requests have been made in the same timeframe.", "interval": script.interval_secs + 5 });
             if let Some(o) = answer.as_object_mut() {
-                o.insert(
-                    "error_uri".into(),
-                    json!("https://docs.github.com/developers/apps/authorizing-oauth-apps"),
-                );
+                o.insert("error_uri".into(), json!("https://docs.github.com/developers/apps/authorizing-oauth-apps"));
             }
             oauth_answer(req, answer)
         }
         DeviceStep::Expired => oauth_error(req, "expired_token", "The device_code has expired."),
-        DeviceStep::Denied => oauth_error(
-            req,
-            "access_denied",
-            "The authorization request was denied.",
-        ),
+        DeviceStep::Denied => oauth_error(req, "access_denied", "The authorization request was denied."),
         DeviceStep::Grant { login } => {
             let issued = s.device.issued;
             let token = format!("gho_fake{issued:04}{}", login.len());
@@ -845,10 +648,7 @@ fn access_token(state: &Mutex<State>, req: &Request) -> Response {
             let id = id.unwrap_or_else(|| s.next_id());
             s.tokens.insert(token.clone(), FakeUser { login, id });
             s.device.issued_device_code = None;
-            oauth_answer(
-                req,
-                json!({ "access_token": token, "token_type": "bearer", "scope": "repo" }),
-            )
+            oauth_answer(req, json!({ "access_token": token, "token_type": "bearer", "scope": "repo" }))
         }
     }
 }

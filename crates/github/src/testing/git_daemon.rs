@@ -19,10 +19,7 @@ pub fn git_daemon_available() -> bool {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout).contains("usage: git daemon")
-                || String::from_utf8_lossy(&out.stderr).contains("usage: git daemon")
-        })
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("usage: git daemon") || String::from_utf8_lossy(&out.stderr).contains("usage: git daemon"))
         .unwrap_or(false)
 }
 
@@ -58,11 +55,7 @@ impl GitDaemon {
                 .spawn()?;
             match wait_until_listening(&mut child, port) {
                 Ok(()) => {
-                    return Ok(GitDaemon {
-                        child,
-                        port,
-                        base_path,
-                    });
+                    return Ok(GitDaemon { child, port, base_path });
                 }
                 Err(e) => {
                     let _ = child.kill();
@@ -105,18 +98,13 @@ fn wait_until_listening(child: &mut Child, port: u16) -> io::Result<()> {
     let addr = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
     loop {
         if let Some(status) = child.try_wait()? {
-            return Err(io::Error::other(format!(
-                "git daemon exited with {status} (port {port} taken?)"
-            )));
+            return Err(io::Error::other(format!("git daemon exited with {status} (port {port} taken?)")));
         }
         if TcpStream::connect_timeout(&addr.into(), Duration::from_millis(200)).is_ok() {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!("git daemon did not listen on port {port} within {READY_TIMEOUT:?}"),
-            ));
+            return Err(io::Error::new(io::ErrorKind::TimedOut, format!("git daemon did not listen on port {port} within {READY_TIMEOUT:?}")));
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -21,10 +21,7 @@ pub(crate) struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -37,14 +34,7 @@ pub(crate) struct Response {
 
 impl Response {
     pub fn json(status: u16, value: &serde_json::Value) -> Response {
-        Response {
-            status,
-            headers: vec![(
-                "content-type".into(),
-                "application/json; charset=utf-8".into(),
-            )],
-            body: value.to_string().into_bytes(),
-        }
+        Response { status, headers: vec![("content-type".into(), "application/json; charset=utf-8".into())], body: value.to_string().into_bytes() }
     }
 
     pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Response {
@@ -54,19 +44,14 @@ impl Response {
 }
 
 /// Reads one request; `None` when the client closed the connection between requests.
-pub(crate) async fn read_request<R: AsyncRead + Unpin>(
-    reader: &mut BufReader<R>,
-) -> io::Result<Option<Request>> {
+pub(crate) async fn read_request<R: AsyncRead + Unpin>(reader: &mut BufReader<R>) -> io::Result<Option<Request>> {
     let mut line = String::new();
     if reader.read_line(&mut line).await? == 0 {
         return Ok(None);
     }
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "bad request line",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "bad request line"));
     };
     let method = method.to_string();
     let path = target.split('?').next().unwrap_or(target).to_string();
@@ -74,10 +59,7 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(
     loop {
         line.clear();
         if reader.read_line(&mut line).await? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "connection closed inside the headers",
-            ));
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed inside the headers"));
         }
         let trimmed = line.trim_end_matches(['\r', '\n']);
         if trimmed.is_empty() {
@@ -87,36 +69,17 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(
             headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
         }
     }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
+    let length = headers.iter().find(|(n, _)| n == "content-length").and_then(|(_, v)| v.parse::<usize>().ok()).unwrap_or(0);
     if length > MAX_BODY {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "request body too large",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "request body too large"));
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).await?;
-    Ok(Some(Request {
-        method,
-        path,
-        headers,
-        body,
-    }))
+    Ok(Some(Request { method, path, headers, body }))
 }
 
-pub(crate) async fn write_response<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    response: &Response,
-) -> io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        response.status,
-        reason(response.status)
-    );
+pub(crate) async fn write_response<W: AsyncWrite + Unpin>(writer: &mut W, response: &Response) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", response.status, reason(response.status));
     for (name, value) in &response.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }

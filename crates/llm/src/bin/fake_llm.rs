@@ -52,18 +52,11 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
         }
-        let value = args
-            .next()
-            .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-        let number = |what: &str| {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{flag} expects {what}, got {value:?}"))
-        };
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+        let number = |what: &str| value.parse::<u64>().map_err(|_| format!("{flag} expects {what}, got {value:?}"));
         match flag.as_str() {
             "--port" => {
-                options.port =
-                    u16::try_from(number("a port")?).map_err(|_| format!("bad port {value}"))?;
+                options.port = u16::try_from(number("a port")?).map_err(|_| format!("bad port {value}"))?;
             }
             "--provider" => {
                 options.provider = Some(value.parse().map_err(|e| format!("{e}"))?);
@@ -72,10 +65,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
             "--chunks" => options.chunks = usize::try_from(number("a count")?).unwrap_or(1),
             "--delay-ms" => options.delay = Duration::from_millis(number("milliseconds")?),
             "--status" => {
-                options.status = Some(
-                    u16::try_from(number("an HTTP status")?)
-                        .map_err(|_| format!("bad status {value}"))?,
-                );
+                options.status = Some(u16::try_from(number("an HTTP status")?).map_err(|_| format!("bad status {value}"))?);
             }
             "--body" => options.body = value,
             "--expect-key-env" => options.expect_key_env = Some(value),
@@ -106,19 +96,13 @@ async fn main() -> ExitCode {
     let fake = match FakeProvider::start_on(options.port).await {
         Ok(fake) => fake,
         Err(error) => {
-            eprintln!(
-                "llmos-fake-llm: cannot listen on 127.0.0.1:{}: {error}",
-                options.port
-            );
+            eprintln!("llmos-fake-llm: cannot listen on 127.0.0.1:{}: {error}", options.port);
             return ExitCode::from(1);
         }
     };
     let script = match options.status {
         Some(code) => Script::status(code, options.body.clone()),
-        None => Script::Reply {
-            chunks: split_into_deltas(&options.reply, options.chunks),
-            delay_between: options.delay,
-        },
+        None => Script::Reply { chunks: split_into_deltas(&options.reply, options.chunks), delay_between: options.delay },
     };
     fake.set_default(script);
     fake.set_framing(options.framing);

@@ -35,11 +35,7 @@ pub(crate) async fn read_request(stream: &mut TcpStream) -> io::Result<Option<Ra
         let mut chunk = [0u8; 4096];
         let read = stream.read(&mut chunk).await?;
         if read == 0 {
-            return if buffer.is_empty() {
-                Ok(None)
-            } else {
-                Err(bad("connection closed inside the request head"))
-            };
+            return if buffer.is_empty() { Ok(None) } else { Err(bad("connection closed inside the request head")) };
         }
         buffer.extend_from_slice(&chunk[..read]);
     };
@@ -49,27 +45,14 @@ pub(crate) async fn read_request(stream: &mut TcpStream) -> io::Result<Option<Ra
     let request_line = lines.next().ok_or_else(|| bad("empty request"))?;
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or_default().to_string();
-    let path = parts
-        .next()
-        .ok_or_else(|| bad("no request target"))?
-        .to_string();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
-        .collect();
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    };
+    let path = parts.next().ok_or_else(|| bad("no request target"))?.to_string();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|line| line.split_once(':')).map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string())).collect();
+    let header = |name: &str| headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
     let body = if header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         read_chunked(stream, rest).await?
     } else {
-        let length: usize = header("content-length")
-            .map(|v| v.parse().map_err(|_| bad("bad content-length")))
-            .transpose()?
-            .unwrap_or(0);
+        let length: usize = header("content-length").map(|v| v.parse().map_err(|_| bad("bad content-length"))).transpose()?.unwrap_or(0);
         if length > MAX_BODY_BYTES {
             return Err(bad("request body too large"));
         }
@@ -84,12 +67,7 @@ pub(crate) async fn read_request(stream: &mut TcpStream) -> io::Result<Option<Ra
         rest.truncate(length);
         rest
     };
-    Ok(Some(RawRequest {
-        method,
-        path,
-        headers,
-        body,
-    }))
+    Ok(Some(RawRequest { method, path, headers, body }))
 }
 
 async fn read_chunked(stream: &mut TcpStream, mut pending: Vec<u8>) -> io::Result<Vec<u8>> {
@@ -130,9 +108,7 @@ async fn fill(stream: &mut TcpStream, pending: &mut Vec<u8>) -> io::Result<()> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 fn reason_phrase(code: u16) -> &'static str {
@@ -154,31 +130,17 @@ fn reason_phrase(code: u16) -> &'static str {
 }
 
 /// A complete response with a Content-Length body.
-pub(crate) async fn write_response(
-    stream: &mut TcpStream,
-    code: u16,
-    headers: &[(String, String)],
-    body: &str,
-) -> io::Result<()> {
-    let has_content_type = headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+pub(crate) async fn write_response(stream: &mut TcpStream, code: u16, headers: &[(String, String)], body: &str) -> io::Result<()> {
+    let has_content_type = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
     let mut head = format!("HTTP/1.1 {code} {}\r\n", reason_phrase(code));
     if !has_content_type {
-        let content_type = if body.trim_start().starts_with('{') {
-            "application/json"
-        } else {
-            "text/plain; charset=utf-8"
-        };
+        let content_type = if body.trim_start().starts_with('{') { "application/json" } else { "text/plain; charset=utf-8" };
         head.push_str(&format!("content-type: {content_type}\r\n"));
     }
     for (name, value) in headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    ));
+    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", body.len()));
     stream.write_all(head.as_bytes()).await?;
     stream.write_all(body.as_bytes()).await?;
     stream.flush().await
@@ -198,9 +160,7 @@ pub enum Framing {
 
 /// Writes the head of a `text/event-stream` response.
 pub(crate) async fn start_event_stream(stream: &mut TcpStream, framing: Framing) -> io::Result<()> {
-    let mut head = String::from(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\nconnection: close\r\n",
-    );
+    let mut head = String::from("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ncache-control: no-cache\r\nconnection: close\r\n");
     if framing == Framing::Chunked {
         head.push_str("transfer-encoding: chunked\r\n");
     }
@@ -210,11 +170,7 @@ pub(crate) async fn start_event_stream(stream: &mut TcpStream, framing: Framing)
 }
 
 /// Writes one piece of the body and flushes it, so the client sees it now.
-pub(crate) async fn write_body_piece(
-    stream: &mut TcpStream,
-    framing: Framing,
-    piece: &str,
-) -> io::Result<()> {
+pub(crate) async fn write_body_piece(stream: &mut TcpStream, framing: Framing, piece: &str) -> io::Result<()> {
     if piece.is_empty() {
         return Ok(());
     }

@@ -42,17 +42,10 @@ use crate::config::{LlmConfig, ProviderKind};
 pub enum Script {
     /// A full streamed reply: each chunk is one text delta event, with
     /// `delay_between` between deltas.
-    Reply {
-        chunks: Vec<String>,
-        delay_between: Duration,
-    },
+    Reply { chunks: Vec<String>, delay_between: Duration },
     /// A non-streamed response, e.g. `429` with `retry-after`, `401` with an error
     /// body (see [`error_body`]), or `502` with an HTML page.
-    Status {
-        code: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
+    Status { code: u16, headers: Vec<(String, String)>, body: String },
     /// Starts the reply, sends these deltas, then closes the connection without
     /// ending the body or the stream.
     DropAfter { chunks: Vec<String> },
@@ -60,11 +53,7 @@ pub enum Script {
     Malformed { chunks_before: Vec<String> },
     /// Sends these deltas, then an error event in the provider's format
     /// (e.g. kind `overloaded_error`), then ends the body.
-    StreamError {
-        chunks_before: Vec<String>,
-        kind: String,
-        message: String,
-    },
+    StreamError { chunks_before: Vec<String>, kind: String, message: String },
     /// Sends these deltas, then keeps the connection open and silent.
     StallAfter { chunks: Vec<String> },
     /// Reads the request and never answers.
@@ -80,19 +69,12 @@ impl Script {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Script::Reply {
-            chunks: chunks.into_iter().map(Into::into).collect(),
-            delay_between: Duration::ZERO,
-        }
+        Script::Reply { chunks: chunks.into_iter().map(Into::into).collect(), delay_between: Duration::ZERO }
     }
 
     /// A status response with a body and no extra headers.
     pub fn status(code: u16, body: impl Into<String>) -> Script {
-        Script::Status {
-            code,
-            headers: Vec::new(),
-            body: body.into(),
-        }
+        Script::Status { code, headers: Vec::new(), body: body.into() }
     }
 }
 
@@ -104,10 +86,7 @@ pub fn split_into_deltas(text: &str, pieces: usize) -> Vec<String> {
         return Vec::new();
     }
     let per_piece = words.len().div_ceil(pieces.max(1));
-    words
-        .chunks(per_piece)
-        .map(|chunk| chunk.concat())
-        .collect()
+    words.chunks(per_piece).map(|chunk| chunk.concat()).collect()
 }
 
 /// One request as the fake received it.
@@ -125,10 +104,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     /// The wire format the path asks for.
@@ -169,9 +145,7 @@ pub struct FakeProvider {
 
 impl std::fmt::Debug for FakeProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeProvider")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
+        f.debug_struct("FakeProvider").field("addr", &self.addr).finish_non_exhaustive()
     }
 }
 
@@ -191,11 +165,7 @@ impl FakeProvider {
     pub async fn start_on(port: u16) -> io::Result<FakeProvider> {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let fake = Self::new(listener.local_addr()?);
-        tokio::spawn(accept_loop(
-            listener,
-            fake.state.clone(),
-            fake.shutdown.clone(),
-        ));
+        tokio::spawn(accept_loop(listener, fake.state.clone(), fake.shutdown.clone()));
         Ok(fake)
     }
 
@@ -205,30 +175,22 @@ impl FakeProvider {
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
         listener.set_nonblocking(true)?;
         let fake = Self::new(listener.local_addr()?);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let state = fake.state.clone();
         let shutdown = fake.shutdown.clone();
-        std::thread::Builder::new()
-            .name("llmos-fake-llm".to_string())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match TcpListener::from_std(listener) {
-                        Ok(listener) => accept_loop(listener, state, shutdown).await,
-                        Err(error) => eprintln!("fake LLM provider could not listen: {error}"),
-                    }
-                });
-            })?;
+        std::thread::Builder::new().name("llmos-fake-llm".to_string()).spawn(move || {
+            runtime.block_on(async move {
+                match TcpListener::from_std(listener) {
+                    Ok(listener) => accept_loop(listener, state, shutdown).await,
+                    Err(error) => eprintln!("fake LLM provider could not listen: {error}"),
+                }
+            });
+        })?;
         Ok(fake)
     }
 
     fn new(addr: SocketAddr) -> FakeProvider {
-        FakeProvider {
-            addr,
-            state: Arc::new(Mutex::new(State::default())),
-            shutdown: CancellationToken::new(),
-        }
+        FakeProvider { addr, state: Arc::new(Mutex::new(State::default())), shutdown: CancellationToken::new() }
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -319,11 +281,7 @@ async fn accept_loop(listener: TcpListener, state: Arc<Mutex<State>>, shutdown: 
     }
 }
 
-async fn serve_connection(
-    mut stream: TcpStream,
-    state: Arc<Mutex<State>>,
-    shutdown: &CancellationToken,
-) -> io::Result<()> {
+async fn serve_connection(mut stream: TcpStream, state: Arc<Mutex<State>>, shutdown: &CancellationToken) -> io::Result<()> {
     // Small SSE writes must leave at once, not wait for Nagle's algorithm.
     stream.set_nodelay(true)?;
     let Some(raw) = http::read_request(&mut stream).await? else {
@@ -338,18 +296,12 @@ async fn serve_connection(
         raw_body,
     };
     let provider = recorded.provider();
-    let model = recorded.body["model"]
-        .as_str()
-        .unwrap_or("fake-model")
-        .to_string();
+    let model = recorded.body["model"].as_str().unwrap_or("fake-model").to_string();
     let refused_key = provider.and_then(|provider| {
         let expected = lock(&state).expected_key.clone()?;
         let received = match provider {
             ProviderKind::Anthropic => recorded.header("x-api-key").unwrap_or_default(),
-            ProviderKind::OpenAi => recorded
-                .header("authorization")
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .unwrap_or_default(),
+            ProviderKind::OpenAi => recorded.header("authorization").and_then(|value| value.strip_prefix("Bearer ")).unwrap_or_default(),
         };
         (received != expected).then(|| wire::key_refused_body(provider, received))
     });
@@ -359,30 +311,18 @@ async fn serve_connection(
         state.requests.push(recorded);
         state.first_delta_sent.push(None);
         let request_index = state.requests.len() - 1;
-        let script = if refused_key.is_some() || provider.is_none() {
-            None
-        } else {
-            state
-                .queue
-                .pop_front()
-                .or_else(|| state.default_script.clone())
-        };
+        let script = if refused_key.is_some() || provider.is_none() { None } else { state.queue.pop_front().or_else(|| state.default_script.clone()) };
         (script, state.framing, request_index)
     };
     let Some(provider) = provider else {
-        let body =
-            r#"{"error":{"message":"fake provider: unknown path","type":"not_found_error"}}"#;
+        let body = r#"{"error":{"message":"fake provider: unknown path","type":"not_found_error"}}"#;
         return http::write_response(&mut stream, 404, &[], body).await;
     };
     if let Some(body) = refused_key {
         return http::write_response(&mut stream, 401, &[], &body).await;
     }
     let Some(script) = script else {
-        let body = error_body(
-            provider,
-            "invalid_request_error",
-            "fake provider: no script queued for this request",
-        );
+        let body = error_body(provider, "invalid_request_error", "fake provider: no script queued for this request");
         return http::write_response(&mut stream, 400, &[], &body).await;
     };
     let mut response = Response {
@@ -410,11 +350,7 @@ impl Response<'_> {
     async fn play(&mut self, script: Script, shutdown: &CancellationToken) -> io::Result<()> {
         let (provider, framing) = (self.provider, self.framing);
         match script {
-            Script::Status {
-                code,
-                headers,
-                body,
-            } => http::write_response(self.stream, code, &headers, &body).await,
+            Script::Status { code, headers, body } => http::write_response(self.stream, code, &headers, &body).await,
             Script::Hang => {
                 shutdown.cancelled().await;
                 Ok(())
@@ -424,10 +360,7 @@ impl Response<'_> {
                 self.stream.write_all(&bytes).await?;
                 self.stream.shutdown().await
             }
-            Script::Reply {
-                chunks,
-                delay_between,
-            } => {
+            Script::Reply { chunks, delay_between } => {
                 self.send_deltas(&chunks, delay_between).await?;
                 for event in wire::epilogue(provider, self.model) {
                     http::write_body_piece(self.stream, framing, &event).await?;
@@ -444,11 +377,7 @@ impl Response<'_> {
                 http::write_body_piece(self.stream, framing, &wire::malformed(provider)).await?;
                 http::finish_body(self.stream, framing).await
             }
-            Script::StreamError {
-                chunks_before,
-                kind,
-                message,
-            } => {
+            Script::StreamError { chunks_before, kind, message } => {
                 self.send_deltas(&chunks_before, Duration::ZERO).await?;
                 let event = wire::stream_error(provider, &kind, &message);
                 http::write_body_piece(self.stream, framing, &event).await?;
@@ -490,16 +419,9 @@ fn log_request(path: Option<&PathBuf>, request: &RecordedRequest) {
     let Ok(line) = serde_json::to_string(request) else {
         return;
     };
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut file| writeln!(file, "{line}"));
+    let written = std::fs::OpenOptions::new().create(true).append(true).open(path).and_then(|mut file| writeln!(file, "{line}"));
     if let Err(error) = written {
-        eprintln!(
-            "fake LLM provider could not log to {}: {error}",
-            path.display()
-        );
+        eprintln!("fake LLM provider could not log to {}: {error}", path.display());
     }
 }
 
@@ -516,26 +438,14 @@ mod tests {
             assert!(split.len() <= pieces.max(1));
         }
         assert!(split_into_deltas("", 3).is_empty());
-        assert_eq!(
-            split_into_deltas("Hello from fake", 3),
-            ["Hello ", "from ", "fake"]
-        );
+        assert_eq!(split_into_deltas("Hello from fake", 3), ["Hello ", "from ", "fake"]);
     }
 
     #[test]
     fn paths_choose_the_wire_format() {
-        assert_eq!(
-            provider_for_path("/v1/messages"),
-            Some(ProviderKind::Anthropic)
-        );
-        assert_eq!(
-            provider_for_path("/v1/chat/completions"),
-            Some(ProviderKind::OpenAi)
-        );
-        assert_eq!(
-            provider_for_path("/api/chat/completions?x=1"),
-            Some(ProviderKind::OpenAi)
-        );
+        assert_eq!(provider_for_path("/v1/messages"), Some(ProviderKind::Anthropic));
+        assert_eq!(provider_for_path("/v1/chat/completions"), Some(ProviderKind::OpenAi));
+        assert_eq!(provider_for_path("/api/chat/completions?x=1"), Some(ProviderKind::OpenAi));
         assert_eq!(provider_for_path("/v1/models"), None);
     }
 }

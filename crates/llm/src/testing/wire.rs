@@ -32,11 +32,7 @@ pub(crate) fn prelude(provider: ProviderKind, model: &str) -> Vec<String> {
             ),
             named_event("ping", &json!({"type": "ping"})),
         ],
-        ProviderKind::OpenAi => vec![data_event(&openai_chunk(
-            model,
-            json!({"role": "assistant", "content": ""}),
-            None,
-        ))],
+        ProviderKind::OpenAi => vec![data_event(&openai_chunk(model, json!({"role": "assistant", "content": ""}), None))],
     }
 }
 
@@ -55,10 +51,7 @@ pub(crate) fn delta(provider: ProviderKind, model: &str, text: &str) -> String {
 pub(crate) fn epilogue(provider: ProviderKind, model: &str) -> Vec<String> {
     match provider {
         ProviderKind::Anthropic => vec![
-            named_event(
-                "content_block_stop",
-                &json!({"type": "content_block_stop", "index": 0}),
-            ),
+            named_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
             named_event(
                 "message_delta",
                 &json!({"type": "message_delta",
@@ -67,17 +60,16 @@ pub(crate) fn epilogue(provider: ProviderKind, model: &str) -> Vec<String> {
             ),
             named_event("message_stop", &json!({"type": "message_stop"})),
         ],
-        ProviderKind::OpenAi => vec![
-            data_event(&openai_chunk(model, json!({}), Some("stop"))),
-            data_event("[DONE]"),
-        ],
+        ProviderKind::OpenAi => vec![data_event(&openai_chunk(model, json!({}), Some("stop"))), data_event("[DONE]")],
     }
 }
 
 /// An event whose JSON is cut off.
 pub(crate) fn malformed(provider: ProviderKind) -> String {
     match provider {
-        ProviderKind::Anthropic => "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"brok\n\n".to_string(),
+        ProviderKind::Anthropic => {
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"brok\n\n".to_string()
+        }
         ProviderKind::OpenAi => "data: {\"id\":\"chatcmpl-fake\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"brok\n\n".to_string(),
     }
 }
@@ -85,14 +77,8 @@ pub(crate) fn malformed(provider: ProviderKind) -> String {
 /// An error reported inside the stream.
 pub(crate) fn stream_error(provider: ProviderKind, kind: &str, message: &str) -> String {
     match provider {
-        ProviderKind::Anthropic => named_event(
-            "error",
-            &json!({"type": "error", "error": {"type": kind, "message": message}}),
-        ),
-        ProviderKind::OpenAi => data_event(
-            &json!({"error": {"message": message, "type": kind, "param": null, "code": null}})
-                .to_string(),
-        ),
+        ProviderKind::Anthropic => named_event("error", &json!({"type": "error", "error": {"type": kind, "message": message}})),
+        ProviderKind::OpenAi => data_event(&json!({"error": {"message": message, "type": kind, "param": null, "code": null}}).to_string()),
     }
 }
 
@@ -108,13 +94,8 @@ fn openai_chunk(model: &str, delta: serde_json::Value, finish: Option<&str>) -> 
 /// An error body as the provider sends it with a non-2xx status.
 pub fn error_body(provider: ProviderKind, kind: &str, message: &str) -> String {
     match provider {
-        ProviderKind::Anthropic => {
-            json!({"type": "error", "error": {"type": kind, "message": message}}).to_string()
-        }
-        ProviderKind::OpenAi => {
-            json!({"error": {"message": message, "type": kind, "param": null, "code": null}})
-                .to_string()
-        }
+        ProviderKind::Anthropic => json!({"type": "error", "error": {"type": kind, "message": message}}).to_string(),
+        ProviderKind::OpenAi => json!({"error": {"message": message, "type": kind, "param": null, "code": null}}).to_string(),
     }
 }
 
@@ -122,9 +103,7 @@ pub fn error_body(provider: ProviderKind, kind: &str, message: &str) -> String {
 /// (first three and last four characters), which the client must not repeat.
 pub(crate) fn key_refused_body(provider: ProviderKind, received_key: &str) -> String {
     match provider {
-        ProviderKind::Anthropic => {
-            error_body(provider, "authentication_error", "invalid x-api-key")
-        }
+        ProviderKind::Anthropic => error_body(provider, "authentication_error", "invalid x-api-key"),
         ProviderKind::OpenAi => {
             let chars: Vec<char> = received_key.chars().collect();
             let masked = if chars.len() > 8 {

@@ -10,11 +10,7 @@ use super::{Step, WireFault, malformed};
 use crate::chat::ChatRequest;
 
 pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) -> Value {
-    let messages: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|message| json!({"role": message.role.as_str(), "content": message.content}))
-        .collect();
+    let messages: Vec<Value> = request.messages.iter().map(|message| json!({"role": message.role.as_str(), "content": message.content})).collect();
     let mut body = json!({
         "model": model,
         "max_tokens": max_tokens,
@@ -87,9 +83,7 @@ impl Decoder {
         // the data says the same thing.
         let owned_name;
         let name = if event == "message" {
-            owned_name = serde_json::from_str::<TypeOnly>(data)
-                .map_err(|error| malformed(event, &error, data))?
-                .kind;
+            owned_name = serde_json::from_str::<TypeOnly>(data).map_err(|error| malformed(event, &error, data))?.kind;
             owned_name.as_str()
         } else {
             event
@@ -116,10 +110,7 @@ impl Decoder {
                 let error: ErrorEvent = serde_json::from_str(data).map_err(parse_error)?;
                 Err(WireFault::Provider {
                     kind: error.error.kind.unwrap_or_else(|| "error".to_string()),
-                    message: error
-                        .error
-                        .message
-                        .unwrap_or_else(|| "no message".to_string()),
+                    message: error.error.message.unwrap_or_else(|| "no message".to_string()),
                 })
             }
             _ => Ok(Step::Nothing),
@@ -143,10 +134,7 @@ mod tests {
 
     #[test]
     fn body_has_the_documented_shape() {
-        let request = ChatRequest::new(
-            "be brief",
-            vec![ChatMessage::user("hi"), ChatMessage::assistant("hello")],
-        );
+        let request = ChatRequest::new("be brief", vec![ChatMessage::user("hi"), ChatMessage::assistant("hello")]);
         assert_eq!(
             request_body("claude-x", 100, &request),
             json!({
@@ -162,64 +150,28 @@ mod tests {
     fn decodes_a_full_stream() {
         let mut decoder = Decoder::default();
         let events = [
-            (
-                "message_start",
-                r#"{"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":1}}}"#,
-            ),
-            (
-                "content_block_start",
-                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
-            ),
+            ("message_start", r#"{"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":1}}}"#),
+            ("content_block_start", r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
             ("ping", r#"{"type": "ping"}"#),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}"#,
-            ),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{"}}"#,
-            ),
-            (
-                "content_block_delta",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo\n"}}"#,
-            ),
-            (
-                "content_block_stop",
-                r#"{"type":"content_block_stop","index":0}"#,
-            ),
-            (
-                "message_delta",
-                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}"#,
-            ),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hel"}}"#),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{"}}"#),
+            ("content_block_delta", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"lo\n"}}"#),
+            ("content_block_stop", r#"{"type":"content_block_stop","index":0}"#),
+            ("message_delta", r#"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}"#),
             ("some_future_event", r#"{"type":"some_future_event"}"#),
         ];
-        let steps: Vec<Step> = events
-            .iter()
-            .map(|(name, data)| decoder.on_event(name, data).unwrap())
-            .collect();
-        let texts: Vec<&Step> = steps
-            .iter()
-            .filter(|s| matches!(s, Step::Text(_)))
-            .collect();
-        assert_eq!(
-            texts,
-            [&Step::Text("Hel".into()), &Step::Text("lo\n".into())]
-        );
+        let steps: Vec<Step> = events.iter().map(|(name, data)| decoder.on_event(name, data).unwrap()).collect();
+        let texts: Vec<&Step> = steps.iter().filter(|s| matches!(s, Step::Text(_))).collect();
+        assert_eq!(texts, [&Step::Text("Hel".into()), &Step::Text("lo\n".into())]);
         assert_eq!(decoder.stop_reason.as_deref(), Some("end_turn"));
-        assert_eq!(
-            decoder.on_event("message_stop", r#"{"type":"message_stop"}"#),
-            Ok(Step::Done)
-        );
+        assert_eq!(decoder.on_event("message_stop", r#"{"type":"message_stop"}"#), Ok(Step::Done));
     }
 
     #[test]
     fn unnamed_events_use_the_type_field() {
         let mut decoder = Decoder::default();
         assert_eq!(
-            decoder.on_event(
-                "message",
-                r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}"#
-            ),
+            decoder.on_event("message", r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"x"}}"#),
             Ok(Step::Text("x".into()))
         );
     }
@@ -228,30 +180,13 @@ mod tests {
     fn error_event_and_bad_json() {
         let mut decoder = Decoder::default();
         assert_eq!(
-            decoder.on_event(
-                "error",
-                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
-            ),
-            Err(WireFault::Provider {
-                kind: "overloaded_error".into(),
-                message: "Overloaded".into()
-            })
+            decoder.on_event("error", r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
+            Err(WireFault::Provider { kind: "overloaded_error".into(), message: "Overloaded".into() })
         );
-        let fault = decoder
-            .on_event(
-                "content_block_delta",
-                r#"{"type":"content_block_delta","delta":{"#,
-            )
-            .unwrap_err();
-        assert!(
-            matches!(fault, WireFault::Malformed { ref event, .. } if event == "content_block_delta")
-        );
+        let fault = decoder.on_event("content_block_delta", r#"{"type":"content_block_delta","delta":{"#).unwrap_err();
+        assert!(matches!(fault, WireFault::Malformed { ref event, .. } if event == "content_block_delta"));
         // A delta without a `delta` object is as malformed as bad JSON.
-        assert!(
-            decoder
-                .on_event("content_block_delta", r#"{"type":"content_block_delta"}"#)
-                .is_err()
-        );
+        assert!(decoder.on_event("content_block_delta", r#"{"type":"content_block_delta"}"#).is_err());
         // Bad JSON in an event we do not read is not our problem.
         assert_eq!(decoder.on_event("ping", "{{{"), Ok(Step::Nothing));
     }

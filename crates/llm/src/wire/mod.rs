@@ -71,10 +71,7 @@ pub(crate) fn malformed(event: &str, error: &serde_json::Error, data: &str) -> W
     if data.chars().count() > SHOWN {
         shown.push('…');
     }
-    WireFault::Malformed {
-        event: event.to_string(),
-        reason: format!("{error} in {shown:?}"),
-    }
+    WireFault::Malformed { event: event.to_string(), reason: format!("{error} in {shown:?}") }
 }
 
 /// The `(kind, message)` of an error body, for both providers and the usual
@@ -88,13 +85,10 @@ pub(crate) fn error_details(body: &str) -> Option<(Option<String>, String)> {
         Some(serde_json::Value::String(message)) => Some((None, message.clone())),
         Some(error @ serde_json::Value::Object(_)) => {
             let kind = text(error.get("type")).or_else(|| text(error.get("code")));
-            let message = text(error.get("message"))
-                .unwrap_or_else(|| kind.clone().unwrap_or_else(|| error.to_string()));
+            let message = text(error.get("message")).unwrap_or_else(|| kind.clone().unwrap_or_else(|| error.to_string()));
             Some((kind, message))
         }
-        _ => text(value.get("message"))
-            .or_else(|| text(value.get("detail")))
-            .map(|message| (None, message)),
+        _ => text(value.get("message")).or_else(|| text(value.get("detail"))).map(|message| (None, message)),
     }
 }
 
@@ -105,25 +99,15 @@ mod tests {
     #[test]
     fn error_details_reads_every_known_shape() {
         assert_eq!(
-            error_details(
-                r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#
-            ),
+            error_details(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
             Some((Some("overloaded_error".into()), "Overloaded".into()))
         );
         assert_eq!(
-            error_details(
-                r#"{"error":{"message":"bad model","type":"invalid_request_error","code":null}}"#
-            ),
+            error_details(r#"{"error":{"message":"bad model","type":"invalid_request_error","code":null}}"#),
             Some((Some("invalid_request_error".into()), "bad model".into()))
         );
-        assert_eq!(
-            error_details(r#"{"error":"model 'x' not found"}"#),
-            Some((None, "model 'x' not found".into()))
-        );
-        assert_eq!(
-            error_details(r#"{"detail":"Not Found"}"#),
-            Some((None, "Not Found".into()))
-        );
+        assert_eq!(error_details(r#"{"error":"model 'x' not found"}"#), Some((None, "model 'x' not found".into())));
+        assert_eq!(error_details(r#"{"detail":"Not Found"}"#), Some((None, "Not Found".into())));
         assert_eq!(error_details("<html>502 Bad Gateway</html>"), None);
         assert_eq!(error_details(r#"{"ok":true}"#), None);
         assert_eq!(error_details(""), None);

@@ -13,12 +13,7 @@ pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) 
     if !request.system.is_empty() {
         messages.push(json!({"role": "system", "content": request.system}));
     }
-    messages.extend(
-        request
-            .messages
-            .iter()
-            .map(|message| json!({"role": message.role.as_str(), "content": message.content})),
-    );
+    messages.extend(request.messages.iter().map(|message| json!({"role": message.role.as_str(), "content": message.content})));
     json!({
         "model": model,
         "max_tokens": max_tokens,
@@ -62,8 +57,7 @@ impl Decoder {
         if event == "error" {
             return Err(provider_fault(data));
         }
-        let chunk: Chunk =
-            serde_json::from_str(data).map_err(|error| malformed(event, &error, data))?;
+        let chunk: Chunk = serde_json::from_str(data).map_err(|error| malformed(event, &error, data))?;
         if chunk.error.is_some() {
             return Err(provider_fault(data));
         }
@@ -83,10 +77,7 @@ impl Decoder {
 
 fn provider_fault(data: &str) -> WireFault {
     let (kind, message) = error_details(data).unwrap_or((None, data.trim().to_string()));
-    WireFault::Provider {
-        kind: kind.unwrap_or_else(|| "error".to_string()),
-        message,
-    }
+    WireFault::Provider { kind: kind.unwrap_or_else(|| "error".to_string()), message }
 }
 
 #[cfg(test)]
@@ -105,47 +96,21 @@ mod tests {
             })
         );
         let no_system = ChatRequest::new("", vec![ChatMessage::user("hi")]);
-        assert_eq!(
-            request_body("m", 1, &no_system)["messages"]
-                .as_array()
-                .unwrap()
-                .len(),
-            1
-        );
+        assert_eq!(request_body("m", 1, &no_system)["messages"].as_array().unwrap().len(), 1);
     }
 
     #[test]
     fn decodes_chunks_until_done() {
         let mut decoder = Decoder::default();
         let chunk = |delta: &str, finish: &str| {
-            format!(
-                r#"{{"id":"c","object":"chat.completion.chunk","choices":[{{"index":0,"delta":{delta},"finish_reason":{finish}}}]}}"#
-            )
+            format!(r#"{{"id":"c","object":"chat.completion.chunk","choices":[{{"index":0,"delta":{delta},"finish_reason":{finish}}}]}}"#)
         };
-        assert_eq!(
-            decoder.on_event(
-                "message",
-                &chunk(r#"{"role":"assistant","content":""}"#, "null")
-            ),
-            Ok(Step::Nothing)
-        );
-        assert_eq!(
-            decoder.on_event("message", &chunk(r#"{"content":"Hi"}"#, "null")),
-            Ok(Step::Text("Hi".into()))
-        );
-        assert_eq!(
-            decoder.on_event("message", &chunk(r#"{"content":null}"#, "null")),
-            Ok(Step::Nothing)
-        );
-        assert_eq!(
-            decoder.on_event("message", &chunk("{}", r#""stop""#)),
-            Ok(Step::Nothing)
-        );
+        assert_eq!(decoder.on_event("message", &chunk(r#"{"role":"assistant","content":""}"#, "null")), Ok(Step::Nothing));
+        assert_eq!(decoder.on_event("message", &chunk(r#"{"content":"Hi"}"#, "null")), Ok(Step::Text("Hi".into())));
+        assert_eq!(decoder.on_event("message", &chunk(r#"{"content":null}"#, "null")), Ok(Step::Nothing));
+        assert_eq!(decoder.on_event("message", &chunk("{}", r#""stop""#)), Ok(Step::Nothing));
         assert_eq!(decoder.stop_reason.as_deref(), Some("stop"));
-        assert_eq!(
-            decoder.on_event("message", r#"{"choices":[],"usage":{"total_tokens":3}}"#),
-            Ok(Step::Nothing)
-        );
+        assert_eq!(decoder.on_event("message", r#"{"choices":[],"usage":{"total_tokens":3}}"#), Ok(Step::Nothing));
         assert_eq!(decoder.on_event("message", "[DONE]"), Ok(Step::Done));
     }
 
@@ -153,22 +118,10 @@ mod tests {
     fn errors_and_bad_json() {
         let mut decoder = Decoder::default();
         assert_eq!(
-            decoder.on_event(
-                "message",
-                r#"{"error":{"message":"context too long","type":"invalid_request_error"}}"#
-            ),
-            Err(WireFault::Provider {
-                kind: "invalid_request_error".into(),
-                message: "context too long".into()
-            })
+            decoder.on_event("message", r#"{"error":{"message":"context too long","type":"invalid_request_error"}}"#),
+            Err(WireFault::Provider { kind: "invalid_request_error".into(), message: "context too long".into() })
         );
-        assert!(matches!(
-            decoder.on_event("message", r#"{"choices":[{"delta":{"content":"x"#),
-            Err(WireFault::Malformed { .. })
-        ));
-        assert!(matches!(
-            decoder.on_event("message", r#"{"choices":[{"delta":{"content":5}}]}"#),
-            Err(WireFault::Malformed { .. })
-        ));
+        assert!(matches!(decoder.on_event("message", r#"{"choices":[{"delta":{"content":"x"#), Err(WireFault::Malformed { .. })));
+        assert!(matches!(decoder.on_event("message", r#"{"choices":[{"delta":{"content":5}}]}"#), Err(WireFault::Malformed { .. })));
     }
 }
