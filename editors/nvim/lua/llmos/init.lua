@@ -1,0 +1,307 @@
+--- llmos for Neovim: starts `llmos lsp` for Markdown and TOML buffers inside an llmos
+--- workspace and turns the server's commands into user commands. All the work is in the
+--- server; edits it sends (`workspace/applyEdit`) and documents it opens
+--- (`window/showDocument`) are handled by Neovim's own LSP client.
+
+local M = {}
+
+local defaults = {
+  --- The server command; `llmos` on PATH by default.
+  cmd = { "llmos", "lsp" },
+  --- Sent as initializationOptions and as `workspace/didChangeConfiguration` `{llmos = …}`:
+  --- `profile`, `debounceMs`, `llm = {provider, model, baseUrl, apiKeyEnv}`, …
+  settings = {},
+  filetypes = { "markdown", "toml" },
+  root_markers = { "llmos.toml", "volumes" },
+  --- Show `$/progress` from the server.
+  progress = true,
+}
+
+M.config = vim.deepcopy(defaults)
+
+local has_011 = vim.fn.has("nvim-0.11") == 1
+
+--- The workspace root holding `buf`, or nil.
+function M.root(buf)
+  buf = buf or 0
+  local name = vim.api.nvim_buf_get_name(buf)
+  -- Unnamed and non-file buffers (health://, term://, …) look from the working directory.
+  if name == "" or name:match("^%a[%w+.-]*://") then
+    return vim.fs.root(vim.fn.getcwd(), M.config.root_markers)
+  end
+  return vim.fs.root(buf, M.config.root_markers)
+end
+
+--- The llmos client attached to `buf` (or any llmos client), or nil.
+function M.client(buf)
+  local clients = vim.lsp.get_clients({ name = "llmos", bufnr = buf })
+  if #clients == 0 and buf ~= nil then
+    clients = vim.lsp.get_clients({ name = "llmos" })
+  end
+  return clients[1]
+end
+
+-- `client.request` became a method in 0.11; 0.10 has a plain function field.
+local function request(client, method, params, handler, buf)
+  if has_011 then
+    return client:request(method, params, handler, buf)
+  end
+  return client.request(method, params, handler, buf)
+end
+
+local function notify(msg, level)
+  vim.notify("llmos: " .. msg, level or vim.log.levels.INFO)
+end
+
+--- Starts (or reuses) the server for `buf` when it lies in a workspace.
+function M.attach(buf)
+  buf = (buf == nil or buf == 0) and vim.api.nvim_get_current_buf() or buf
+  if vim.bo[buf].buftype ~= "" then
+    return nil
+  end
+  local root = M.root(buf)
+  if not root then
+    return nil
+  end
+  if vim.fn.executable(M.config.cmd[1]) ~= 1 then
+    if not M._warned_missing then
+      M._warned_missing = true
+      local msg = ("the language server `%s` was not found; install it with `cargo install --path server` in the llmos repository, or pass `cmd` to setup()"):format(M.config.cmd[1])
+      -- Scheduled: an error message inside the FileType autocommand would abort `:edit`.
+      vim.schedule(function()
+        notify(msg, vim.log.levels.ERROR)
+      end)
+    end
+    return nil
+  end
+  return vim.lsp.start({
+    name = "llmos",
+    cmd = M.config.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fs.basename(root) } },
+    init_options = M.config.settings,
+    -- Neovim sends these with workspace/didChangeConfiguration after initialize.
+    settings = { llmos = M.config.settings },
+  }, { bufnr = buf })
+end
+
+--- Runs a server command with one argument object; `on_done(result)` on success.
+function M.execute(command, args, on_done, buf)
+  buf = buf or vim.api.nvim_get_current_buf()
+  local client = M.client(buf)
+  if not client then
+    notify("no llmos server for this buffer (is it inside a folder with llmos.toml or volumes/?)", vim.log.levels.ERROR)
+    return false
+  end
+  request(client, "workspace/executeCommand", { command = command, arguments = { args } }, function(err, result)
+    if err then
+      notify(command .. ": " .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    if on_done then
+      on_done(result)
+    end
+  end, buf)
+  return true
+end
+
+local function buf_uri(buf)
+  return vim.uri_from_bufnr(buf or vim.api.nvim_get_current_buf())
+end
+
+-- The committed text is on disk; once the server's edit of `status:`/`commit:` lands
+-- in the buffer, buffer and file agree, so the buffer is no longer modified.
+local function mark_saved_if_same(buf)
+  vim.schedule(function()
+    if not vim.api.nvim_buf_is_valid(buf) then
+      return
+    end
+    local path = vim.api.nvim_buf_get_name(buf)
+    local ok, lines = pcall(vim.fn.readfile, path)
+    if ok and vim.deep_equal(lines, vim.api.nvim_buf_get_lines(buf, 0, -1, false)) then
+      vim.bo[buf].modified = false
+    end
+  end)
+end
+
+local function parse_volume(fargs, default)
+  local v = fargs[1]
+  if v == nil or v == "" then
+    return default
+  end
+  return v
+end
+
+--- `90061` → `1d 1h`: two units at most.
+function M.format_duration(seconds)
+  local rest = math.max(0, math.floor(tonumber(seconds) or 0))
+  local parts = {}
+  for _, u in ipairs({ { "d", 86400 }, { "h", 3600 }, { "m", 60 }, { "s", 1 } }) do
+    local n = math.floor(rest / u[2])
+    if n > 0 and #parts < 2 then
+      parts[#parts + 1] = n .. u[1]
+      rest = rest - n * u[2]
+    elseif #parts > 0 then
+      break
+    end
+  end
+  return #parts > 0 and table.concat(parts, " ") or "0s"
+end
+
+--- `status` from `llmos/status` as lines for :LlmosStatus.
+function M.format_status(s)
+  if type(s) ~= "table" then
+    return { "llmos: no status" }
+  end
+  local lines = { ("workspace: %s%s"):format(s.workspace or "(none)", s.ready and "" or " (indexing)") }
+  if type(s.provider) == "table" then
+    table.insert(lines, ("llm: %s%s%s"):format(
+      s.provider.provider or "?",
+      s.provider.model ~= vim.NIL and s.provider.model and (" · " .. s.provider.model) or "",
+      s.provider.baseUrl ~= vim.NIL and s.provider.baseUrl and (" · " .. s.provider.baseUrl) or ""
+    ))
+  else
+    table.insert(lines, "llm: not configured")
+  end
+  for _, v in ipairs(s.volumes or {}) do
+    table.insert(lines, ("%s: %d skills · %d sessions · %s%s%s"):format(
+      v.name,
+      v.skills or 0,
+      v.sessions or 0,
+      v.repository and "git" or "not a repository",
+      (v.remote ~= vim.NIL and v.remote) and (" · " .. v.remote) or "",
+      v.writable and "" or " · read-only"
+    ))
+  end
+  for _, j in ipairs(s.jobs or {}) do
+    local when
+    if j.every == vim.NIL or j.every == nil then
+      when = "off"
+    else
+      -- The server sends the interval as text ("1d 0h"); seconds are accepted too.
+      when = "every " .. (type(j.every) == "number" and M.format_duration(j.every) or tostring(j.every))
+      if type(j.nextRun) == "number" then
+        when = when .. ", next run in " .. M.format_duration(j.nextRun - os.time())
+      elseif type(j.nextRun) == "string" then
+        when = when .. ", next run " .. j.nextRun
+      end
+    end
+    table.insert(lines, ("evolution %s: %s"):format(j.volume, when))
+  end
+  return lines
+end
+
+local function define_commands()
+  local cmd = vim.api.nvim_create_user_command
+  cmd("LlmosSend", function()
+    local buf = vim.api.nvim_get_current_buf()
+    M.execute("llmos.chat.send", { uri = buf_uri(buf) }, nil, buf)
+  end, { desc = "llmos: send the session's last user turn to the LLM" })
+  cmd("LlmosCancel", function()
+    M.execute("llmos.chat.cancel", { uri = buf_uri() }, function(r)
+      notify((type(r) == "table" and r.cancelled) and "reply cancelled" or "no reply running")
+    end)
+  end, { desc = "llmos: cancel the reply being streamed" })
+  cmd("LlmosCommit", function()
+    local buf = vim.api.nvim_get_current_buf()
+    M.execute("llmos.session.commit", { uri = buf_uri(buf) }, function(r)
+      notify("committed " .. ((type(r) == "table" and r.short) or ""))
+      mark_saved_if_same(buf)
+    end, buf)
+  end, { desc = "llmos: commit the session to its volume" })
+  cmd("LlmosNewSession", function(o)
+    local args = {}
+    local fargs = vim.deepcopy(o.fargs)
+    if fargs[1] and fargs[1]:match("^volume=") then
+      args.volume = table.remove(fargs, 1):sub(8)
+    end
+    local title = table.concat(fargs, " ")
+    if title ~= "" then
+      args.title = title
+    end
+    M.execute("llmos.session.new", args, function(r)
+      -- Clients without window/showDocument open the file here.
+      if type(r) == "table" and r.path and vim.fn.bufnr(r.path) == -1 then
+        vim.cmd.edit(vim.fn.fnameescape(r.path))
+      end
+    end)
+  end, { nargs = "*", desc = "llmos: new session [volume=team] [title]" })
+  cmd("LlmosEvolve", function(o)
+    M.execute("llmos.evolution.run", { volume = parse_volume(o.fargs, "user") }, function(r)
+      notify("evolution: " .. vim.inspect(r))
+    end)
+  end, { nargs = "?", complete = function() return { "user", "team", "system" } end, desc = "llmos: run evolution on a volume" })
+  cmd("LlmosPromote", function(o)
+    M.execute("llmos.skill.promote", { uri = buf_uri(), to = parse_volume(o.fargs, "team") }, function()
+      notify("promoted")
+    end)
+  end, { nargs = "?", complete = function() return { "team", "system" } end, desc = "llmos: promote this skill to team or system" })
+  cmd("LlmosStatus", function()
+    local buf = vim.api.nvim_get_current_buf()
+    local client = M.client(buf)
+    if not client then
+      notify("no llmos server running", vim.log.levels.WARN)
+      return
+    end
+    request(client, "llmos/status", nil, function(err, result)
+      if err then
+        notify("status: " .. err.message, vim.log.levels.ERROR)
+        return
+      end
+      notify(table.concat(M.format_status(result), "\n"))
+    end, buf)
+  end, { desc = "llmos: workspace, provider, volumes and evolution jobs" })
+end
+
+local function progress_handler(ev)
+  local data = ev.data or {}
+  local client = vim.lsp.get_client_by_id(data.client_id or -1)
+  if not client or client.name ~= "llmos" then
+    return
+  end
+  local value = data.params and data.params.value
+  if type(value) ~= "table" then
+    return
+  end
+  local text = value.title or value.message or ""
+  if value.kind == "report" and value.message then
+    text = value.message
+  end
+  if value.percentage then
+    text = ("%s (%d%%)"):format(text, value.percentage)
+  end
+  if value.kind == "end" then
+    text = (value.message and value.message ~= "") and value.message or "done"
+  end
+  if text ~= "" then
+    M.last_progress = text
+    vim.api.nvim_echo({ { "llmos: " .. text } }, value.kind ~= "report", {})
+  end
+end
+
+function M.setup(opts)
+  M.config = vim.tbl_deep_extend("force", vim.deepcopy(defaults), opts or {})
+  if type(M.config.cmd) == "string" then
+    M.config.cmd = { M.config.cmd, "lsp" }
+  end
+  local group = vim.api.nvim_create_augroup("llmos", { clear = true })
+  vim.api.nvim_create_autocmd("FileType", {
+    group = group,
+    pattern = M.config.filetypes,
+    callback = function(ev)
+      M.attach(ev.buf)
+    end,
+  })
+  if M.config.progress then
+    vim.api.nvim_create_autocmd("LspProgress", { group = group, callback = progress_handler })
+  end
+  define_commands()
+  -- Buffers opened before setup() ran.
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(M.config.filetypes, vim.bo[buf].filetype) then
+      M.attach(buf)
+    end
+  end
+end
+
+return M
