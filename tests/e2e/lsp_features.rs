@@ -230,6 +230,7 @@ async fn pull_diagnostics_utf8_positions_and_rule_severities() {
     // A client that pulls: the server advertises a diagnostic provider and answers pulls.
     let mut options = Options::default();
     options.capabilities["textDocument"]["diagnostic"] = json!({ "dynamicRegistration": false });
+    options.capabilities["workspace"]["diagnostics"] = json!({ "refreshSupport": true });
     let s = TestServer::start_with("//- llmos.toml\n[rules]\n\"skill/name-format\" = \"warning\"\n\"skill/description-when\" = \"off\"\n//- volumes/user/skills/Bad/SKILL.md\n---\nname: Bad\ndescription: Déjà vu 😀 stuff\n---\n", options).await;
     let uri = s.open("volumes/user/skills/Bad/SKILL.md").await;
     let report = s.call("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } })).await;
@@ -253,4 +254,32 @@ async fn pull_diagnostics_utf8_positions_and_rule_severities() {
     let x = diags.iter().find(|d| d["message"].as_str().unwrap().contains("`x`")).expect("unknown skill x");
     // `skills: [é😀, ` is 17 bytes (14 UTF-16 units)
     assert_eq!(x["range"]["start"], json!({ "line": 3, "character": 17 }));
+}
+
+#[tokio::test]
+async fn editor_settings_override_llmos_toml() {
+    use crate::harness::Options;
+    let options = Options {
+        init_options: json!({ "debounceMs": 0, "scheduler": false, "llm": { "provider": "openai", "model": "from-editor", "baseUrl": "http://127.0.0.1:9/v1", "apiKeyEnv": "" }, "evolution": { "user": { "every": "12h" }, "team": { "every": "off" } } }),
+        ..Options::default()
+    };
+    let s = TestServer::start_with("//- llmos.toml\n[llm]\nprovider = \"anthropic\"\nmodel = \"from-file\"\n", options).await;
+    // params `{}` are accepted as well as none
+    let status = s.call("llmos/status", json!({})).await;
+    assert_eq!(status["provider"]["provider"], "openai");
+    assert_eq!(status["provider"]["model"], "from-editor");
+    let jobs = status["jobs"].as_array().unwrap();
+    assert_eq!(jobs[0]["every"], "12h 0m");
+    assert!(jobs[1]["every"].is_null(), "team job turned off: {jobs:?}");
+    // a later change of settings re-reads llmos.toml and applies the new ones
+    s.notify("workspace/didChangeConfiguration", json!({ "settings": { "llmos": { "llm": { "model": "changed" } } } })).await;
+    let mut model = Value::Null;
+    for _ in 0..200 {
+        model = s.call("llmos/status", json!(null)).await["provider"]["model"].clone();
+        if model == "changed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(model, "changed");
 }

@@ -36,7 +36,11 @@ pub enum Format {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the language server over stdio.
-    Lsp,
+    Lsp {
+        /// Accepted for clients that always pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
     /// Lint skills, sessions and llmos.toml like a compiler (exit 1 on errors).
     Check {
         /// Workspace roots, volume folders, skill folders or files (default: .).
@@ -126,7 +130,7 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Lsp => run_lsp(),
+        Command::Lsp { .. } => run_lsp(),
         Command::Check { paths, profile, format } => check::run(paths, profile, format),
         Command::Demo { dir } => demo::run_demo(dir),
         Command::Init { dir, demo } => init::run(dir, demo),

@@ -146,7 +146,22 @@ pub fn arg_uri(args: &Value) -> Result<Uri> {
     s.parse::<Uri>().map_err(|_| invalid_args(format!("not a URI: {s}")))
 }
 
+/// Commands sent right after start wait for the workspace to be loaded (up to 30 s), so
+/// they see llmos.toml and the index rather than defaults.
+async fn wait_until_ready(backend: &Backend) {
+    for _ in 0..3000 {
+        {
+            let ws = backend.ws_read();
+            if ws.ready || !ws.has_root {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    wait_until_ready(backend).await;
     let args = arg_object(&params);
     let result = match params.command.as_str() {
         "llmos.session.new" => session::new_session(backend, &args).await?,

@@ -14,7 +14,10 @@ pub fn initialize(backend: &Backend, params: InitializeParams) -> InitializeResu
     let caps = &params.capabilities;
     let offered = caps.general.as_ref().and_then(|g| g.position_encodings.clone()).unwrap_or_default();
     let encoding = if offered.contains(&PositionEncodingKind::UTF8) { PositionEncodingKind::UTF8 } else { PositionEncodingKind::UTF16 };
-    let pull = caps.text_document.as_ref().and_then(|t| t.diagnostic.as_ref()).is_some();
+    // Pull only when the client can also be told to pull again (refresh): otherwise a
+    // change elsewhere (a deleted skill) would never reach its open documents.
+    let refresh = caps.workspace.as_ref().and_then(|w| w.diagnostics.as_ref()).and_then(|d| d.refresh_support).unwrap_or(false);
+    let pull = caps.text_document.as_ref().and_then(|t| t.diagnostic.as_ref()).is_some() && refresh;
     let root = find_root(&params);
     let options = params.initialization_options.clone().unwrap_or_default();
     {
@@ -33,6 +36,7 @@ pub fn initialize(backend: &Backend, params: InitializeParams) -> InitializeResu
         state.client.show_document = caps.window.as_ref().and_then(|w| w.show_document.as_ref()).is_some_and(|s| s.support);
         state.client.code_lens_refresh = caps.workspace.as_ref().and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
         state.client.pull_diagnostics = pull;
+        state.editor_settings = options.clone();
         if let Some(p) = options.get("profile").and_then(|v| v.as_str()).and_then(Profile::parse) {
             state.profile_override = Some(p);
         }
@@ -110,8 +114,10 @@ pub async fn initialized(backend: &Backend) {
         (ws.has_root, ws.config.root.clone())
     };
     if has_root {
+        let settings = backend.state().editor_settings.clone();
         let loaded = tokio::task::spawn_blocking(move || {
-            let (config, diags) = Config::load(&root);
+            let (mut config, diags) = Config::load(&root);
+            super::configuration::apply(&mut config, &settings);
             let index = Index::build(&config);
             (config, diags, index)
         })

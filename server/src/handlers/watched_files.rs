@@ -72,12 +72,15 @@ pub fn reload_config(backend: &Backend) {
         (ws.has_root, ws.config.root.clone())
     };
     if !has_root {
+        super::diagnostics::refresh_all(backend);
         return;
     }
     let backend = backend.clone();
+    let settings = backend.state().editor_settings.clone();
     tokio::spawn(async move {
         let built = tokio::task::spawn_blocking(move || {
-            let (config, diags) = Config::load(&root);
+            let (mut config, diags) = Config::load(&root);
+            super::configuration::apply(&mut config, &settings);
             let index = Index::build(&config);
             (config, diags, index)
         })

@@ -49,7 +49,7 @@ where
                         return;
                     }
                     if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
-                        body
+                        normalise_status_params(body)
                     } else {
                         bad += 1;
                         invalid(bad, "the message body is not valid JSON")
@@ -77,4 +77,25 @@ where
 fn invalid(n: u64, why: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({ "jsonrpc": "2.0", "id": format!("llmos-invalid-{n}"), "method": "llmos/invalidMessage", "params": { "reason": why } }))
         .unwrap_or_default()
+}
+
+/// `llmos/status` takes no params; some clients send `{}` or `[]`, which the router
+/// would refuse, so empty params are dropped here.
+fn normalise_status_params(body: Vec<u8>) -> Vec<u8> {
+    if memchr::memmem::find(&body, b"llmos/status").is_none() {
+        return body;
+    }
+    let Ok(mut msg) = serde_json::from_slice::<serde_json::Value>(&body) else { return body };
+    let empty = match msg.get("params") {
+        Some(serde_json::Value::Object(m)) => m.is_empty(),
+        Some(serde_json::Value::Array(a)) => a.is_empty(),
+        _ => false,
+    };
+    if msg.get("method").and_then(|m| m.as_str()) == Some("llmos/status") && empty {
+        if let Some(obj) = msg.as_object_mut() {
+            obj.remove("params");
+        }
+        return serde_json::to_vec(&msg).unwrap_or(body);
+    }
+    body
 }

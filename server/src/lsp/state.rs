@@ -62,6 +62,9 @@ pub struct State {
     pub debounce_ms: u64,
     /// Whether due evolution jobs run by themselves.
     pub scheduler: bool,
+    /// Settings from the editor (initializationOptions, didChangeConfiguration) that
+    /// override llmos.toml for this session.
+    pub editor_settings: serde_json::Value,
     /// Client capabilities that change how we answer.
     pub client: ClientCaps,
 }
@@ -78,7 +81,15 @@ pub struct ClientCaps {
 
 impl Default for State {
     fn default() -> Self {
-        Self { docs: HashMap::new(), unit: ColumnUnit::Utf16, profile_override: None, debounce_ms: 80, scheduler: true, client: ClientCaps::default() }
+        Self {
+            docs: HashMap::new(),
+            unit: ColumnUnit::Utf16,
+            profile_override: None,
+            debounce_ms: 80,
+            scheduler: true,
+            editor_settings: serde_json::Value::Null,
+            client: ClientCaps::default(),
+        }
     }
 }
 
