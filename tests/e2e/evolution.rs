@@ -53,6 +53,16 @@ fn evolve_on_the_demo_creates_updates_and_never_overwrites_a_person() {
     // the second run starts after the first: nothing new
     let again: Value = serde_json::from_slice(&llmos(&["evolve", "--format", "json"], &ws).stdout).unwrap();
     assert_eq!(again["commitsAnalyzed"], 0);
+    // new evidence for an evolved skill nobody edited: the skill gains the example
+    let extra = user.join("sessions/extra-chart.md");
+    std::fs::write(&extra, "---\ntitle: Quarterly chart\nid: extra-chart\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nPlot quarterly revenue from the CSV as a line chart with labelled axes.\n").unwrap();
+    assert!(llmos(&["commit", extra.to_str().unwrap()], &ws).status.success());
+    let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+    let updated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let outcome = updated["skills"].as_array().unwrap().iter().find(|s| s["name"] == created["name"]).unwrap_or_else(|| panic!("{updated}"));
+    assert_eq!(outcome["action"], "updated", "{updated}");
+    let skill = std::fs::read_to_string(&skill_path).unwrap();
+    assert!(skill.contains("Plot quarterly revenue"), "{skill}");
     // a person edits the skill: new evidence goes to a proposal beside it
     std::fs::write(&skill_path, skill.replace("## Purpose", "## Purpose\n\nMy own note.")).unwrap();
     let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
