@@ -62,6 +62,8 @@ pub struct TestServer {
     pub docs: Arc<Mutex<HashMap<String, EditorDoc>>>,
     /// Server→client requests received (method, params).
     pub requests: Arc<Mutex<Vec<(String, Value)>>>,
+    /// When each server→client request arrived (for benchmarks).
+    pub request_times: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
     /// When set, `workspace/applyEdit` is refused this many times (a user typing).
     pub refuse_edits: Arc<Mutex<usize>>,
 }
@@ -188,15 +190,18 @@ impl TestServer {
             seen: Arc::default(),
             docs: Arc::default(),
             requests: Arc::default(),
+            request_times: Arc::default(),
             refuse_edits: Arc::default(),
         };
         let (seen, docs, requests, refuse) = (server.seen.clone(), server.docs.clone(), server.requests.clone(), server.refuse_edits.clone());
+        let request_times = server.request_times.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(client_read);
             while let Some(msg) = read_frame(&mut reader).await {
                 if msg.get("method").is_some() && msg.get("id").is_some() {
                     // A request from the server: answer like an editor.
                     let method = msg["method"].as_str().unwrap_or_default().to_string();
+                    request_times.lock().unwrap().push((method.clone(), std::time::Instant::now()));
                     requests.lock().unwrap().push((method.clone(), msg["params"].clone()));
                     let (result, follow_up) = answer(&method, &msg["params"], &docs, &refuse);
                     let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result });

@@ -505,6 +505,47 @@ impl Walker<'_> {
     }
 }
 
+/// Every key of `llmos.toml` with its table and documentation, for hover and completion.
+/// `volumes.*` and `evolution.*` stand for each volume's table.
+pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
+    ("", "profile", "Which skill frontmatter keys are allowed: `llmos` (default), `agentskills` (strict standard) or `claude-code`."),
+    ("", "max_file_size", "Files larger than this many bytes are not analysed (default 16 MiB)."),
+    ("volumes.*", "path", "The volume's folder, relative to the workspace (default `volumes/<name>`)."),
+    ("volumes.*", "remote", "The volume's git remote: `github:OWNER/REPO` or any git URL."),
+    ("volumes.*", "writable", "Whether llmos may write the volume (the system volume is read-only by default)."),
+    ("volumes.*", "branch", "The branch to sync (default: the remote's default branch, else `main`)."),
+    ("llm", "provider", "`anthropic` (Messages API) or `openai` (Chat Completions: OpenAI, OpenRouter, Ollama, llama.cpp, vLLM, LM Studio)."),
+    ("llm", "model", "The model to use; a session's `model:` overrides it."),
+    ("llm", "base_url", "The provider's base URL (default `https://api.anthropic.com` or `https://api.openai.com/v1`)."),
+    ("llm", "api_key_env", "The NAME of the environment variable holding the API key (never the key). `\"\"` sends no key."),
+    ("llm", "max_tokens", "The most tokens a reply may have (default 4096)."),
+    ("llm", "timeout", "How long to wait for the provider and between streamed events, e.g. `\"120s\"`."),
+    ("evolution", "detector", "`local` (offline, default), `llm` or `hybrid` (local clusters named by the LLM)."),
+    ("evolution.*", "every", "How often the volume's evolution job runs: `\"24h\"`, `\"7d\"` or `\"off\"`."),
+    ("evolution.*", "min_occurrences", "A pattern needs at least this many sessions (user 2, team 3, system 5)."),
+    ("evolution.*", "min_confidence", "A pattern needs at least this confidence, 0–1 (user 0.7, team 0.75, system 0.85)."),
+    ("evolution.*", "generate_min_confidence", "A skill is written for patterns at least this confident (default 0.85)."),
+    ("github", "api_url", "GitHub's REST API (default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`)."),
+    ("github", "git_url", "Where `github:OWNER/REPO` remotes point: `{git_url}/OWNER/REPO.git` (default `https://github.com`)."),
+    ("github", "oauth_url", "Where the device-flow login endpoints live (default: `git_url`)."),
+    ("github", "token_env", "The environment variable holding a GitHub token (default `GITHUB_TOKEN`, then `GH_TOKEN`)."),
+    ("github", "client_id", "The OAuth app's client id used by `llmos login`."),
+    ("chat", "context_tokens", "Token budget for skills added to a chat by relevance (default 4000)."),
+];
+
+/// The tables of `llmos.toml`.
+pub static CONFIG_TABLES: &[&str] =
+    &["volumes.user", "volumes.team", "volumes.system", "llm", "evolution", "evolution.user", "evolution.team", "evolution.system", "github", "chat", "rules"];
+
+/// The documentation of `key` inside `table` (`volumes.user` matches `volumes.*`).
+pub fn config_key_doc(table: &str, key: &str) -> Option<&'static str> {
+    let generic = match table.split_once('.') {
+        Some((head, _)) => format!("{head}.*"),
+        None => table.to_string(),
+    };
+    CONFIG_KEYS.iter().find(|(t, k, _)| *k == key && (*t == table || *t == generic)).map(|(_, _, d)| *d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -567,45 +608,4 @@ mod tests {
         assert!(diags[0].range.start < 8, "{:?}", diags[0].range);
         assert!(cfg.llm.is_none());
     }
-}
-
-/// Every key of `llmos.toml` with its table and documentation, for hover and completion.
-/// `volumes.*` and `evolution.*` stand for each volume's table.
-pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
-    ("", "profile", "Which skill frontmatter keys are allowed: `llmos` (default), `agentskills` (strict standard) or `claude-code`."),
-    ("", "max_file_size", "Files larger than this many bytes are not analysed (default 16 MiB)."),
-    ("volumes.*", "path", "The volume's folder, relative to the workspace (default `volumes/<name>`)."),
-    ("volumes.*", "remote", "The volume's git remote: `github:OWNER/REPO` or any git URL."),
-    ("volumes.*", "writable", "Whether llmos may write the volume (the system volume is read-only by default)."),
-    ("volumes.*", "branch", "The branch to sync (default: the remote's default branch, else `main`)."),
-    ("llm", "provider", "`anthropic` (Messages API) or `openai` (Chat Completions: OpenAI, OpenRouter, Ollama, llama.cpp, vLLM, LM Studio)."),
-    ("llm", "model", "The model to use; a session's `model:` overrides it."),
-    ("llm", "base_url", "The provider's base URL (default `https://api.anthropic.com` or `https://api.openai.com/v1`)."),
-    ("llm", "api_key_env", "The NAME of the environment variable holding the API key (never the key). `\"\"` sends no key."),
-    ("llm", "max_tokens", "The most tokens a reply may have (default 4096)."),
-    ("llm", "timeout", "How long to wait for the provider and between streamed events, e.g. `\"120s\"`."),
-    ("evolution", "detector", "`local` (offline, default), `llm` or `hybrid` (local clusters named by the LLM)."),
-    ("evolution.*", "every", "How often the volume's evolution job runs: `\"24h\"`, `\"7d\"` or `\"off\"`."),
-    ("evolution.*", "min_occurrences", "A pattern needs at least this many sessions (user 2, team 3, system 5)."),
-    ("evolution.*", "min_confidence", "A pattern needs at least this confidence, 0–1 (user 0.7, team 0.75, system 0.85)."),
-    ("evolution.*", "generate_min_confidence", "A skill is written for patterns at least this confident (default 0.85)."),
-    ("github", "api_url", "GitHub's REST API (default `https://api.github.com`; GitHub Enterprise: `https://HOST/api/v3`)."),
-    ("github", "git_url", "Where `github:OWNER/REPO` remotes point: `{git_url}/OWNER/REPO.git` (default `https://github.com`)."),
-    ("github", "oauth_url", "Where the device-flow login endpoints live (default: `git_url`)."),
-    ("github", "token_env", "The environment variable holding a GitHub token (default `GITHUB_TOKEN`, then `GH_TOKEN`)."),
-    ("github", "client_id", "The OAuth app's client id used by `llmos login`."),
-    ("chat", "context_tokens", "Token budget for skills added to a chat by relevance (default 4000)."),
-];
-
-/// The tables of `llmos.toml`.
-pub static CONFIG_TABLES: &[&str] =
-    &["volumes.user", "volumes.team", "volumes.system", "llm", "evolution", "evolution.user", "evolution.team", "evolution.system", "github", "chat", "rules"];
-
-/// The documentation of `key` inside `table` (`volumes.user` matches `volumes.*`).
-pub fn config_key_doc(table: &str, key: &str) -> Option<&'static str> {
-    let generic = match table.split_once('.') {
-        Some((head, _)) => format!("{head}.*"),
-        None => table.to_string(),
-    };
-    CONFIG_KEYS.iter().find(|(t, k, _)| *k == key && (*t == table || *t == generic)).map(|(_, _, d)| *d)
 }
