@@ -110,10 +110,12 @@ async fn completion_of_keys_values_skills_markers_and_paths() {
     s.edit(&uri, i..i + 2, "status: ").await;
     let got = labels(&s.call("textDocument/completion", at(&s, &uri, "status: ", 8)).await);
     assert_eq!(got, ["uncommitted", "committed"]);
-    // pinned skill names, one per name, with descriptions
+    // pinned skill names, one per name (the user vqe wins over the system one), with descriptions
     let got = s.call("textDocument/completion", at(&s, &uri, "[vqe", 1)).await;
-    assert_eq!(labels(&got), ["vqe", "plotting"]);
-    assert!(got[0]["documentation"].as_str().unwrap().contains("Builds VQE"));
+    assert_eq!(labels(&got), ["plotting", "vqe"]);
+    assert!(got[1]["documentation"].as_str().unwrap().contains("Builds VQE"));
+    let got = s.call("textDocument/completion", at(&s, &uri, "[vqe", 2)).await;
+    assert_eq!(labels(&got), ["vqe"], "filtered by what is typed");
     // turn markers on an empty body line
     let end = s.text(&uri).len();
     s.edit(&uri, end..end, "<").await;
@@ -123,7 +125,16 @@ async fn completion_of_keys_values_skills_markers_and_paths() {
     let end = s.text(&uri).len();
     s.edit(&uri, end - 1..end, "[x](../ar").await;
     let got = labels(&s.call("textDocument/completion", at(&s, &uri, "[x](../ar", 9)).await);
-    assert!(got.contains(&"../artifacts/data.csv".to_string()), "{got:?}");
+    assert_eq!(got, ["../artifacts/"]);
+    let end = s.text(&uri).len();
+    s.edit(&uri, end..end, "tifacts/d").await;
+    let got = labels(&s.call("textDocument/completion", at(&s, &uri, "[x](../artifacts/d", 18)).await);
+    assert_eq!(got, ["../artifacts/data.csv"]);
+    // never outside the volume
+    let end = s.text(&uri).len();
+    s.edit(&uri, end..end, ")\n[y](../../../").await;
+    let got = s.call("textDocument/completion", at(&s, &uri, "[y](../../../", 13)).await;
+    assert!(got.is_null(), "{got}");
 }
 
 #[tokio::test]

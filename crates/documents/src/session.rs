@@ -289,8 +289,9 @@ impl SessionDoc {
         }
         let preamble = body_start..turns.first().map_or(text.len(), |t| t.marker.start);
         let mut links = Vec::new();
+        let finder = memchr::memmem::Finder::new(b"](");
         for region in link_regions {
-            scan_links(text, region, &mut links);
+            scan_links(text, region, &finder, &mut links);
         }
         for link in &mut links {
             link.turn = turn_index_at(&turns, link.range.start);
@@ -362,10 +363,10 @@ fn turn_index_at(turns: &[Turn], offset: usize) -> Option<usize> {
 
 /// Finds inline links `[text](target)` in `region`, skipping code spans, autolinks to other
 /// schemes and pure anchors.
-fn scan_links(text: &str, region: Range<usize>, out: &mut Vec<Link>) {
+fn scan_links(text: &str, region: Range<usize>, finder: &memchr::memmem::Finder<'_>, out: &mut Vec<Link>) {
     let bytes = text.as_bytes();
     let slice = &bytes[region.clone()];
-    for rel in memchr::memmem::find_iter(slice, b"](") {
+    for rel in finder.find_iter(slice) {
         let close_bracket = region.start + rel;
         let line_start = memchr::memrchr(b'\n', &bytes[region.start..close_bracket]).map_or(region.start, |i| region.start + i + 1);
         // Matching `[` on the same line, honouring nesting.

@@ -28,7 +28,20 @@ pub enum CheckError {
 
 /// Lints one document's text as the server would.
 pub fn lint_document(config: &Config, index: &Index, path: &Path, text: &str, profile: Profile) -> Vec<Diagnostic> {
-    let env = WorkspaceEnv { config, index };
+    lint_document_with(config, index, None, path, text, profile, None)
+}
+
+/// [`lint_document`] with remembered link checks and, for a session, its parse.
+pub fn lint_document_with(
+    config: &Config,
+    index: &Index,
+    links: Option<&crate::index::LinkCache>,
+    path: &Path,
+    text: &str,
+    profile: Profile,
+    session: Option<&llmos_documents::SessionDoc>,
+) -> Vec<Diagnostic> {
+    let env = WorkspaceEnv { config, index, links };
     let (volume, kind) = match locate(config, path) {
         Some((vol, rel)) => (Some(vol.kind), classify(&rel)),
         None if path.file_name().is_some_and(|f| f == config::FILE_NAME) => (None, Some(DocKind::Config)),
@@ -38,7 +51,10 @@ pub fn lint_document(config: &Config, index: &Index, path: &Path, text: &str, pr
     let diags = match kind {
         Some(DocKind::Skill) => lint_skill(text, &ctx, &env),
         Some(DocKind::Session) => {
-            let mut d = lint_session(text, &ctx, &env);
+            let mut d = match session {
+                Some(doc) => llmos_documents::lint::lint_parsed_session(text, doc, &ctx, &env),
+                None => lint_session(text, &ctx, &env),
+            };
             d.extend(sync_conflict(path));
             d
         }

@@ -4,7 +4,7 @@
 //! changes, file watching). Entries are summaries; the texts stay on disk or in the
 //! editor's buffers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use llmos_documents::lint::{LinkCheck, LintEnv, SkillLocation, expected_skill_name};
@@ -40,7 +40,11 @@ pub struct SessionEntry {
 pub struct Index {
     skills: BTreeMap<PathBuf, SkillEntry>,
     sessions: BTreeMap<PathBuf, SessionEntry>,
-    by_name: HashMap<String, Vec<PathBuf>>,
+    /// Skill paths by name, names in order (prefix completion walks a range).
+    by_name: BTreeMap<String, Vec<PathBuf>>,
+    /// Sessions that pin or link each skill name, kept up to date on every change so
+    /// hovers and lenses do not scan every session.
+    users: HashMap<String, BTreeSet<PathBuf>>,
 }
 
 /// Where a file sits: its volume and path relative to the volume root.
@@ -80,6 +84,9 @@ impl Index {
                 self.skills.insert(entry.path.clone(), entry);
             }
             Parsed::Session(entry) => {
+                for name in entry.pinned.iter().chain(&entry.linked_skills) {
+                    self.users.entry(name.clone()).or_default().insert(entry.path.clone());
+                }
                 self.sessions.insert(entry.path.clone(), entry);
             }
         }
@@ -98,9 +105,26 @@ impl Index {
         before != after
     }
 
+    /// [`Index::update`] for a session already parsed.
+    pub fn update_session(&mut self, config: &Config, path: &Path, doc: &SessionDoc, text: &str) {
+        let Some((vol, _)) = locate(config, path) else { return };
+        let volume = vol.kind;
+        self.remove(path);
+        self.insert(Parsed::Session(session_entry(volume, path, doc, text)));
+    }
+
     /// Forgets a document (deleted on disk). Returns whether a skill name went away.
     pub fn remove(&mut self, path: &Path) -> bool {
-        self.sessions.remove(path);
+        if let Some(old) = self.sessions.remove(path) {
+            for name in old.pinned.iter().chain(&old.linked_skills) {
+                if let Some(set) = self.users.get_mut(name) {
+                    set.remove(path);
+                    if set.is_empty() {
+                        self.users.remove(name);
+                    }
+                }
+            }
+        }
         if let Some(old) = self.skills.remove(path) {
             if let Some(paths) = self.by_name.get_mut(&old.name) {
                 paths.retain(|p| p != path);
@@ -161,21 +185,20 @@ impl Index {
 
     /// Sessions that pin or link the skill `name`, across volumes.
     pub fn sessions_using(&self, name: &str) -> Vec<&SessionEntry> {
-        self.sessions.values().filter(|s| s.pinned.iter().any(|p| p == name) || s.linked_skills.iter().any(|p| p == name)).collect()
+        self.users.get(name).into_iter().flatten().filter_map(|p| self.sessions.get(p)).collect()
     }
 
-    /// Counts sessions per skill name in one pass (for code lenses and hovers over many skills).
-    pub fn usage_counts(&self) -> HashMap<&str, usize> {
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for s in self.sessions.values() {
-            let mut names: Vec<&str> = s.pinned.iter().chain(&s.linked_skills).map(String::as_str).collect();
-            names.sort_unstable();
-            names.dedup();
-            for n in names {
-                *counts.entry(n).or_default() += 1;
-            }
-        }
-        counts
+    /// How many sessions pin or link the skill `name`.
+    pub fn usage_count(&self, name: &str) -> usize {
+        self.users.get(name).map_or(0, BTreeSet::len)
+    }
+
+    /// Distinct skill names starting with `prefix`, in order, resolved by precedence.
+    pub fn skills_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a SkillEntry> + 'a {
+        self.by_name
+            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .take_while(move |(n, _)| n.starts_with(prefix))
+            .filter_map(|(n, _)| self.resolve_skill(n))
     }
 }
 
@@ -186,20 +209,7 @@ enum Parsed {
 
 fn parse_entry(volume: VolumeKind, path: &Path, kind: DocKind, text: &str) -> Parsed {
     match kind {
-        DocKind::Session => {
-            let doc = SessionDoc::parse(text);
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-            let linked_skills = doc.links.iter().filter_map(|l| linked_skill_name(path, &l.target)).collect();
-            Parsed::Session(SessionEntry {
-                title: doc.title().map(str::to_string).unwrap_or_else(|| stem.clone()),
-                id: doc.id().map(str::to_string).unwrap_or(stem),
-                volume,
-                path: path.to_path_buf(),
-                pinned: doc.pinned_skills().into_iter().map(|(s, _)| s.to_string()).collect(),
-                linked_skills,
-                first_prompt: doc.first_prompt(text),
-            })
-        }
+        DocKind::Session => Parsed::Session(session_entry(volume, path, &SessionDoc::parse(text), text)),
         _ => {
             let doc = SkillDoc::parse(text);
             let name = doc.name().filter(|n| !n.is_empty()).map(str::to_string).or_else(|| expected_skill_name(path)).unwrap_or_default();
@@ -211,6 +221,22 @@ fn parse_entry(volume: VolumeKind, path: &Path, kind: DocKind, text: &str) -> Pa
                 path: path.to_path_buf(),
             })
         }
+    }
+}
+
+fn session_entry(volume: VolumeKind, path: &Path, doc: &SessionDoc, text: &str) -> SessionEntry {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    let mut linked_skills: Vec<String> = doc.links.iter().filter(|l| l.target.contains("skills")).filter_map(|l| linked_skill_name(path, &l.target)).collect();
+    linked_skills.sort();
+    linked_skills.dedup();
+    SessionEntry {
+        title: doc.title().map(str::to_string).unwrap_or_else(|| stem.clone()),
+        id: doc.id().map(str::to_string).unwrap_or(stem),
+        volume,
+        path: path.to_path_buf(),
+        pinned: doc.pinned_skills().into_iter().map(|(s, _)| s.to_string()).collect(),
+        linked_skills,
+        first_prompt: doc.first_prompt(text),
     }
 }
 
@@ -256,10 +282,52 @@ fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<(VolumeKind, PathBuf, 
     }
 }
 
+/// Link checks remembered between keystrokes: resolving a link touches the file system,
+/// and a 1 MB transcript holds hundreds of them. Entries are dropped when files change
+/// (file watching) and, for editors that do not report changes, after a few seconds.
+#[derive(Debug, Default)]
+pub struct LinkCache {
+    inner: std::sync::Mutex<CachedLinks>,
+}
+
+/// When the oldest entry was made, and each (document folder, target) → result.
+type CachedLinks = (Option<std::time::Instant>, HashMap<(PathBuf, String), LinkCheck>);
+
+impl LinkCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    pub fn clear(&self) {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.1.clear();
+        g.0 = None;
+    }
+
+    fn get_or(&self, dir: &Path, target: &str, check: impl FnOnce() -> LinkCheck) -> LinkCheck {
+        let key = (dir.to_path_buf(), target.to_string());
+        {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            if g.0.is_some_and(|t| t.elapsed() > Self::TTL) {
+                g.1.clear();
+                g.0 = None;
+            }
+            if let Some(hit) = g.1.get(&key) {
+                return hit.clone();
+            }
+        }
+        let result = check();
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        g.0.get_or_insert_with(std::time::Instant::now);
+        g.1.insert(key, result.clone());
+        result
+    }
+}
+
 /// The cross-file facts the lint rules need, answered from the index and the disk.
 pub struct WorkspaceEnv<'a> {
     pub config: &'a Config,
     pub index: &'a Index,
+    /// Remembered link checks; `None` checks every link afresh.
+    pub links: Option<&'a LinkCache>,
 }
 
 impl LintEnv for WorkspaceEnv<'_> {
@@ -269,9 +337,10 @@ impl LintEnv for WorkspaceEnv<'_> {
 
     fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
         let root = self.config.volume_of(doc_path).map(|v| v.path.as_path()).or_else(|| doc_path.parent());
-        match root {
-            Some(root) => check_link_in(root, doc_path, target),
-            None => LinkCheck::Ok,
+        let Some(root) = root else { return LinkCheck::Ok };
+        match (self.links, doc_path.parent()) {
+            (Some(cache), Some(dir)) => cache.get_or(dir, target, || check_link_in(root, doc_path, target)),
+            _ => check_link_in(root, doc_path, target),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod discover;
 pub mod duration;
+pub mod generate;
 pub mod index;
 pub mod kind;
 pub mod migrate;

@@ -48,8 +48,7 @@ pub fn commit_state(ws: &Workspace, path: &Path, text: &str) -> Option<CommitSta
 }
 
 /// The "changed since commit abc1234" information diagnostic.
-pub fn changed_since_commit(ws: &Workspace, path: &Path, text: &str) -> Vec<Diagnostic> {
-    let doc = SessionDoc::parse(text);
+pub fn changed_since_commit(ws: &Workspace, path: &Path, doc: &SessionDoc, text: &str) -> Vec<Diagnostic> {
     if !doc.is_marked_committed() && doc.frontmatter.value("commit").is_none_or(|v| v.is_null()) {
         return Vec::new();
     }

@@ -39,7 +39,7 @@ pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLe
         }
         DocKind::Skill => {
             let name = ws.index.skill_at(&path).map(|s| s.name.clone()).unwrap_or_default();
-            let used = ws.index.sessions_using(&name).len();
+            let used = ws.index.usage_count(&name);
             let plural = if used == 1 { "" } else { "s" };
             out.push(lens(top, format!("used by {used} session{plural}"), "", serde_json::Value::Null));
             if let Some(vol) = ws.config.volume_of(&path).map(|v| v.kind)

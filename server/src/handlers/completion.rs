@@ -105,27 +105,22 @@ fn partial_word(value: &str) -> &str {
 }
 
 /// At most this many skill names are offered; the client asks again as the user types.
-const MAX_SKILL_ITEMS: usize = 200;
+const MAX_SKILL_ITEMS: usize = 50;
 
 fn value_items(ws: &Workspace, spec: &KeySpec, partial: &str) -> Vec<CompletionItem> {
     match (spec.key, spec.kind) {
-        ("skills", _) => {
-            let mut seen = std::collections::HashSet::new();
-            let mut skills: Vec<_> = ws.index.skills().filter(|s| s.name.starts_with(partial)).collect();
-            skills.sort_by(|a, b| (a.volume.precedence(), &a.name).cmp(&(b.volume.precedence(), &b.name)));
-            skills
-                .into_iter()
-                .filter(|s| seen.insert(s.name.as_str()))
-                .take(MAX_SKILL_ITEMS)
-                .map(|s| CompletionItem {
-                    label: s.name.clone(),
-                    kind: Some(CompletionItemKind::REFERENCE),
-                    detail: Some(format!("{} skill", s.volume)),
-                    documentation: Some(Documentation::String(s.description.clone())),
-                    ..Default::default()
-                })
-                .collect()
-        }
+        ("skills", _) => ws
+            .index
+            .skills_with_prefix(partial)
+            .take(MAX_SKILL_ITEMS)
+            .map(|s| CompletionItem {
+                label: s.name.clone(),
+                kind: Some(CompletionItemKind::REFERENCE),
+                detail: Some(format!("{} skill", s.volume)),
+                documentation: Some(Documentation::String(s.description.chars().take(200).collect())),
+                ..Default::default()
+            })
+            .collect(),
         (_, ValueKind::Enum(values)) => {
             values.iter().map(|v| CompletionItem { label: v.to_string(), kind: Some(CompletionItemKind::ENUM_MEMBER), ..Default::default() }).collect()
         }
@@ -149,35 +144,71 @@ fn marker_items() -> Vec<CompletionItem> {
         .collect()
 }
 
-/// Files inside the document's volume, as paths relative to the document's folder.
+/// Link targets inside the document's volume, relative to the document's folder. Only
+/// the folder the typed text names is listed (like a shell), so the work does not grow
+/// with the volume.
 fn path_items(ws: &Workspace, doc: &Path, partial: &str, skills_only: bool) -> Vec<CompletionItem> {
+    const MAX_ITEMS: usize = 100;
     let Some(vol) = ws.config.volume_of(doc) else { return Vec::new() };
     let Some(doc_dir) = doc.parent() else { return Vec::new() };
-    let matches = |label: &str| partial.is_empty() || label.starts_with(partial) || label.contains(partial);
-    let mut out = Vec::new();
     if skills_only {
-        for s in ws.index.skills().filter(|s| s.volume == vol.kind || s.volume.precedence() > vol.kind.precedence()) {
-            if out.len() >= MAX_SKILL_ITEMS {
-                break;
-            }
-            if let Some(rel) = relative(doc_dir, &s.path).filter(|r| matches(r)) {
-                out.push(CompletionItem {
+        // `../name/SKILL.md`: complete the skill name after the leading `../` steps.
+        let name_prefix = partial.trim_start_matches("../").split('/').next().unwrap_or("");
+        return ws
+            .index
+            .skills_with_prefix(name_prefix)
+            .filter(|s| s.volume == vol.kind || s.volume.precedence() > vol.kind.precedence())
+            .take(MAX_ITEMS)
+            .filter_map(|s| {
+                let rel = relative(doc_dir, &s.path)?;
+                Some(CompletionItem {
                     label: rel,
                     kind: Some(CompletionItemKind::FILE),
                     detail: Some(s.name.clone()),
-                    documentation: Some(Documentation::String(s.description.clone())),
+                    documentation: Some(Documentation::String(s.description.chars().take(200).collect())),
                     ..Default::default()
-                });
+                })
+            })
+            .collect();
+    }
+    let (dir_part, name_part) = match partial.rfind('/') {
+        Some(i) => (&partial[..=i], &partial[i + 1..]),
+        None if partial.is_empty() => ("../", ""),
+        None => ("", partial),
+    };
+    let dir = normalize(&doc_dir.join(dir_part));
+    if !dir.starts_with(&vol.path) {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
+    let mut out: Vec<CompletionItem> = entries
+        .filter_map(Result::ok)
+        .take(5000)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            if name.starts_with('.') || !name.starts_with(name_part) {
+                return None;
             }
-        }
-    } else {
-        let root = vol.path.join("artifacts");
-        for entry in walkdir::WalkDir::new(&root).max_depth(6).follow_links(false).into_iter().filter_map(Result::ok).take(2000) {
-            if entry.file_type().is_file()
-                && let Some(rel) = relative(doc_dir, entry.path()).filter(|r| matches(r))
-            {
-                out.push(CompletionItem { label: rel, kind: Some(CompletionItemKind::FILE), ..Default::default() });
+            let is_dir = e.file_type().ok()?.is_dir();
+            let label = format!("{dir_part}{name}{}", if is_dir { "/" } else { "" });
+            Some(CompletionItem { label, kind: Some(if is_dir { CompletionItemKind::FOLDER } else { CompletionItemKind::FILE }), ..Default::default() })
+        })
+        .collect();
+    out.sort_by(|a, b| a.label.cmp(&b.label));
+    out.truncate(MAX_ITEMS);
+    out
+}
+
+/// Removes `.` and `..` steps lexically.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
             }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
         }
     }
     out

@@ -7,7 +7,7 @@ use std::time::Duration;
 use llmos_documents::lint::{DocContext, lint_encoding, lint_skill};
 use llmos_documents::{Diagnostic, Profile, rules};
 use llmos_workspace::DocKind;
-use llmos_workspace::check::lint_document;
+use llmos_workspace::check::lint_document_with;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 use crate::lsp::Backend;
@@ -16,6 +16,11 @@ use crate::lsp::state::{DocSnapshot, Workspace};
 /// Core diagnostics for one snapshot. Files outside volumes get none, except a lone
 /// `SKILL.md` when there is no workspace at all (editing a skills repository).
 pub fn compute(ws: &Workspace, snap: &DocSnapshot, profile: Profile) -> Vec<Diagnostic> {
+    compute_parsed(ws, snap, profile, None)
+}
+
+/// [`compute`] with the session already parsed.
+pub fn compute_parsed(ws: &Workspace, snap: &DocSnapshot, profile: Profile, session: Option<&llmos_documents::SessionDoc>) -> Vec<Diagnostic> {
     let Some(path) = &snap.path else { return Vec::new() };
     let kind = ws.kind_of(path);
     if snap.text.len() as u64 > ws.config.max_file_size && kind.is_some() {
@@ -31,9 +36,17 @@ pub fn compute(ws: &Workspace, snap: &DocSnapshot, profile: Profile) -> Vec<Diag
     match kind {
         Some(DocKind::Config) => ws.config.apply_severities(llmos_workspace::Config::parse(&snap.text, &ws.config.root).1),
         Some(_) => {
-            let mut diags = lint_document(&ws.config, &ws.index, path, &snap.text, profile);
+            let mut diags = lint_document_with(&ws.config, &ws.index, Some(&ws.links), path, &snap.text, profile, session);
             if kind == Some(DocKind::Session) {
-                diags.extend(crate::commands::session::changed_since_commit(ws, path, &snap.text));
+                let own;
+                let doc = match session {
+                    Some(d) => d,
+                    None => {
+                        own = llmos_documents::SessionDoc::parse(&snap.text);
+                        &own
+                    }
+                };
+                diags.extend(crate::commands::session::changed_since_commit(ws, path, doc, &snap.text));
             }
             diags
         }
@@ -53,15 +66,24 @@ pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool
         (state.profile_override, state.unit)
     };
     let mut names_changed = false;
+    let mut session = None;
     if let Some(path) = &snap.path {
         let mut ws = backend.ws_write();
-        if ws.kind_of(path).is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= ws.config.max_file_size {
+        let kind = ws.kind_of(path);
+        if kind.is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= ws.config.max_file_size {
             let config = ws.config.clone();
-            names_changed = ws.index.update(&config, path, &snap.text);
+            if kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text) {
+                // Parse once: the index entry and the lint rules share it.
+                let doc = llmos_documents::SessionDoc::parse(&snap.text);
+                ws.index.update_session(&config, path, &doc, &snap.text);
+                session = Some(doc);
+            } else {
+                names_changed = ws.index.update(&config, path, &snap.text);
+            }
         }
     }
     let ws = backend.ws_read();
-    let diags = compute(&ws, snap, ws.profile(profile));
+    let diags = compute_parsed(&ws, snap, ws.profile(profile), session.as_ref());
     let conv = snap.conv(unit);
     (diags.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect(), names_changed)
 }
@@ -126,4 +148,8 @@ pub fn pull(backend: &Backend, params: lsp::DocumentDiagnosticParams) -> lsp::Do
         related_documents: None,
         full_document_diagnostic_report: lsp::FullDocumentDiagnosticReport { result_id: None, items },
     }))
+}
+
+fn lint_encoding_ok(text: &str) -> bool {
+    lint_encoding(text.as_bytes()).is_ok()
 }

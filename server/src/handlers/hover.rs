@@ -78,7 +78,7 @@ pub fn skill_card(ws: &Workspace, name: &str) -> String {
             name: skill.name.clone(),
             description: skill.description.clone(),
             volume: Some(skill.volume.to_string()),
-            used_by_sessions: Some(ws.index.sessions_using(name).len()),
+            used_by_sessions: Some(ws.index.usage_count(name)),
         }),
         None => format!("**{name}** · skill\n\n*no volume has a skill of this name*"),
     }

@@ -10,6 +10,8 @@ use crate::lsp::Backend;
 use crate::lsp::convert::uri_to_path;
 
 pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFilesParams) {
+    // Files appeared or went: remembered link checks may be wrong now.
+    backend.ws_read().links.clear();
     let mut names_changed = false;
     let mut config_changed = false;
     for event in params.changes {

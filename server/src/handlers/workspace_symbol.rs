@@ -34,15 +34,31 @@ pub fn fuzzy_score(query: &str, candidate: &str) -> Option<u32> {
     Some(score)
 }
 
+const MAX_SYMBOLS: usize = 256;
+
 #[allow(deprecated)] // `deprecated` is a required field of SymbolInformation
 pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<WorkspaceSymbolResponse> {
     let query = params.query.trim();
     let ws = backend.ws_read();
-    let mut hits: Vec<(u32, SymbolInformation)> = Vec::new();
+    // Score everything first; build symbols (URIs, strings) only for the ones returned.
+    let mut skills: Vec<(u32, &llmos_workspace::SkillEntry)> = ws
+        .index
+        .skills()
+        .filter_map(|s| {
+            fuzzy_score(query, &s.name).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.description).filter(|_| query.len() >= 3)).map(|sc| (sc, s))
+        })
+        .collect();
+    let mut sessions: Vec<(u32, &llmos_workspace::SessionEntry)> =
+        ws.index.sessions().filter_map(|s| fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id)).map(|sc| (sc, s))).collect();
+    let by_score = |a: u32, b: u32, an: &str, bn: &str| b.cmp(&a).then_with(|| an.cmp(bn));
+    skills.sort_by(|a, b| by_score(a.0, b.0, &a.1.name, &b.1.name));
+    sessions.sort_by(|a, b| by_score(a.0, b.0, &a.1.title, &b.1.title));
+    skills.truncate(MAX_SYMBOLS);
+    sessions.truncate(MAX_SYMBOLS);
     let at_start = Range::default();
-    for s in ws.index.skills() {
-        let score = fuzzy_score(query, &s.name).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.description).filter(|_| query.len() >= 3));
-        if let (Some(score), Some(uri)) = (score, path_to_uri(&s.path)) {
+    let mut hits: Vec<(u32, SymbolInformation)> = Vec::with_capacity(skills.len() + sessions.len());
+    for (score, s) in skills {
+        if let Some(uri) = path_to_uri(&s.path) {
             hits.push((
                 score,
                 SymbolInformation {
@@ -56,9 +72,8 @@ pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<Worksp
             ));
         }
     }
-    for s in ws.index.sessions() {
-        let score = fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id));
-        if let (Some(score), Some(uri)) = (score, path_to_uri(&s.path)) {
+    for (score, s) in sessions {
+        if let Some(uri) = path_to_uri(&s.path) {
             hits.push((
                 score,
                 SymbolInformation {
@@ -73,7 +88,7 @@ pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<Worksp
         }
     }
     hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    hits.truncate(256);
+    hits.truncate(MAX_SYMBOLS);
     Some(WorkspaceSymbolResponse::Flat(hits.into_iter().map(|(_, s)| s).collect()))
 }
 

@@ -53,6 +53,8 @@ pub struct Workspace {
     pub index: Index,
     pub ready: bool,
     pub has_root: bool,
+    /// Link checks remembered between keystrokes (cleared on file events).
+    pub links: llmos_workspace::index::LinkCache,
 }
 
 pub struct State {
@@ -160,7 +162,7 @@ impl OpenDoc {
 
 impl Workspace {
     pub fn empty(config: Config) -> Self {
-        Self { config, config_diagnostics: Vec::new(), index: Index::default(), ready: false, has_root: false }
+        Self { config, config_diagnostics: Vec::new(), index: Index::default(), ready: false, has_root: false, links: Default::default() }
     }
 
     pub fn profile(&self, override_: Option<Profile>) -> Profile {

@@ -14,7 +14,8 @@ pub fn lint_session(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<
     lint_parsed_session(text, &doc, ctx, env)
 }
 
-pub(crate) fn lint_parsed_session(text: &str, doc: &SessionDoc, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Diagnostic> {
+/// [`lint_session`] on a document already parsed (the server parses once per keystroke).
+pub fn lint_parsed_session(text: &str, doc: &SessionDoc, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let stem = ctx.path.file_stem().and_then(|s| s.to_str()).unwrap_or("session");
     let fm = &doc.frontmatter;
