@@ -23,8 +23,12 @@ fn cache_dir() -> PathBuf {
     target.join("llmos-bench")
 }
 
-/// A workspace whose user volume holds `n` session commits (one session file each;
-/// every tenth commit updates an earlier session).
+/// Distinct session files. A session is committed many times as it grows, and one
+/// folder of 100,000 files would make every commit rewrite a huge tree (fast-import
+/// then takes hours); 2,000 sessions committed 50 times each is also closer to real use.
+const SESSIONS: usize = 2_000;
+
+/// A workspace whose user volume holds `n` session commits over [`SESSIONS`] files.
 fn workspace(n: usize) -> PathBuf {
     let root = cache_dir().join(format!("evolution-{n}"));
     let repo = root.join("volumes/user");
@@ -40,7 +44,7 @@ fn workspace(n: usize) -> PathBuf {
     {
         let mut w = std::io::BufWriter::new(import.stdin.take().unwrap());
         for (i, r) in records.iter().enumerate() {
-            let id = if i % 10 == 9 { format!("s{}", i / 2) } else { format!("s{i}") };
+            let id = format!("s{}", i % SESSIONS);
             let memory = ContextMemory {
                 title: r.title.clone(),
                 prompt: r.prompts.first().cloned().unwrap_or_default(),

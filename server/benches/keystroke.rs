@@ -81,6 +81,17 @@ fn main() {
                 samples.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
+        // Budget: didOpen → diagnostics for a skill ≤ 2 ms median.
+        let mut opens = Vec::new();
+        for skill in generated.skills.iter().take(200) {
+            let skill_text = std::fs::read_to_string(&skill.path).expect("read skill");
+            let skill_uri = support::uri_of(&skill.path);
+            let t = Instant::now();
+            client.open(&skill_uri, &skill_text).await;
+            client.diagnostics(&skill_uri, 1).await;
+            opens.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("{}", Stats::new(opens).report("didOpen → publishDiagnostics (skill)", Some(2.0)));
         client.shutdown().await;
         (open_ms, samples)
     });
