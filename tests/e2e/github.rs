@@ -1,8 +1,6 @@
 //! GitHub login through the binary against a loopback stand-in for GitHub's REST API
 //! and device flow.
 
-use std::path::Path;
-
 use llmos_github::testing::{DeviceScript, DeviceStep, FakeGithub};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,7 +41,7 @@ async fn login_runs_the_device_flow_and_stores_the_token_outside_the_workspace()
     }
     // the token is nowhere in the workspace or the output
     assert!(!stdout.contains(token.trim()));
-    assert!(!contains_anywhere(&ws, token.trim()));
+    assert!(!crate::harness::contains_anywhere(&ws, token.trim()));
 
     // a token from the environment is used first: no device flow
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
@@ -69,14 +67,6 @@ async fn login_runs_the_device_flow_and_stores_the_token_outside_the_workspace()
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("refused") && !stderr.contains("ghp_canary_refused_token"), "{stderr}");
-}
-
-fn contains_anywhere(dir: &Path, needle: &str) -> bool {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .any(|e| std::fs::read(e.path()).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle)))
 }
 
 #[tokio::test]

@@ -438,3 +438,12 @@ fn answer(method: &str, params: &Value, docs: &Arc<Mutex<HashMap<String, EditorD
         _ => (Value::Null, Vec::new()),
     }
 }
+
+/// Whether any file under `dir` contains `needle` (a token must appear nowhere).
+pub fn contains_anywhere(dir: &Path, needle: &str) -> bool {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .any(|e| std::fs::read(e.path()).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle)))
+}

@@ -59,14 +59,6 @@ fn files(ws: &Path) -> Vec<String> {
     v
 }
 
-fn contains_anywhere(dir: &Path, needle: &str) -> bool {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .any(|e| std::fs::read(e.path()).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle)))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alice_and_bob_share_a_team_volume() {
     let root = tempfile::tempdir().unwrap();
@@ -141,8 +133,8 @@ async fn alice_and_bob_share_a_team_volume() {
     let conflicts: Vec<&Value> = diags.iter().filter(|d| d["code"] == "session/sync-conflict").collect();
     assert_eq!(conflicts.len(), 2, "{diags:#?}");
     // the tokens appear in no file (git config and objects included)
-    assert!(!contains_anywhere(&alice, ALICE_TOKEN));
-    assert!(!contains_anywhere(&bob, BOB_TOKEN));
+    assert!(!crate::harness::contains_anywhere(&alice, ALICE_TOKEN));
+    assert!(!crate::harness::contains_anywhere(&bob, BOB_TOKEN));
     // status shows the remote and ahead/behind, without network
     let status = Command::new(env!("CARGO_BIN_EXE_llmos")).args(["status", "--format", "json"]).current_dir(&bob).output().unwrap();
     let status: Value = serde_json::from_slice(&status.stdout).unwrap();

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, WriteHalf};
+use tokio::io::{BufReader, DuplexStream, WriteHalf};
 use tokio::sync::{mpsc, oneshot};
 
 type Pending = Arc<Mutex<HashMap<i64, oneshot::Sender<Value>>>>;
@@ -26,38 +26,12 @@ pub struct Client {
     notifications: tokio::sync::Mutex<mpsc::UnboundedReceiver<Value>>,
 }
 
-async fn write_frame(w: &mut (impl AsyncWriteExt + Unpin), msg: &Value) {
-    let body = serde_json::to_vec(msg).expect("json");
-    let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    frame.extend_from_slice(&body);
-    w.write_all(&frame).await.expect("write frame");
-    w.flush().await.expect("flush");
-}
+#[allow(dead_code)]
+#[path = "../../../tests/e2e/harness.rs"]
+mod harness;
 
-async fn read_frame(r: &mut (impl AsyncBufReadExt + Unpin)) -> Option<Value> {
-    let mut len = None;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if r.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        let l = line.trim_end();
-        if l.is_empty() {
-            break;
-        }
-        if let Some(v) = l.strip_prefix("Content-Length: ") {
-            len = v.parse::<usize>().ok();
-        }
-    }
-    let mut buf = vec![0; len?];
-    r.read_exact(&mut buf).await.ok()?;
-    serde_json::from_slice(&buf).ok()
-}
-
-pub fn uri_of(path: &Path) -> String {
-    tower_lsp_server::ls_types::Uri::from_file_path(path).expect("absolute path").as_str().to_string()
-}
+pub use harness::uri_of;
+use harness::{read_frame, write_frame};
 
 impl Client {
     /// Starts the real server in this runtime and connects to it. Sends nothing yet.
