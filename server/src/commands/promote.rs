@@ -147,11 +147,14 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
                 json!({ "name": p.name, "from": p.from.as_str(), "to": p.to.as_str(), "path": p.path.display().to_string(), "uri": path_to_uri(&p.path).map(|u| u.as_str().to_string()), "sha": p.sha }),
             )
         }
-        Err(e @ PromoteError::Exists { .. }) => {
-            let PromoteError::Exists { source, existing, .. } = &e else { unreachable!() };
-            let data = json!({ "conflict": true, "source": path_to_uri(source).map(|u| u.as_str().to_string()), "existing": path_to_uri(existing).map(|u| u.as_str().to_string()) });
-            Err(Error { code: ErrorCode::InvalidRequest, message: e.to_string().into(), data: Some(data) })
+        Err(e) => {
+            let data = match &e {
+                PromoteError::Exists { source, existing, .. } => Some(
+                    json!({ "conflict": true, "source": path_to_uri(source).map(|u| u.as_str().to_string()), "existing": path_to_uri(existing).map(|u| u.as_str().to_string()) }),
+                ),
+                PromoteError::Other(_) => None,
+            };
+            Err(Error { code: ErrorCode::InvalidRequest, message: e.to_string().into(), data })
         }
-        Err(e) => Err(user_error(e.to_string())),
     }
 }
