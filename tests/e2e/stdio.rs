@@ -16,16 +16,8 @@ async fn binary_serves_diagnostics_and_exits_on_exit() {
     let skill = dir.path().join("volumes/user/skills/bad-skill/SKILL.md");
     std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
     std::fs::write(&skill, "---\nname: Bad_Skill\ndescription: x\n---\n").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llmos"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    // `--stdio` is accepted: vscode-languageclient and others always pass it.
+    let (mut child, mut stdin, mut stdout) = spawn_server(&["lsp", "--stdio"]);
     let root = uri_of(dir.path());
     write_frame(
         &mut stdin,
@@ -62,6 +54,21 @@ async fn binary_serves_diagnostics_and_exits_on_exit() {
     drop(stdin);
 }
 
+/// The built binary with piped stdio, killed when the handle drops.
+fn spawn_server(args: &[&str]) -> (tokio::process::Child, tokio::process::ChildStdin, BufReader<tokio::process::ChildStdout>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_llmos"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    (child, stdin, stdout)
+}
+
 async fn next_response(r: &mut BufReader<tokio::process::ChildStdout>, id: i64) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(20), read_frame(r)).await.unwrap().expect("server closed stdout");
@@ -74,16 +81,7 @@ async fn next_response(r: &mut BufReader<tokio::process::ChildStdout>, id: i64) 
 #[tokio::test]
 async fn malformed_json_rpc_gets_an_error_and_the_server_lives_on() {
     use tokio::io::AsyncWriteExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_llmos"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (_child, mut stdin, mut stdout) = spawn_server(&["lsp"]);
     let garbage = b"{not json";
     stdin.write_all(format!("Content-Length: {}\r\n\r\n", garbage.len()).as_bytes()).await.unwrap();
     stdin.write_all(garbage).await.unwrap();

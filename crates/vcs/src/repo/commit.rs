@@ -110,27 +110,10 @@ impl Volume {
 
         let blob = self.repo.blob(&content)?;
         let components: Vec<&str> = git_path.split('/').collect();
-        let tree_id = tree_with_blob(&self.repo, head_tree.as_ref(), &components, blob, mode).map_err(|error| match error {
-            TreeError::Git(error) => VcsError::Git(error),
-            TreeError::FileInTheWay(prefix) => VcsError::PathConflict { path: git_path.clone(), reason: format!("{prefix} is a file in HEAD") },
-        })?;
+        let tree_id = tree_with_blob(&self.repo, head_tree.as_ref(), &components, blob, mode).map_err(|e| e.into_vcs(&git_path))?;
         let tree = self.repo.find_tree(tree_id)?;
-        let parents: Vec<_> = head.iter().collect();
-        // Updating HEAD through `commit` makes libgit2 check that the branch
-        // still points at our parent, so a concurrent commit is not lost.
-        let commit_id = self.repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).map_err(|error| match error.code() {
-            ErrorCode::Modified => VcsError::HeadMoved,
-            _ => VcsError::Git(error),
-        })?;
-        let sha = commit_id.to_string();
-
-        write_atomically(&file, &content, mode).map_err(|source| VcsError::CommittedButNotWritten { sha: sha.clone(), path: file.clone(), source })?;
-        lock.update_entry(&git_path, &file, blob, mode as u32).map_err(|detail| VcsError::CommittedButIndexStale {
-            sha,
-            path: git_path.clone(),
-            workdir: self.workdir.display().to_string(),
-            detail,
-        })?;
+        let commit_id = self.commit_on_head(&signature, message, &tree, head.as_ref())?;
+        self.place_committed_file(&lock, &commit_id.to_string(), &git_path, &file, blob, &content, mode)?;
         Ok(CommitId(commit_id))
     }
 }
@@ -159,33 +142,44 @@ impl Volume {
             let blob = self.repo.blob(content)?;
             let base = tree_id.map(|id| self.repo.find_tree(id)).transpose()?;
             let components: Vec<&str> = git_path.split('/').collect();
-            let id = tree_with_blob(&self.repo, base.as_ref(), &components, blob, MODE_FILE).map_err(|error| match error {
-                TreeError::Git(error) => VcsError::Git(error),
-                TreeError::FileInTheWay(prefix) => VcsError::PathConflict { path: git_path.clone(), reason: format!("{prefix} is a file in HEAD") },
-            })?;
+            let id = tree_with_blob(&self.repo, base.as_ref(), &components, blob, MODE_FILE).map_err(|e| e.into_vcs(&git_path))?;
             tree_id = Some(id);
-            staged.push((git_path, self.workdir.join(self.git_path(path)?), blob, content));
+            let file = self.workdir.join(&git_path);
+            staged.push((git_path, file, blob, content));
         }
         let tree = self.repo.find_tree(tree_id.ok_or_else(|| git2::Error::from_str("empty tree"))?)?;
         if head_tree.as_ref().is_some_and(|t| t.id() == tree.id()) {
             return Err(VcsError::NothingToCommit { path: staged.first().map(|s| s.0.clone()).unwrap_or_default() });
         }
-        let parents: Vec<_> = head.iter().collect();
-        let commit_id = self.repo.commit(Some("HEAD"), &signature, &signature, message, &tree, &parents).map_err(|error| match error.code() {
-            ErrorCode::Modified => VcsError::HeadMoved,
-            _ => VcsError::Git(error),
-        })?;
+        let commit_id = self.commit_on_head(&signature, message, &tree, head.as_ref())?;
         let sha = commit_id.to_string();
         for (git_path, file, blob, content) in staged {
-            write_atomically(&file, content, MODE_FILE).map_err(|source| VcsError::CommittedButNotWritten { sha: sha.clone(), path: file.clone(), source })?;
-            lock.update_entry(&git_path, &file, blob, MODE_FILE as u32).map_err(|detail| VcsError::CommittedButIndexStale {
-                sha: sha.clone(),
-                path: git_path.clone(),
-                workdir: self.workdir.display().to_string(),
-                detail,
-            })?;
+            self.place_committed_file(&lock, &sha, &git_path, &file, blob, content, MODE_FILE)?;
         }
         Ok(CommitId(commit_id))
+    }
+
+    /// Writes the commit and moves HEAD's branch to it. Updating HEAD through `commit`
+    /// makes libgit2 check that the branch still points at our parent, so a concurrent
+    /// commit is not lost.
+    fn commit_on_head(&self, signature: &git2::Signature<'_>, message: &str, tree: &Tree<'_>, head: Option<&git2::Commit<'_>>) -> Result<Oid, VcsError> {
+        let parents: Vec<_> = head.into_iter().collect();
+        self.repo.commit(Some("HEAD"), signature, signature, message, tree, &parents).map_err(|error| match error.code() {
+            ErrorCode::Modified => VcsError::HeadMoved,
+            _ => VcsError::Git(error),
+        })
+    }
+
+    /// After the commit: the file on disk and its index entry match the committed blob.
+    #[allow(clippy::too_many_arguments)]
+    fn place_committed_file(&self, lock: &IndexLock, sha: &str, git_path: &str, file: &Path, blob: Oid, content: &[u8], mode: i32) -> Result<(), VcsError> {
+        write_atomically(file, content, mode).map_err(|source| VcsError::CommittedButNotWritten { sha: sha.to_owned(), path: file.to_path_buf(), source })?;
+        lock.update_entry(git_path, file, blob, mode as u32).map_err(|detail| VcsError::CommittedButIndexStale {
+            sha: sha.to_owned(),
+            path: git_path.to_owned(),
+            workdir: self.workdir.display().to_string(),
+            detail,
+        })
     }
 }
 
@@ -193,6 +187,15 @@ enum TreeError {
     Git(git2::Error),
     /// A path prefix that is a file where the new path needs a directory.
     FileInTheWay(String),
+}
+
+impl TreeError {
+    fn into_vcs(self, git_path: &str) -> VcsError {
+        match self {
+            TreeError::Git(error) => VcsError::Git(error),
+            TreeError::FileInTheWay(prefix) => VcsError::PathConflict { path: git_path.to_owned(), reason: format!("{prefix} is a file in HEAD") },
+        }
+    }
 }
 
 impl From<git2::Error> for TreeError {
