@@ -145,6 +145,15 @@ pub fn apply_text_edits(text: &str, edits: &[Value]) -> String {
     out
 }
 
+/// Starts the real server on this runtime over an in-memory pipe; returns the client's
+/// ends (read what the server writes, write what it reads).
+pub fn connect_in_process() -> (tokio::io::ReadHalf<tokio::io::DuplexStream>, tokio::io::WriteHalf<tokio::io::DuplexStream>) {
+    let (client_io, server_io) = tokio::io::duplex(1 << 22);
+    let (server_read, server_write) = tokio::io::split(server_io);
+    tokio::spawn(llmos_server::lsp::serve(server_read, server_write));
+    tokio::io::split(client_io)
+}
+
 pub fn init_git(dir: &Path) {
     let (repo, _) = llmos_vcs::Volume::init(dir).unwrap();
     repo.ensure_identity("Test User", "test@example.com").unwrap();
@@ -173,10 +182,7 @@ impl TestServer {
         for v in &options.git_volumes {
             init_git(&dir.path().join("volumes").join(v));
         }
-        let (client_io, server_io) = tokio::io::duplex(1 << 22);
-        let (server_read, server_write) = tokio::io::split(server_io);
-        tokio::spawn(llmos_server::lsp::serve(server_read, server_write));
-        let (client_read, client_write) = tokio::io::split(client_io);
+        let (client_read, client_write) = connect_in_process();
         let writer = Arc::new(tokio::sync::Mutex::new(client_write));
         let pending: Pending = Arc::default();
         let (tx, rx) = mpsc::unbounded_channel();

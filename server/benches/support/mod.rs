@@ -36,10 +36,7 @@ use harness::{read_frame, write_frame};
 impl Client {
     /// Starts the real server in this runtime and connects to it. Sends nothing yet.
     pub fn connect() -> Self {
-        let (client_io, server_io) = tokio::io::duplex(1 << 22);
-        let (server_read, server_write) = tokio::io::split(server_io);
-        tokio::spawn(llmos_server::lsp::serve(server_read, server_write));
-        let (client_read, client_write) = tokio::io::split(client_io);
+        let (client_read, client_write) = harness::connect_in_process();
         let writer = Arc::new(tokio::sync::Mutex::new(client_write));
         let pending: Pending = Arc::default();
         let (tx, rx) = mpsc::unbounded_channel();

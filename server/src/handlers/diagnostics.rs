@@ -71,14 +71,14 @@ pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool
         let mut ws = backend.ws_write();
         let kind = ws.kind_of(path);
         if kind.is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= ws.config.max_file_size {
-            let config = ws.config.clone();
+            let Workspace { config, index, .. } = &mut *ws;
             if kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text) {
                 // Parse once: the index entry and the lint rules share it.
                 let doc = llmos_documents::SessionDoc::parse(&snap.text);
-                ws.index.update_session(&config, path, &doc, &snap.text);
+                index.update_session(config, path, &doc, &snap.text);
                 session = Some(doc);
             } else {
-                names_changed = ws.index.update(&config, path, &snap.text);
+                names_changed = index.update(config, path, &snap.text);
             }
         }
     }

@@ -13,10 +13,7 @@ fn symbol(name: String, detail: Option<String>, kind: SymbolKind, range: Range, 
 }
 
 pub fn document_symbol(backend: &Backend, params: DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
-    let snap = super::snapshot(backend, &params.text_document.uri)?;
-    let path = snap.path.clone()?;
-    let kind = super::doc_kind(backend, &path)?;
-    let unit = backend.state().unit;
+    let super::OpenDocument { snap, path, kind, unit } = super::open_document(backend, &params.text_document.uri)?;
     let conv = snap.conv(unit);
     let text = &snap.text;
     let whole = conv.range(&(0..text.len()));

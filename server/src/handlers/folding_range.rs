@@ -7,10 +7,7 @@ use tower_lsp_server::ls_types::*;
 use crate::lsp::Backend;
 
 pub fn folding_range(backend: &Backend, params: FoldingRangeParams) -> Option<Vec<FoldingRange>> {
-    let snap = super::snapshot(backend, &params.text_document.uri)?;
-    let path = snap.path.clone()?;
-    let kind = super::doc_kind(backend, &path)?;
-    let unit = backend.state().unit;
+    let super::OpenDocument { snap, kind, unit, .. } = super::open_document(backend, &params.text_document.uri)?;
     let conv = snap.conv(unit);
     let text = &snap.text;
     let line = |offset: usize| conv.position(offset).line;

@@ -35,3 +35,20 @@ pub(crate) fn snapshot(backend: &Backend, uri: &Uri) -> Option<Arc<DocSnapshot>>
 pub(crate) fn doc_kind(backend: &Backend, path: &std::path::Path) -> Option<llmos_workspace::DocKind> {
     backend.ws_read().kind_of(path).or_else(|| (path.file_name()? == "SKILL.md").then_some(llmos_workspace::DocKind::Skill))
 }
+
+/// An open llmos document: its snapshot, path, kind and the client's column unit.
+pub(crate) struct OpenDocument {
+    pub snap: Arc<DocSnapshot>,
+    pub path: std::path::PathBuf,
+    pub kind: llmos_workspace::DocKind,
+    pub unit: llmos_documents::line_index::ColumnUnit,
+}
+
+/// The open document behind `uri`, when it is a skill, session or llmos.toml.
+pub(crate) fn open_document(backend: &Backend, uri: &Uri) -> Option<OpenDocument> {
+    let snap = snapshot(backend, uri)?;
+    let path = snap.path.clone()?;
+    let kind = doc_kind(backend, &path)?;
+    let unit = backend.state().unit;
+    Some(OpenDocument { snap, path, kind, unit })
+}

@@ -8,6 +8,7 @@ use tower_lsp_server::ls_types::{DidChangeWatchedFilesParams, FileChangeType};
 
 use crate::lsp::Backend;
 use crate::lsp::convert::uri_to_path;
+use crate::lsp::state::Workspace;
 
 pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFilesParams) {
     // Files appeared or went: remembered link checks may be wrong now.
@@ -51,8 +52,8 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
         let skill = path.join("SKILL.md");
         return match std::fs::read_to_string(&skill) {
             Ok(text) => {
-                let config = ws.config.clone();
-                ws.index.update(&config, &skill, &text)
+                let Workspace { config, index, .. } = &mut *ws;
+                index.update(config, &skill, &text)
             }
             Err(_) => false,
         };
@@ -60,8 +61,8 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
     match std::fs::read(path) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes).unwrap_or_default();
-            let config = ws.config.clone();
-            ws.index.update(&config, path, &text)
+            let Workspace { config, index, .. } = &mut *ws;
+            index.update(config, path, &text)
         }
         Err(_) => ws.index.remove(path),
     }
