@@ -10,7 +10,7 @@ fn llmos(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/agent-skills")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/agent-skills")
 }
 
 #[test]
@@ -31,7 +31,7 @@ fn check_matches_the_reference_validator_on_the_corpus() {
     // each of the other eleven passes alone
     for entry in std::fs::read_dir(corpus()).unwrap() {
         let dir = entry.unwrap().path();
-        if dir.ends_with("claude-api") {
+        if dir.ends_with("claude-api") || !dir.is_dir() {
             continue;
         }
         let out = llmos(&["check", dir.to_str().unwrap(), "--profile", "agentskills"], Path::new("."));

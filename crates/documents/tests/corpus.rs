@@ -1,4 +1,4 @@
-//! The real published skills in `../shared/corpus/agent-skills` under the strict
+//! The real published skills vendored in `tests/data/agent-skills` under the strict
 //! `agentskills` profile: the verdict must match the Agent Skills reference validator.
 
 use std::path::PathBuf;
@@ -7,15 +7,19 @@ use llmos_documents::lint::{DocContext, NoEnv, lint_skill};
 use llmos_documents::{Profile, Severity, VolumeKind};
 
 fn corpus() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/agent-skills")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/agent-skills")
 }
 
 #[test]
 fn agentskills_verdicts_match_the_reference_validator() {
     let dir = corpus();
     let mut checked = 0;
-    for entry in std::fs::read_dir(&dir).expect("corpus beside the repo") {
-        let path = entry.unwrap().path().join("SKILL.md");
+    for entry in std::fs::read_dir(&dir).expect("vendored corpus") {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let path = dir.join("SKILL.md");
         let text = std::fs::read_to_string(&path).unwrap();
         let ctx = DocContext { path: &path, volume: Some(VolumeKind::User), profile: Profile::Agentskills };
         let errors: Vec<_> = lint_skill(&text, &ctx, &NoEnv).into_iter().filter(|d| d.severity == Severity::Error).collect();

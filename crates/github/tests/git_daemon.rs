@@ -68,3 +68,21 @@ async fn clone_of_a_missing_repository_fails_cleanly() {
     assert!(!out.status.success());
     assert!(!root.path().join("x").exists());
 }
+
+#[test]
+fn dropping_the_daemon_leaves_no_process_behind() {
+    assert!(git_daemon_available(), "`git daemon` is needed for the remote tests");
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("repos")).unwrap();
+    let daemon = GitDaemon::start(&root.path().join("repos")).unwrap();
+    // A connection makes the daemon fork a child of its own.
+    let _ = std::net::TcpStream::connect(("127.0.0.1", daemon.port()));
+    let group = daemon.process_group();
+    assert!(llmos_github::testing::process_group_alive(group), "the daemon runs in its own process group");
+    drop(daemon);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while llmos_github::testing::process_group_alive(group) {
+        assert!(std::time::Instant::now() < deadline, "processes of the daemon's group outlived it");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -1,7 +1,12 @@
 //! A `git daemon` child process serving every repository under a base path over
 //! `git://127.0.0.1:PORT/`, with pushes enabled. Killed when dropped.
+//!
+//! `git daemon` is a wrapper that execs or forks `git-daemon`, which forks again for
+//! each connection; killing the wrapper's pid alone left daemons behind after every test
+//! run. So the daemon gets a process group of its own and `Drop` ends the whole group.
 
 use std::io;
+use std::os::unix::process::CommandExt;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,14 +57,14 @@ impl GitDaemon {
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
+                .process_group(0)
                 .spawn()?;
             match wait_until_listening(&mut child, port) {
                 Ok(()) => {
                     return Ok(GitDaemon { child, port, base_path });
                 }
                 Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                    end_group(&mut child);
                     last_error = e;
                 }
             }
@@ -79,13 +84,37 @@ impl GitDaemon {
     pub fn base_path(&self) -> &Path {
         &self.base_path
     }
+
+    /// The daemon's process group (its pid): every process it forked is in it.
+    pub fn process_group(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for GitDaemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        end_group(&mut self.child);
     }
+}
+
+/// Whether any process of the group `pgid` is still alive (zombies not yet reaped by
+/// their parent count as alive).
+pub fn process_group_alive(pgid: u32) -> bool {
+    let Ok(pgid) = libc::pid_t::try_from(pgid) else { return false };
+    // SAFETY: kill with signal 0 only checks for existence and permission.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+/// Ends every process of the child's group, then reaps the child.
+fn end_group(child: &mut Child) {
+    if let Ok(pgid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: sending a signal to our own child's process group.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn free_port() -> io::Result<u16> {

@@ -9,4 +9,4 @@ mod git_daemon;
 mod http;
 
 pub use fake_github::{CreateFailure, DeviceScript, DeviceStep, FakeGithub, RecordedRequest};
-pub use git_daemon::{GitDaemon, git_daemon_available};
+pub use git_daemon::{GitDaemon, git_daemon_available, process_group_alive};
