@@ -1,4 +1,4 @@
-//! Budget (DESIGN.md §11): evolution with local detection over 100,000 session commits,
+//! Budget (docs/design.md §11): evolution with local detection over 100,000 session commits,
 //! end to end — read the history, parse the messages and the session files, detect,
 //! `--dry-run` — in ≤ 5 s; and 10× the commits in ≤ 12× the time.
 //!

@@ -1,4 +1,4 @@
-//! Budget (DESIGN.md §11): the first streamed token is in the document ≤ 20 ms after
+//! Budget (docs/design.md §11): the first streamed token is in the document ≤ 20 ms after
 //! the provider's first byte. A loopback provider streams a reply; the time from the
 //! provider writing its first delta to the editor receiving the `workspace/applyEdit`
 //! that carries it is measured over many replies.

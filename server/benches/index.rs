@@ -1,4 +1,4 @@
-//! Budget (DESIGN.md §11): index a workspace of 10,000 skills + 10,000 sessions in
+//! Budget (docs/design.md §11): index a workspace of 10,000 skills + 10,000 sessions in
 //! ≤ 1 s with a peak RSS ≤ 300 MB, files in the page cache.
 //!
 //! Measured from sending `initialize` until `workspace/symbol` answers over the full

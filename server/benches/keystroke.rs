@@ -1,4 +1,4 @@
-//! Budget (DESIGN.md §11): `didChange` → `publishDiagnostics` on a 1 MB session
+//! Budget (docs/design.md §11): `didChange` → `publishDiagnostics` on a 1 MB session
 //! transcript in ≤ 5 ms median, debounce excluded (`debounceMs: 0`).
 //!
 //! Each keystroke is a single-character insert at a different place in the transcript's

@@ -1,4 +1,4 @@
-//! Budget (DESIGN.md §11): hover / completion / definition on a workspace of 10,000
+//! Budget (docs/design.md §11): hover / completion / definition on a workspace of 10,000
 //! skills + 10,000 sessions in ≤ 0.5 ms median each.
 //!
 //! Requests go through the real server over in-memory pipes with `Content-Length`

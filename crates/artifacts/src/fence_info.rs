@@ -1,5 +1,5 @@
 //! Inline artifacts: fenced code blocks whose info string names an artifact
-//! (```` ```python artifact=vqe.py type=code ````, DESIGN.md §3.2).
+//! (```` ```python artifact=vqe.py type=code ````, docs/design.md §3.2).
 //!
 //! Only the info string is parsed here; finding fences in a document is the documents
 //! crate's job.

@@ -1,7 +1,7 @@
 //! Artifact kinds: what a file (or an inline fence) holds, decided from its name alone.
 //!
 //! The kind picks the previewer and gives the type name written in commit messages
-//! (DESIGN.md §3.2, §3.3). Nothing here touches the file system.
+//! (docs/design.md §3.2, §3.3). Nothing here touches the file system.
 
 use std::fmt;
 use std::path::{Component, Path};
@@ -23,7 +23,7 @@ pub enum ArtifactKind {
 }
 
 impl ArtifactKind {
-    /// The type name of DESIGN.md §3.2, as written in `- TYPE: NAME` commit lines.
+    /// The type name of docs/design.md §3.2, as written in `- TYPE: NAME` commit lines.
     pub fn as_str(&self) -> &'static str {
         match self {
             ArtifactKind::Code { .. } => "code",

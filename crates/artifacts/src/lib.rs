@@ -1,6 +1,6 @@
 //! Artifacts of sessions: what kind a file or an inline fence holds, where a link in a
 //! document points (never outside its volume), and size-capped Markdown previews for
-//! hovers (DESIGN.md §3.2, §4).
+//! hovers (docs/design.md §3.2, §4).
 //!
 //! LSP-agnostic: takes paths and strings, returns paths, errors and Markdown. The server
 //! turns previews into hovers and paths into URIs.

@@ -1,4 +1,4 @@
-//! Local detection over generated histories (DESIGN.md §11: the whole pipeline
+//! Local detection over generated histories (docs/design.md §11: the whole pipeline
 //! over 100,000 session commits ≤ 5 s, 10× commits ≤ 12× time; detection's
 //! share is aimed at ≤ 2 s on 2 cores).
 

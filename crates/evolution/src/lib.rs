@@ -1,5 +1,5 @@
 //! The evolution engine's core: from session records to patterns, skills and a
-//! report (DESIGN.md §5).
+//! report (docs/design.md §5).
 //!
 //! This crate sees plain values only. Reading git history into
 //! [`SessionRecord`]s, calling an LLM provider, linting and writing skills, and

@@ -1,5 +1,5 @@
 //! The run's result and its human-readable forms: a Markdown report and an SVG
-//! chart of occurrences per day (DESIGN.md §5 step 7). Pure text rendering;
+//! chart of occurrences per day (docs/design.md §5 step 7). Pure text rendering;
 //! where the files go is the caller's business.
 
 use serde::{Deserialize, Serialize};

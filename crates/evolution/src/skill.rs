@@ -1,4 +1,4 @@
-//! Offline skill generation from a pattern (DESIGN.md §5 step 5), updating an
+//! Offline skill generation from a pattern (docs/design.md §5 step 5), updating an
 //! evolved skill with new evidence, and telling whether a person edited it.
 //!
 //! Edit detection: the frontmatter carries `generated-hash: <16 hex digits>`,

@@ -1,4 +1,4 @@
-//! Skill names: the slug rules of DESIGN.md §3.1 (lowercase letters, digits and
+//! Skill names: the slug rules of docs/design.md §3.1 (lowercase letters, digits and
 //! single hyphens, 1–64 chars, no leading or trailing hyphen).
 
 pub const MAX_SKILL_NAME_LEN: usize = 64;

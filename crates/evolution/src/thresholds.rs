@@ -1,5 +1,5 @@
 //! Which detected patterns are kept, and which are strong enough to become skills
-//! (DESIGN.md §5 steps 4–5).
+//! (docs/design.md §5 steps 4–5).
 
 use serde::{Deserialize, Serialize};
 

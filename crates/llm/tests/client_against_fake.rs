@@ -73,7 +73,7 @@ async fn each_delta_is_delivered_before_the_next_is_sent() {
     }
 }
 
-/// DESIGN.md §11 budgets 20 ms from the provider's first byte to the token in the
+/// docs/design.md §11 budgets 20 ms from the provider's first byte to the token in the
 /// document; this crate's share (socket to callback) must be a small part of it.
 #[tokio::test]
 async fn first_delta_reaches_the_callback_within_the_budget() {

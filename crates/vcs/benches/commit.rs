@@ -1,4 +1,4 @@
-//! Budgets of DESIGN.md §11 for the git layer:
+//! Budgets of docs/design.md §11 for the git layer:
 //! - commit a session in a repository with 100,000 commits: ≤ 50 ms;
 //! - read and parse the session history of 100,000 commits: well under the
 //!   5 s evolution budget, which also has to detect patterns.

@@ -1,4 +1,4 @@
-//! The context-memory commit message (DESIGN.md §3.3): render it from plain
+//! The context-memory commit message (docs/design.md §3.3): render it from plain
 //! data, parse it back, and skip every commit that is not a session.
 //!
 //! The message is both for people (`git log`) and for the evolution engine,
@@ -28,7 +28,7 @@ const TRAILER_MODEL: &str = "LLMos-Model";
 /// An artifact a session produced or linked, as written in `Artifacts:`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArtifactRef {
-    /// `code`, `quantum-circuit`, `plot`, … (DESIGN.md §3.2); any word is read back.
+    /// `code`, `quantum-circuit`, `plot`, … (docs/design.md §3.2); any word is read back.
     #[serde(rename = "type")]
     pub kind: String,
     pub name: String,

@@ -1,4 +1,4 @@
-//! The command line (DESIGN.md §8). Each subcommand is a module; they share the core
+//! The command line (docs/design.md §8). Each subcommand is a module; they share the core
 //! crates with the language server, so `llmos check` and the editor agree.
 
 pub mod chat;

@@ -1,4 +1,4 @@
-//! One evolution run over a volume (DESIGN.md §5), shared by `llmos evolve`, the
+//! One evolution run over a volume (docs/design.md §5), shared by `llmos evolve`, the
 //! `llmos.evolution.run` command and the scheduler: read the session history, build a
 //! record per session, detect patterns, keep the strong ones, write or update skills
 //! (never over a person's edits), commit, and write a report.

@@ -1,4 +1,4 @@
-//! Hover previews of artifacts as Markdown (DESIGN.md §4 "Hover previews").
+//! Hover previews of artifacts as Markdown (docs/design.md §4 "Hover previews").
 //!
 //! Every preview reads at most what it needs: the head of a code or Markdown file, the
 //! whole of a JSON or CSV file only up to [`PreviewOptions::max_bytes`], the header of an

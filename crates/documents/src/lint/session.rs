@@ -1,4 +1,4 @@
-//! Rules for sessions (DESIGN.md §3.2 and the diagnostics column of §4).
+//! Rules for sessions (docs/design.md §3.2 and the diagnostics column of §4).
 
 use super::common::{lint_frontmatter, yaml_scalar};
 use super::skill::is_date_or_datetime;

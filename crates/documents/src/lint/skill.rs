@@ -1,4 +1,4 @@
-//! Rules for skills (DESIGN.md §3.1).
+//! Rules for skills (docs/design.md §3.1).
 
 use std::path::Path;
 

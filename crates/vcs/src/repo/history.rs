@@ -1,5 +1,5 @@
 //! The session commits of a volume, newest first, parsed back from their
-//! messages (DESIGN.md §5 step 1). Each commit is read once; commits that
+//! messages (docs/design.md §5 step 1). Each commit is read once; commits that
 //! are not sessions are skipped on their subject line; per-commit tree work
 //! (which session files a commit touched) only happens when asked for. A
 //! 100,000-commit history reads in about 1 s on the 2-core machine; touched
