@@ -6,8 +6,8 @@
 //! run. So the daemon gets a process group of its own and `Drop` ends the whole group.
 
 use std::io;
-use std::os::unix::process::CommandExt;
 use std::net::{Ipv4Addr, SocketAddrV4, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
