@@ -17,7 +17,6 @@ use thiserror::Error;
 
 use crate::client::innermost_cause;
 use crate::config::GithubConfig;
-use crate::form_encoding;
 use crate::token::{Token, TokenError};
 
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -220,7 +219,7 @@ async fn post_form(cfg: &GithubConfig, path: &str, pairs: &[(&str, &str)]) -> Re
         .post(&url)
         .header(header::ACCEPT, HeaderValue::from_static("application/json"))
         .header(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"))
-        .body(form_encoding::encode(pairs))
+        .body(form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
         .send()
         .await
         .map_err(unreachable)?;

@@ -12,7 +12,6 @@
 mod client;
 mod config;
 pub mod device_flow;
-mod form_encoding;
 mod token;
 
 #[cfg(feature = "testing")]

@@ -17,7 +17,6 @@ use tokio::task::JoinSet;
 
 use super::http::{Request, Response, read_request, write_response};
 use crate::config::{GithubConfig, validate_repo_name};
-use crate::form_encoding;
 
 const DOCS: &str = "https://docs.github.com/rest";
 const DEFAULT_RATE_LIMIT: u64 = 5000;
@@ -564,7 +563,7 @@ fn oauth_params(req: &Request) -> HashMap<String, String> {
         let parsed: HashMap<String, Value> = serde_json::from_slice(&req.body).unwrap_or_default();
         parsed.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect()
     } else {
-        form_encoding::decode(&String::from_utf8_lossy(&req.body)).into_iter().collect()
+        form_urlencoded::parse(&req.body).into_owned().collect()
     }
 }
 
@@ -575,11 +574,10 @@ fn oauth_answer(req: &Request, value: Value) -> Response {
     }
     let pairs: Vec<(String, String)> =
         value.as_object().map(|o| o.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect()).unwrap_or_default();
-    let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     Response {
         status: 200,
         headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())],
-        body: form_encoding::encode(&borrowed).into_bytes(),
+        body: form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish().into_bytes(),
     }
 }
 
