@@ -365,27 +365,72 @@ fn value_range(_text: &str, value: &YamlNode) -> std::ops::Range<usize> {
     value.span.clone()
 }
 
+/// Semantic Versioning 2.0.0 as the `semver` crate reads it: `1.0.0`, `1.2.3-rc.1+build`;
+/// not `v1.0`, `1.0.0-` (empty pre-release) or `1.0.0-01` (leading zero).
 pub(crate) fn is_semver(s: &str) -> bool {
-    let core = s.split(['-', '+']).next().unwrap_or("");
-    let parts: Vec<&str> = core.split('.').collect();
-    parts.len() == 3 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0')))
+    semver::Version::parse(s).is_ok()
 }
 
+/// A calendar date (`2026-11-23`), an RFC 3339 date-time (`2026-11-23T22:01:02Z`) or a
+/// date-time without zone (`2026-11-23 22:01`, seconds and fraction optional). Real
+/// calendar dates only: `2026-02-30` is refused.
 pub(crate) fn is_date_or_datetime(s: &str) -> bool {
-    let b = s.as_bytes();
-    let date_ok = b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit);
-    if !date_ok {
-        return false;
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    let local = format_description!(
+        version = 2,
+        "[year]-[month]-[day][first [T][t][ ]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
+    );
+    time::Date::parse(s, format_description!("[year]-[month]-[day]")).is_ok()
+        || time::OffsetDateTime::parse(s, &Rfc3339).is_ok()
+        || time::PrimitiveDateTime::parse(s, local).is_ok()
+}
+
+#[cfg(test)]
+mod value_format_tests {
+    use super::{is_date_or_datetime, is_semver};
+    use proptest::prelude::*;
+
+    /// The calendar, computed here without the `time` crate.
+    fn real_date(y: i32, m: u32, d: u32) -> bool {
+        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let days = match m {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return false,
+        };
+        (1..=days).contains(&d)
     }
-    if b.len() == 10 {
-        return true;
+
+    #[test]
+    fn versions_and_dates_by_example() {
+        for ok in ["1.0.0", "0.1.2", "1.2.3-rc.1", "1.2.3-rc.1+build.5", "10.20.30"] {
+            assert!(is_semver(ok), "{ok}");
+        }
+        for bad in ["1.0", "v1.0.0", "1.0.0-", "1.0.0-01", "01.0.0", "1.0.0é", ""] {
+            assert!(!is_semver(bad), "{bad}");
+        }
+        for ok in ["2026-11-23", "2026-11-23T22:01:02Z", "2026-11-23T22:01:02.5+01:00", "2026-11-23 22:01", "2026-11-23t22:01:02"] {
+            assert!(is_date_or_datetime(ok), "{ok}");
+        }
+        for bad in ["2026-11-23é", "2026-11-23—noon", "2026-02-30", "2026-13-01", "23.11.2026", "2026-11-23T", "2026-11-23Tééé", "é"] {
+            assert!(!is_date_or_datetime(bad), "{bad}");
+        }
     }
-    // RFC 3339-ish: date, 'T' or ' ', hh:mm[:ss[.frac]], zone
-    let rest = &s[11..];
-    (b[10] == b'T' || b[10] == b't' || b[10] == b' ') && rest.len() >= 5 && rest.as_bytes()[2] == b':' && rest[..2].bytes().all(|c| c.is_ascii_digit())
+
+    proptest! {
+        #[test]
+        fn dates_accepted_exactly_when_the_calendar_has_them(y in 1000i32..3000, m in 0u32..14, d in 0u32..33) {
+            let text = format!("{y:04}-{m:02}-{d:02}");
+            prop_assert_eq!(is_date_or_datetime(&text), real_date(y, m, d));
+        }
+
+        #[test]
+        fn any_text_is_answered_without_panicking(s in "\\PC{0,24}") {
+            let _ = is_date_or_datetime(&s);
+            let _ = is_semver(&s);
+        }
+    }
 }
