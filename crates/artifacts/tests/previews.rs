@@ -405,8 +405,8 @@ fn webp_variants() {
 fn unreadable_images_get_messages() {
     let dir = tempfile::tempdir().unwrap();
     let preview_png = preview(&dir, "fake.png", "not an image at all");
-    assert_eq!(preview_png, "**fake.png** · image\n\n19 bytes · pixel size unknown (not a PNG, JPEG, GIF or WebP header)");
-    assert_eq!(preview(&dir, "cut.png", &png(1, 1)[..20]), "**cut.png** · image\n\n20 bytes · pixel size unknown (not a PNG, JPEG, GIF or WebP header)");
+    assert_eq!(preview_png, "**fake.png** · image\n\n19 bytes · pixel size unknown (no image header it recognises)");
+    assert_eq!(preview(&dir, "cut.png", &png(1, 1)[..20]), "**cut.png** · image\n\n20 bytes · pixel size unknown (no image header it recognises)");
     assert_eq!(preview(&dir, "notsvg.svg", "<html></html>"), "**notsvg.svg** · image\n\n⚠ not an SVG file (no \\`\\<svg\\>\\` element)");
     assert_eq!(preview(&dir, "nul.svg", b"<svg\0>"), "**nul.svg** · image\n\n⚠ not an SVG file (binary content)");
 }

@@ -162,11 +162,11 @@ fn file_body(path: &Path, kind: &ArtifactKind, total_len: u64, options: &Preview
             image_size::svg_size(text).map(|size| size.describe()).ok_or_else(|| "not an SVG file (no `<svg>` element)".to_string())
         }
         ArtifactKind::Image => {
-            let mut file = File::open(path).map_err(read_error)?;
+            let mut file = io::BufReader::new(File::open(path).map_err(read_error)?);
             let size = image_size::raster_size(&mut file).map_err(read_error)?;
             Ok(match size {
                 Some(size) => size.describe(),
-                None => format!("{} · pixel size unknown (not a PNG, JPEG, GIF or WebP header)", human_size(total_len)),
+                None => format!("{} · pixel size unknown (no image header it recognises)", human_size(total_len)),
             })
         }
         ArtifactKind::Code { language } => {

@@ -96,114 +96,59 @@ fn parse_csv(text: &str, truncated: bool) -> Result<PlotTable, String> {
         return Err("empty file".to_string());
     }
     let delimiter = detect_delimiter(text.lines().next().unwrap_or_default());
-    let mut records = CsvRecords::new(text, delimiter);
-    let header = match records.next() {
-        Some(record) => record?,
-        None => return Err("empty file".to_string()),
-    };
-    let header_is_data = header.iter().all(|cell| cell.trim().parse::<f64>().is_ok());
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut table = PlotTable::default();
-    for (index, name) in header.iter().enumerate() {
-        let name = if header_is_data || name.trim().is_empty() { format!("column {}", index + 1) } else { name.trim().to_string() };
-        table.columns.push(PlotColumn::new(name));
-    }
-    if header_is_data {
-        push_csv_row(&mut table, &header);
-    }
-    for record in records {
-        let record = record?;
-        if record.len() == 1 && record[0].trim().is_empty() {
+    let mut header_seen = false;
+    let mut last_record_line = 1;
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("malformed CSV: {e}"))?;
+        last_record_line = record.position().map_or(last_record_line, csv::Position::line);
+        let cells: Vec<&str> = record.iter().map(|cell| cell.strip_suffix('\r').unwrap_or(cell)).collect();
+        if !header_seen {
+            header_seen = true;
+            let header_is_data = cells.iter().all(|cell| cell.trim().parse::<f64>().is_ok());
+            for (index, name) in cells.iter().enumerate() {
+                let name = if header_is_data || name.trim().is_empty() { format!("column {}", index + 1) } else { name.trim().to_string() };
+                table.columns.push(PlotColumn::new(name));
+            }
+            if header_is_data {
+                push_csv_row(&mut table, &cells);
+            }
             continue;
         }
-        push_csv_row(&mut table, &record);
+        if cells.len() == 1 && cells[0].trim().is_empty() {
+            continue;
+        }
+        push_csv_row(&mut table, &cells);
+    }
+    if !header_seen {
+        return Err("empty file".to_string());
+    }
+    // The csv crate reads an unterminated quoted field to the end of the text; quotes
+    // come in pairs in well-formed CSV (`""` escapes included), so an odd count means
+    // the last record's quote never closed.
+    if quote_count(text) % 2 == 1 {
+        return Err(format!("malformed CSV: a quoted field on line {last_record_line} never closes"));
     }
     Ok(table)
 }
 
-fn push_csv_row(table: &mut PlotTable, record: &[String]) {
+fn quote_count(text: &str) -> usize {
+    memchr::memchr_iter(b'"', text.as_bytes()).count()
+}
+
+fn push_csv_row(table: &mut PlotTable, record: &[&str]) {
     if record.len() != table.columns.len() {
         table.ragged_rows += 1;
     }
     for (index, column) in table.columns.iter_mut().enumerate() {
-        column.push_cell(record.get(index).map_or("", String::as_str));
+        column.push_cell(record.get(index).copied().unwrap_or(""));
     }
     table.rows += 1;
 }
 
-fn detect_delimiter(first_line: &str) -> char {
-    [',', ';', '\t'].into_iter().max_by_key(|d| first_line.matches(*d).count()).filter(|d| first_line.contains(*d)).unwrap_or(',')
-}
-
-/// RFC 4180 records: quoted fields may hold delimiters, newlines and `""`.
-struct CsvRecords<'a> {
-    text: &'a str,
-    position: usize,
-    line: usize,
-    delimiter: char,
-}
-
-impl<'a> CsvRecords<'a> {
-    fn new(text: &'a str, delimiter: char) -> CsvRecords<'a> {
-        CsvRecords { text, position: 0, line: 1, delimiter }
-    }
-}
-
-impl Iterator for CsvRecords<'_> {
-    type Item = Result<Vec<String>, String>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.position >= self.text.len() {
-            return None;
-        }
-        let start_line = self.line;
-        let mut record = Vec::new();
-        let mut field = String::new();
-        let mut in_quotes = false;
-        let mut chars = self.text[self.position..].char_indices().peekable();
-        while let Some((offset, ch)) = chars.next() {
-            match ch {
-                '"' if in_quotes => {
-                    if chars.peek().is_some_and(|&(_, next)| next == '"') {
-                        field.push('"');
-                        chars.next();
-                    } else {
-                        in_quotes = false;
-                    }
-                }
-                '"' if field.trim().is_empty() => {
-                    field.clear();
-                    in_quotes = true;
-                }
-                '\n' if !in_quotes => {
-                    self.position += offset + 1;
-                    self.line += 1;
-                    record.push(std::mem::take(&mut field));
-                    return Some(Ok(trim_carriage_returns(record)));
-                }
-                '\n' => {
-                    self.line += 1;
-                    field.push(ch);
-                }
-                c if c == self.delimiter && !in_quotes => record.push(std::mem::take(&mut field)),
-                c => field.push(c),
-            }
-        }
-        self.position = self.text.len();
-        if in_quotes {
-            return Some(Err(format!("malformed CSV: a quoted field on line {start_line} never closes")));
-        }
-        record.push(field);
-        Some(Ok(trim_carriage_returns(record)))
-    }
-}
-
-fn trim_carriage_returns(mut record: Vec<String>) -> Vec<String> {
-    if let Some(last) = record.last_mut()
-        && last.ends_with('\r')
-    {
-        last.pop();
-    }
-    record
+fn detect_delimiter(first_line: &str) -> u8 {
+    [b',', b';', b'\t'].into_iter().max_by_key(|d| first_line.bytes().filter(|b| b == d).count()).filter(|d| first_line.as_bytes().contains(d)).unwrap_or(b',')
 }
 
 /// A JSON object whose keys keep their written order (serde_json's `Map` sorts them).

@@ -377,10 +377,7 @@ pub(crate) fn is_semver(s: &str) -> bool {
 pub(crate) fn is_date_or_datetime(s: &str) -> bool {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
-    let local = format_description!(
-        version = 2,
-        "[year]-[month]-[day][first [T][t][ ]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
-    );
+    let local = format_description!(version = 2, "[year]-[month]-[day][first [T][t][ ]][hour]:[minute][optional [:[second][optional [.[subsecond]]]]]");
     time::Date::parse(s, format_description!("[year]-[month]-[day]")).is_ok()
         || time::OffsetDateTime::parse(s, &Rfc3339).is_ok()
         || time::PrimitiveDateTime::parse(s, local).is_ok()
