@@ -184,36 +184,17 @@ fn looks_like_drive_path(target: &str) -> bool {
 }
 
 fn percent_decode(text: &str) -> Result<String, LinkError> {
-    if !text.contains('%') {
-        return Ok(text.to_string());
-    }
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if bytes[index] == b'%' {
-            let hex = bytes.get(index + 1..index + 3).ok_or(LinkError::BadEscape)?;
-            let byte = hex_value(hex[0])? * 16 + hex_value(hex[1])?;
-            decoded.push(byte);
-            index += 3;
-        } else {
-            decoded.push(bytes[index]);
-            index += 1;
-        }
-    }
-    if decoded.contains(&0) {
+    // percent-encoding passes a malformed escape (`%zz`, `%4` at the end) through as
+    // written; a link with one is refused instead of guessed at.
+    let well_formed = text.split('%').skip(1).all(|after| after.as_bytes().get(..2).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)));
+    if !well_formed {
         return Err(LinkError::BadEscape);
     }
-    String::from_utf8(decoded).map_err(|_| LinkError::BadEscape)
-}
-
-fn hex_value(digit: u8) -> Result<u8, LinkError> {
-    match digit {
-        b'0'..=b'9' => Ok(digit - b'0'),
-        b'a'..=b'f' => Ok(digit - b'a' + 10),
-        b'A'..=b'F' => Ok(digit - b'A' + 10),
-        _ => Err(LinkError::BadEscape),
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8().map_err(|_| LinkError::BadEscape)?;
+    if decoded.contains('\0') {
+        return Err(LinkError::BadEscape);
     }
+    Ok(decoded.into_owned())
 }
 
 fn io_reason(err: &io::Error) -> String {
