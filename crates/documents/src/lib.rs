@@ -7,6 +7,7 @@
 
 pub mod cursor;
 pub mod diagnostic;
+pub mod duration;
 pub mod frontmatter;
 pub mod line_index;
 pub mod lint;

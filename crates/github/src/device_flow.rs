@@ -215,11 +215,12 @@ async fn post_form(cfg: &GithubConfig, path: &str, pairs: &[(&str, &str)]) -> Re
         .timeout(Duration::from_secs(30))
         .build()
         .map_err(unreachable)?;
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     let resp = http
         .post(&url)
         .header(header::ACCEPT, HeaderValue::from_static("application/json"))
         .header(header::CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"))
-        .body(form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish())
+        .body(body)
         .send()
         .await
         .map_err(unreachable)?;

@@ -194,77 +194,7 @@ pub(crate) fn is_loopback_url(url: &str) -> bool {
     }
 }
 
-/// Why a duration string was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DurationError {
-    #[error("the duration is empty: write a number and a unit, e.g. \"90s\" or \"2m\"")]
-    Empty,
-    #[error("{text:?} has no unit: write e.g. \"{text}s\" (units: ms, s, m, h, d)")]
-    MissingUnit { text: String },
-    #[error("{text:?} has an unknown unit {unit:?}: use ms, s, m, h or d")]
-    UnknownUnit { text: String, unit: String },
-    #[error("{text:?} is not a duration: expected a number and a unit, e.g. \"90s\" or \"1h30m\"")]
-    Invalid { text: String },
-    #[error("{text:?} is too long a duration")]
-    Overflow { text: String },
-}
-
-/// Parses `"500ms"`, `"90s"`, `"2m"`, `"1h30m"`, `"7d"`: one or more whole numbers
-/// each followed by a unit (ms, s, m, h, d), surrounding whitespace ignored.
-pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err(DurationError::Empty);
-    }
-    let invalid = || DurationError::Invalid { text: trimmed.to_string() };
-    let overflow = || DurationError::Overflow { text: trimmed.to_string() };
-    let mut total = Duration::ZERO;
-    let mut rest = trimmed;
-    while !rest.is_empty() {
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if digits_end == 0 {
-            return Err(invalid());
-        }
-        let number: u64 = rest[..digits_end].parse().map_err(|_| overflow())?;
-        rest = &rest[digits_end..];
-        let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
-        let unit = &rest[..unit_end];
-        rest = &rest[unit_end..];
-        let millis_per_unit: u64 = match unit {
-            "" => {
-                return Err(DurationError::MissingUnit { text: trimmed.to_string() });
-            }
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            other => {
-                return Err(DurationError::UnknownUnit { text: trimmed.to_string(), unit: other.to_string() });
-            }
-        };
-        let millis = number.checked_mul(millis_per_unit).ok_or_else(overflow)?;
-        total = total.checked_add(Duration::from_millis(millis)).ok_or_else(overflow)?;
-    }
-    Ok(total)
-}
-
-/// Writes a duration the way [`parse_duration`] reads it, largest units first
-/// (`"2m"`, `"1h30m"`, `"1500ms"` → `"1s500ms"`); used in messages.
-pub fn format_duration(duration: Duration) -> String {
-    let mut millis = duration.as_millis();
-    if millis == 0 {
-        return "0s".to_string();
-    }
-    let mut text = String::new();
-    for (unit, size) in [("d", 86_400_000u128), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
-        if millis >= size {
-            text.push_str(&format!("{}{unit}", millis / size));
-            millis %= size;
-        }
-    }
-    text
-}
+pub use llmos_documents::duration::{DurationError, format_duration, parse_duration};
 
 /// Serde helper: a duration written as a string (`"60s"`) or a number of seconds.
 /// Public so other crates' config structs can use it with `deserialize_with`.
@@ -304,54 +234,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_each_unit_and_compounds() {
-        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
-        assert_eq!(parse_duration(" 2m "), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
-    }
-
-    #[test]
-    fn refuses_bad_durations_with_a_reason() {
-        assert_eq!(parse_duration(""), Err(DurationError::Empty));
-        assert_eq!(parse_duration("60"), Err(DurationError::MissingUnit { text: "60".into() }));
-        assert!(matches!(
-            parse_duration("5x"),
-            Err(DurationError::UnknownUnit { unit, .. }) if unit == "x"
-        ));
-        assert!(matches!(parse_duration("s"), Err(DurationError::Invalid { .. })));
-        assert!(matches!(parse_duration("-5s"), Err(DurationError::Invalid { .. })));
-        assert!(matches!(parse_duration("1.5s"), Err(DurationError::MissingUnit { .. }) | Err(DurationError::Invalid { .. })));
-        assert!(matches!(parse_duration("99999999999999999999d"), Err(DurationError::Overflow { .. })));
-        assert!(matches!(parse_duration("999999999999999d"), Err(DurationError::Overflow { .. })));
-        let message = parse_duration("5x").unwrap_err().to_string();
-        assert!(message.contains("ms, s, m, h or d"), "{message}");
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_millisecond_duration_round_trips(millis in 0u64..=10_000_000_000_000) {
-            let duration = Duration::from_millis(millis);
-            proptest::prop_assert_eq!(parse_duration(&format_duration(duration)), Ok(duration));
-        }
-
-        #[test]
-        fn parse_never_panics(text in "\\PC{0,24}") {
-            let _ = parse_duration(&text);
-        }
-    }
-
-    #[test]
-    fn format_round_trips() {
-        for text in ["2m", "1h30m", "1s500ms", "7d", "0s", "45s"] {
-            assert_eq!(format_duration(parse_duration(text).unwrap()), text);
-        }
-    }
 
     #[test]
     fn key_policy_follows_api_key_env_and_loopback() {

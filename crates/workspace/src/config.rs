@@ -487,7 +487,7 @@ impl Walker<'_> {
             }
             Ok(d) => Some(Some(d)),
             Err(msg) => {
-                self.diag(&rules::CONFIG_BAD_DURATION, value.span(), msg);
+                self.diag(&rules::CONFIG_BAD_DURATION, value.span(), msg.to_string());
                 None
             }
         }

@@ -19,7 +19,7 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
         None => VolumeKind::User,
     };
     let since = match args.get("since").and_then(Value::as_str) {
-        Some(s) => Some(llmos_workspace::duration::parse_duration(s).map_err(invalid_args)?),
+        Some(s) => Some(llmos_workspace::duration::parse_duration(s).map_err(|e| invalid_args(e.to_string()))?),
         None => None,
     };
     let options = RunOptions {
