@@ -1,4 +1,6 @@
-//! Skill-name rules shared by the linter, rename, migration and evolution.
+//! Skill-name rules shared by the linter, rename, migration and evolution: one check
+//! (Unicode lowercase accepted, as the reference validator does) and one slug maker
+//! (ASCII, accents folded: "café" → "cafe", cut at a word boundary).
 
 /// Why a string is not a valid skill name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,29 +56,62 @@ pub fn check_name(name: &str) -> Result<(), NameProblem> {
     Ok(())
 }
 
-/// Turns any text into a valid skill name (ASCII slug), or `None` when nothing usable is left.
+/// Turns free text ("Quantum Circuit  Design!") into a valid skill name
+/// (`quantum-circuit-design`), cutting at a word boundary to fit 64 chars.
+/// `None` when nothing usable is left (e.g. only punctuation or non-Latin script).
 pub fn slugify(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_hyphen = false;
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
     for c in text.chars() {
-        let c = c.to_ascii_lowercase();
-        if c.is_ascii_alphanumeric() {
-            if pending_hyphen && !out.is_empty() {
-                out.push('-');
+        let folded = fold_ascii(c);
+        match folded {
+            Some(ch) if ch.is_ascii_alphanumeric() => current.push(ch.to_ascii_lowercase()),
+            _ => {
+                if !current.is_empty() {
+                    words.push(std::mem::take(&mut current));
+                }
             }
-            pending_hyphen = false;
-            out.push(c);
-        } else {
-            pending_hyphen = true;
         }
     }
-    if out.len() > MAX_NAME_CHARS {
-        out.truncate(MAX_NAME_CHARS);
-        while out.ends_with('-') {
-            out.pop();
-        }
+    if !current.is_empty() {
+        words.push(current);
     }
-    (!out.is_empty()).then_some(out)
+    let mut slug = String::new();
+    for word in words {
+        let extra = if slug.is_empty() { word.len() } else { word.len() + 1 };
+        if slug.len() + extra > MAX_NAME_CHARS {
+            if slug.is_empty() {
+                // The word is ASCII (folded above), so a char count is a byte count.
+                slug.extend(word.chars().take(MAX_NAME_CHARS));
+            }
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word);
+    }
+    check_name(&slug).is_ok().then_some(slug)
+}
+
+/// Folds common accented Latin letters to ASCII so "café" gives "cafe".
+fn fold_ascii(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return Some(c);
+    }
+    let folded = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
+        'ç' | 'Ç' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
+        'ñ' | 'Ñ' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
+        'ý' | 'ÿ' | 'Ý' => 'y',
+        'ß' => 's',
+        _ => return None,
+    };
+    Some(folded)
 }
 
 #[cfg(test)]
@@ -100,5 +135,22 @@ mod tests {
         assert_eq!(slugify("¿¿"), None);
         let long = slugify(&"ab ".repeat(40)).unwrap();
         assert!(check_name(&long).is_ok(), "{long}");
+        assert_eq!(slugify("Quantum Circuit  Design!").as_deref(), Some("quantum-circuit-design"));
+        assert_eq!(slugify("--café_menu--").as_deref(), Some("cafe-menu"));
+        assert_eq!(slugify("!!!"), None);
+        assert_eq!(slugify("日本語"), None);
+        let words = slugify(&"word ".repeat(30)).unwrap();
+        assert!(words.len() <= 64 && check_name(&words).is_ok() && !words.ends_with('-'), "{words}");
+        assert_eq!(slugify(&"x".repeat(100)).unwrap().len(), 64);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_slugs_to_a_valid_name_or_nothing(text in "\\PC{0,120}") {
+            if let Some(slug) = slugify(&text) {
+                proptest::prop_assert!(check_name(&slug).is_ok(), "{slug:?}");
+                proptest::prop_assert!(slug.is_ascii());
+            }
+        }
     }
 }
