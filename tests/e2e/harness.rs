@@ -9,8 +9,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use llmos_documents::LineIndex;
-use llmos_documents::line_index::ColumnUnit;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, oneshot};
@@ -119,14 +117,16 @@ pub fn uri_of(path: &Path) -> String {
     tower_lsp_server::ls_types::Uri::from_file_path(path).unwrap().as_str().to_string()
 }
 
-/// UTF-16 position of a byte offset.
+/// UTF-16 position of a byte offset, computed by the tests' own arithmetic
+/// ([`crate::positions`]), not the server's.
 pub fn pos(text: &str, offset: usize) -> Value {
-    let (l, c) = LineIndex::new(text).position(text, offset, ColumnUnit::Utf16);
+    let (l, c) = crate::positions::position_of(text, offset);
     json!({ "line": l, "character": c })
 }
 
 pub fn offset(text: &str, p: &Value) -> usize {
-    LineIndex::new(text).offset(text, p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize, ColumnUnit::Utf16)
+    let field = |k: &str| p[k].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(u32::MAX);
+    crate::positions::offset_of(text, field("line"), field("character"))
 }
 
 /// Applies LSP text edits (all against the same original text) to a string.

@@ -3,6 +3,7 @@
 
 mod github;
 mod harness;
+mod positions;
 
 mod cli;
 mod evolution;

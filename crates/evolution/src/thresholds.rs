@@ -5,14 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::record::Pattern;
 
-/// The kind of volume a run analyses; it sets the default thresholds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum VolumeKind {
-    User,
-    Team,
-    System,
-}
+/// The kind of volume a run analyses sets the default thresholds; it is the one
+/// volume kind of the documents crate.
+pub use llmos_documents::VolumeKind;
 
 /// Confidence added per author beyond the first on volumes that reward
 /// agreement between people (team volumes).

@@ -38,18 +38,10 @@ pub struct RunOutput {
     pub report: Option<PathBuf>,
 }
 
-fn evo_volume(kind: VolumeKind) -> llmos_evolution::VolumeKind {
-    match kind {
-        VolumeKind::User => llmos_evolution::VolumeKind::User,
-        VolumeKind::Team => llmos_evolution::VolumeKind::Team,
-        VolumeKind::System => llmos_evolution::VolumeKind::System,
-    }
-}
-
 /// Thresholds: the per-volume defaults with `[evolution.<volume>]` applied.
 pub fn thresholds(config: &Config, kind: VolumeKind) -> Thresholds {
     let job = config.job(kind);
-    let mut t = Thresholds::for_volume(evo_volume(kind));
+    let mut t = Thresholds::for_volume(kind);
     t.min_occurrences = job.min_occurrences;
     t.min_confidence = job.min_confidence;
     t.generate_min_confidence = job.generate_min_confidence;
