@@ -118,15 +118,15 @@ pub fn uri_of(path: &Path) -> String {
 }
 
 /// UTF-16 position of a byte offset, computed by the tests' own arithmetic
-/// ([`crate::positions`]), not the server's.
+/// (`positions.rs`), not the server's.
 pub fn pos(text: &str, offset: usize) -> Value {
-    let (l, c) = crate::positions::position_of(text, offset);
+    let (l, c) = super::positions::position_of(text, offset);
     json!({ "line": l, "character": c })
 }
 
 pub fn offset(text: &str, p: &Value) -> usize {
     let field = |k: &str| p[k].as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(u32::MAX);
-    crate::positions::offset_of(text, field("line"), field("character"))
+    super::positions::offset_of(text, field("line"), field("character"))
 }
 
 /// Applies LSP text edits (all against the same original text) to a string.

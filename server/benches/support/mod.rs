@@ -29,6 +29,9 @@ pub struct Client {
 #[allow(dead_code)]
 #[path = "../../../tests/e2e/harness.rs"]
 mod harness;
+#[allow(dead_code)]
+#[path = "../../../tests/e2e/positions.rs"]
+mod positions;
 
 pub use harness::uri_of;
 use harness::{read_frame, write_frame};
