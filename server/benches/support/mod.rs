@@ -29,7 +29,7 @@ pub struct Client {
 #[allow(dead_code)]
 #[path = "../../../tests/e2e/harness.rs"]
 mod harness;
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 #[path = "../../../tests/e2e/positions.rs"]
 mod positions;
 
