@@ -8,6 +8,9 @@
 #[allow(dead_code)]
 #[path = "../../tests/e2e/harness.rs"]
 mod harness;
+#[allow(dead_code, unused_imports)]
+#[path = "../../tests/e2e/positions.rs"]
+mod positions;
 
 use std::time::{Duration, Instant};
 
