@@ -13,5 +13,6 @@ mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
 mod rules;
+mod snapshots;
 mod stdio;
 mod sync;

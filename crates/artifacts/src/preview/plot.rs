@@ -19,7 +19,28 @@ const SPARKLINE_POINTS: usize = 40;
 const MAX_TABLE_COLUMNS: usize = 20;
 const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Column names that usually hold the x axis rather than the measured value.
-const X_LIKE_NAMES: &[&str] = &["x", "t", "time", "timestamp", "date", "step", "steps", "epoch", "iteration", "iter", "index", "i", "n", "round"];
+const X_LIKE_NAMES: &[&str] = &[
+    "x",
+    "t",
+    "time",
+    "timestamp",
+    "date",
+    "day",
+    "week",
+    "month",
+    "year",
+    "hour",
+    "minute",
+    "step",
+    "steps",
+    "epoch",
+    "iteration",
+    "iter",
+    "index",
+    "i",
+    "n",
+    "round",
+];
 
 /// A table of columns aligned by row; `None` is an empty or non-numeric cell.
 #[derive(Debug, Default)]
