@@ -11,5 +11,7 @@ mod lsp_diagnostics;
 mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
+mod protocol_abuse;
+mod robustness;
 mod stdio;
 mod sync;

@@ -55,7 +55,7 @@ pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
         let outcome = run.await;
         return Ok(outcome);
     }
-    tokio::spawn(run);
+    tokio::spawn(crate::lsp::unwind::task("chat", run));
     Ok(json!({ "started": true }))
 }
 
@@ -88,7 +88,7 @@ impl ChatJob {
         let writer = {
             let job = self.clone_parts();
             let outbox = outbox.clone();
-            tokio::spawn(async move { job.write_loop(&outbox).await })
+            tokio::spawn(async move { crate::lsp::unwind::task("chat writer", job.write_loop(&outbox)).await })
         };
         let mut escaper = MarkerEscaper::new();
         let result = client
@@ -104,7 +104,7 @@ impl ChatJob {
         outbox.text.lock().unwrap_or_else(|e| e.into_inner()).push_str(&rest);
         outbox.done.store(true, std::sync::atomic::Ordering::SeqCst);
         outbox.notify.notify_one();
-        let written = writer.await.unwrap_or_default();
+        let written = writer.await.ok().flatten().unwrap_or_default();
         let (interrupted, error) = match &result {
             Ok(_) => (false, None),
             Err(e) if e.is_cancelled() => (true, None),

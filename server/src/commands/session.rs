@@ -77,7 +77,7 @@ pub fn commit_hover(ws: &Workspace, path: &Path, sha: &str) -> Option<String> {
     let base = repo.commit_info(sha).ok();
     match (own, base) {
         (Some(own), base) if own.parent.as_deref() == Some(sha) || base.is_none() => {
-            Some(format!("{}\n\n---\ncommitted on top of `{}`", describe(&own), &sha[..sha.len().min(7)]))
+            Some(format!("{}\n\n---\ncommitted on top of `{}`", describe(&own), sha.chars().take(7).collect::<String>()))
         }
         (_, Some(base)) => Some(format!("{}\n\n---\n*base of the last session commit; the session has changed since*", describe(&base))),
         (_, None) => Some(format!("*no commit `{sha}` in this volume*")),

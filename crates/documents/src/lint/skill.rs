@@ -385,7 +385,8 @@ pub(crate) fn is_date_or_datetime(s: &str) -> bool {
     if b.len() == 10 {
         return true;
     }
-    // RFC 3339-ish: date, 'T' or ' ', hh:mm[:ss[.frac]], zone
-    let rest = &s[11..];
-    (b[10] == b'T' || b[10] == b't' || b[10] == b' ') && rest.len() >= 5 && rest.as_bytes()[2] == b':' && rest[..2].bytes().all(|c| c.is_ascii_digit())
+    // RFC 3339-ish: date, 'T' or ' ', hh:mm[:ss[.frac]], zone. Bytes, not `&str`
+    // slices: the 11th byte may sit inside a multi-byte character (`2026-11-23é`).
+    let rest = b.get(11..).unwrap_or_default();
+    matches!(b.get(10), Some(b'T' | b't' | b' ')) && rest.len() >= 5 && rest.get(2) == Some(&b':') && rest.iter().take(2).all(u8::is_ascii_digit)
 }
