@@ -5,6 +5,7 @@ mod github;
 mod harness;
 
 mod cli;
+mod edit_oracle;
 mod evolution;
 mod lsp_chat;
 mod lsp_diagnostics;
