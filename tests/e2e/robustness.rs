@@ -73,3 +73,120 @@ async fn hover_on_a_non_ascii_commit_field_answers() {
     let value = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
     assert!(value.contains("ééééé"), "{value}");
 }
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Runs the CLI with a deadline: a hang fails the test instead of wedging it.
+async fn llmos_within(args: &[&str], cwd: &Path, secs: u64) -> Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(cwd).kill_on_drop(true).output();
+    tokio::time::timeout(std::time::Duration::from_secs(secs), child).await.unwrap_or_else(|_| panic!("llmos {args:?} hung")).unwrap()
+}
+
+#[tokio::test]
+async fn fifos_named_like_sessions_or_config_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let fifo = dir.path().join("volumes/user/sessions/x.md");
+    mkfifo(&fifo);
+    for args in [["commit", "volumes/user/sessions/x.md"], ["chat", "volumes/user/sessions/x.md"]] {
+        let out = llmos_within(&args, dir.path(), 20).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not a regular file") && stderr.contains("FIFO"), "{args:?}: {stderr}");
+    }
+    let out = llmos_within(&["check", "volumes/user/sessions/x.md", "--format", "json"], dir.path(), 20).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("file/not-regular"), "{}", String::from_utf8_lossy(&out.stderr));
+    // llmos.toml as a FIFO: check reports it and goes on.
+    let dir = tempfile::tempdir().unwrap();
+    mkfifo(&dir.path().join("llmos.toml"));
+    let skill = dir.path().join("volumes/user/skills/ok/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\nname: ok\ndescription: Fine. Use when fine.\n---\n").unwrap();
+    let out = llmos_within(&["check", "--format", "json"], dir.path(), 20).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not a regular file"), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn the_server_refuses_fifos_and_devices_for_export_commit_and_chat() {
+    let s = TestServer::start_with("//- llmos.toml\n", git_options()).await;
+    let fifo = s.path("volumes/user/sessions/x.md");
+    mkfifo(&fifo);
+    let fifo_uri = s.uri("volumes/user/sessions/x.md");
+    for uri in [fifo_uri.as_str(), "file:///dev/zero"] {
+        for command in ["llmos.session.export", "llmos.session.commit", "llmos.chat.send"] {
+            let r = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                s.request("workspace/executeCommand", json!({ "command": command, "arguments": [{ "uri": uri }] })),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{command} on {uri} hung"));
+            let message = r["error"]["message"].as_str().unwrap_or_else(|| panic!("{command} on {uri}: {r}"));
+            assert!(message.contains("not a regular file") || message.contains("not a session"), "{command} on {uri}: {message}");
+        }
+    }
+    // A file event about the FIFO and opening/closing it do not freeze the server.
+    s.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": fifo_uri, "type": 2 }] })).await;
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": fifo_uri, "languageId": "markdown", "version": 1, "text": "" } })).await;
+    s.notify("textDocument/didClose", json!({ "textDocument": { "uri": fifo_uri } })).await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), s.request("llmos/status", Value::Null)).await.expect("server answers");
+    assert!(status.get("result").is_some(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_chat_merges_its_reply_into_the_file_as_it_is_at_the_end() {
+    use llmos_llm::ProviderKind;
+    use llmos_llm::testing::{FakeProvider, Script};
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::Reply { chunks: vec!["Slow ".into(), "reply".into()], delay_between: std::time::Duration::from_millis(1500) });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("llmos.toml"),
+        format!(
+            "[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_MERGE_TEST_KEY\"\n",
+            fake.base_url(ProviderKind::Anthropic)
+        ),
+    )
+    .unwrap();
+    let session = dir.path().join("volumes/user/sessions/t.md");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n").unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+        .args(["chat", session.to_str().unwrap()])
+        .env("LLMOS_MERGE_TEST_KEY", "sk-merge-test")
+        .current_dir(dir.path())
+        .kill_on_drop(true)
+        .output();
+    let edit = async {
+        // Wait for the first delta: the CLI has read the file and is streaming.
+        while fake.first_delta_sent_at(0).is_none() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        std::fs::write(&session, "---\ntitle: T, renamed while the reply streamed\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n").unwrap();
+    };
+    let (out, ()) = tokio::join!(child, edit);
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&session).unwrap();
+    assert!(text.contains("title: T, renamed while the reply streamed"), "the edit made during the reply was lost: {text}");
+    assert!(text.contains("<!-- turn: assistant model=m -->\nSlow reply\n"), "{text}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn committing_a_read_only_session_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture =
+        "//- llmos.toml\n//- volumes/user/sessions/ro.md\n---\ntitle: RO\nid: ro\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nhello\n";
+    let s = TestServer::start_with(fixture, git_options()).await;
+    let path = s.path("volumes/user/sessions/ro.md");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let uri = s.uri("volumes/user/sessions/ro.md");
+    let r = s.request("workspace/executeCommand", json!({ "command": "llmos.session.commit", "arguments": [{ "uri": uri }] })).await;
+    assert!(r.get("error").is_none(), "{r}");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("status: committed"));
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o444);
+}

@@ -74,7 +74,7 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
         return Err(other("the system volume is read-only; set `[volumes.system] writable = true` in llmos.toml to promote there"));
     }
     let entry = index.skill_at(skill_path);
-    let text = std::fs::read_to_string(skill_path).map_err(|e| other(format!("cannot read {}: {e}", skill_path.display())))?;
+    let text = llmos_workspace::bounded::read_text(skill_path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| other(e.to_string()))?;
     let name =
         entry.map(|e| e.name.clone()).or_else(|| llmos_documents::lint::expected_skill_name(skill_path)).ok_or_else(|| other("the skill has no name"))?;
     let folder_layout = skill_path.file_name().is_some_and(|f| f == "SKILL.md");
@@ -106,7 +106,7 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
             let content = if e.path() == skill_path {
                 stamped.clone().into_bytes()
             } else {
-                std::fs::read(e.path()).map_err(|err| other(format!("cannot read {}: {err}", e.path().display())))?
+                llmos_workspace::bounded::read_bytes(e.path(), llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|err| other(err.to_string()))?
             };
             files.push((dest, content));
         }
@@ -134,7 +134,7 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
     };
     // The editor's buffer is the truth: save it first if it differs.
     if let Some(snap) = backend.state().snapshot(&uri)
-        && std::fs::read_to_string(&path).ok().as_deref() != Some(snap.text.as_str())
+        && llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok().as_deref() != Some(snap.text.as_str())
     {
         std::fs::write(&path, &snap.text).map_err(|e| user_error(format!("cannot save {}: {e}", path.display())))?;
     }

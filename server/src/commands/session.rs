@@ -179,7 +179,7 @@ pub async fn commit(backend: &Backend, args: &Value) -> Result<Value> {
         let mut state = backend.state();
         match state.snapshot(&uri) {
             Some(s) => (s.text.clone(), Some(s.version)),
-            None => (std::fs::read_to_string(&path).map_err(|e| user_error(format!("cannot read {}: {e}", path.display())))?, None),
+            None => (llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?, None),
         }
     };
     let config = backend.ws_read().config.clone();
@@ -322,7 +322,7 @@ pub fn export(backend: &Backend, args: &Value) -> Result<Value> {
     let path = uri_to_path(&uri).ok_or_else(|| invalid_args("only file: sessions can be exported"))?;
     let text = match backend.state().snapshot(&uri) {
         Some(s) => s.text.clone(),
-        None => std::fs::read_to_string(&path).map_err(|e| user_error(format!("cannot read {}: {e}", path.display())))?,
+        None => llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?,
     };
     let config = backend.ws_read().config.clone();
     let content = export_text(&config, &path, &text, format).map_err(invalid_args)?;

@@ -204,7 +204,10 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
-    let (target, text, action) = match std::fs::read_to_string(&path).ok().or_else(|| std::fs::read_to_string(&flat).ok()) {
+    let (target, text, action) = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES)
+        .ok()
+        .or_else(|| llmos_workspace::bounded::read_text(&flat, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok())
+    {
         None => (path.clone(), llmos_evolution::render_skill(pattern, &created), SkillAction::Created),
         Some(existing) => match llmos_evolution::generation_state(&existing) {
             GenerationState::Unedited => match llmos_evolution::update_skill(&existing, pattern) {
