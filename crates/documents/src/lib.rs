@@ -9,6 +9,7 @@ pub mod cursor;
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod line_index;
+pub mod links;
 pub mod lint;
 pub mod profile;
 pub mod rules;
