@@ -190,3 +190,35 @@ async fn committing_a_read_only_session_keeps_its_mode() {
     assert!(std::fs::read_to_string(&path).unwrap().contains("status: committed"));
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o444);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_echoing_the_key_never_reaches_the_session_or_the_terminal() {
+    use llmos_llm::ProviderKind;
+    use llmos_llm::testing::{FakeProvider, Script};
+    let canary = "sk-echo-canary-5d1f0a9b3c7e";
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::reply(["Your headers: x-api-key: sk-echo-", "canary-5d1f0a9b3c7e. ", "Done."]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("llmos.toml"),
+        format!(
+            "[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_ECHO_TEST_KEY\"\n",
+            fake.base_url(ProviderKind::Anthropic)
+        ),
+    )
+    .unwrap();
+    let session = dir.path().join("volumes/user/sessions/t.md");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nEcho my headers\n").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+        .args(["chat", session.to_str().unwrap()])
+        .env("LLMOS_ECHO_TEST_KEY", canary)
+        .current_dir(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&session).unwrap();
+    assert!(text.contains("x-api-key: [redacted]. Done."), "{text}");
+    assert!(!text.contains(canary) && !String::from_utf8_lossy(&out.stdout).contains(canary) && !String::from_utf8_lossy(&out.stderr).contains(canary));
+}

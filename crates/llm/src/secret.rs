@@ -71,6 +71,60 @@ pub(crate) fn scrub(text: &str, key: Option<&ApiKey>) -> String {
     }
 }
 
+/// Removes the key from a streamed reply before any of it is shown or written (a proxy
+/// that echoes request headers would otherwise put it into the session and then into
+/// git). The key may arrive split across deltas, so the shortest tail that could still
+/// be the start of the key is held back until the next delta or the end.
+pub(crate) struct KeyFilter {
+    key: Option<String>,
+    pending: String,
+    shown: String,
+}
+
+impl KeyFilter {
+    pub(crate) fn new(key: Option<&ApiKey>) -> Self {
+        Self { key: key.map(|k| k.expose().to_string()).filter(|k| !k.is_empty()), pending: String::new(), shown: String::new() }
+    }
+
+    /// The part of the reply so far that is safe to pass on now.
+    pub(crate) fn push(&mut self, delta: &str) -> String {
+        let Some(key) = &self.key else {
+            self.shown.push_str(delta);
+            return delta.to_string();
+        };
+        self.pending.push_str(delta);
+        if self.pending.contains(key.as_str()) {
+            self.pending = self.pending.replace(key.as_str(), REDACTED);
+        }
+        let len = self.pending.len();
+        let hold = (1..key.len().min(len + 1))
+            .rev()
+            .find(|&n| self.pending.is_char_boundary(len - n) && self.pending.as_bytes().get(len - n..).is_some_and(|tail| key.as_bytes().starts_with(tail)))
+            .unwrap_or(0);
+        let rest = self.pending.split_off(len - hold);
+        let emit = std::mem::replace(&mut self.pending, rest);
+        self.shown.push_str(&emit);
+        emit
+    }
+
+    /// What was held back, at the end of the reply; a held tail that carries a
+    /// recognisable piece of the key is redacted.
+    pub(crate) fn finish(&mut self) -> String {
+        let tail = std::mem::take(&mut self.pending);
+        let tail = match &self.key {
+            Some(key) if shares_window(&tail, key) => REDACTED.to_string(),
+            _ => tail,
+        };
+        self.shown.push_str(&tail);
+        tail
+    }
+
+    /// Everything passed on so far.
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
 fn shares_window(word: &str, key: &str) -> bool {
     let key = key.as_bytes();
     if key.len() < LEAK_WINDOW {
