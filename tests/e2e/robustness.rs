@@ -222,3 +222,76 @@ async fn a_reply_echoing_the_key_never_reaches_the_session_or_the_terminal() {
     assert!(text.contains("x-api-key: [redacted]. Done."), "{text}");
     assert!(!text.contains(canary) && !String::from_utf8_lossy(&out.stdout).contains(canary) && !String::from_utf8_lossy(&out.stderr).contains(canary));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn link_completion_does_not_follow_symlinks_out_of_the_volume() {
+    let s = TestServer::start("//- llmos.toml\n//- volumes/user/artifacts/real/inside.csv\nx\n").await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret-file.txt"), "x").unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("volumes/user/artifacts/etcdir")).unwrap();
+    let line = "[c](../artifacts/etcdir/";
+    let text = format!("---\ntitle: C\n---\n\n<!-- turn: user -->\n{line}\n");
+    let uri = s.open_text("volumes/user/sessions/c.md", &text).await;
+    let at = |l: &str| json!({ "textDocument": { "uri": uri }, "position": { "line": 5, "character": l.len() } });
+    let r = s.request("textDocument/completion", at(line)).await;
+    assert!(!r.to_string().contains("secret-file"), "completion listed a folder outside the volume: {r}");
+    // The same completion inside the volume still works.
+    let inside = "[c](../artifacts/real/";
+    s.edit(&uri, text.find(line).unwrap()..text.find(line).unwrap() + line.len(), inside).await;
+    let r = s.request("textDocument/completion", at(inside)).await;
+    assert!(r.to_string().contains("inside.csv"), "{r}");
+}
+
+#[cfg(unix)]
+#[test]
+fn check_does_not_read_a_session_symlinked_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let private = outside.path().join("private.md");
+    std::fs::write(&private, "---\ntitle: PRIVATE-CONTENT-42\n---\nPRIVATE-CONTENT-42\n").unwrap();
+    let sessions = dir.path().join("volumes/user/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    std::os::unix::fs::symlink(&private, sessions.join("leak.md")).unwrap();
+    for format in ["json", "text"] {
+        let out = llmos(&["check", "volumes/user/sessions/leak.md", "--format", format], dir.path());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("PRIVATE-CONTENT-42"), "{stdout}");
+        assert!(stdout.contains("outside the workspace"), "{stdout}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn promote_refuses_sessions_and_skills_that_lead_outside_the_volume() {
+    let s = TestServer::start_with(
+        "//- llmos.toml\n//- volumes/user/sessions/s.md\n---\ntitle: S\n---\n\n<!-- turn: user -->\nprivate transcript\n",
+        Options { git_volumes: vec!["user", "team"], ..Options::default() },
+    )
+    .await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("references")).unwrap();
+    std::fs::write(outside.path().join("SKILL.md"), "---\nname: linked\ndescription: Linked. Use when linking.\n---\n").unwrap();
+    std::fs::write(outside.path().join("references/private.md"), "private").unwrap();
+    std::fs::create_dir_all(s.path("volumes/user/skills")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("volumes/user/skills/linked")).unwrap();
+    // A real skill folder holding a symlinked file that leads out.
+    std::fs::create_dir_all(s.path("volumes/user/skills/mixed")).unwrap();
+    std::fs::write(s.path("volumes/user/skills/mixed/SKILL.md"), "---\nname: mixed\ndescription: Mixed. Use when mixing.\n---\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("references/private.md"), s.path("volumes/user/skills/mixed/notes.md")).unwrap();
+    let team_head = || Command::new("git").arg("-C").arg(s.path("volumes/team")).args(["rev-list", "--all", "--count"]).output().unwrap().stdout;
+    let before = team_head();
+    for rel in ["volumes/user/sessions/s.md", "volumes/user/skills/linked/SKILL.md", "volumes/user/skills/mixed/SKILL.md"] {
+        let r = s.request("workspace/executeCommand", json!({ "command": "llmos.skill.promote", "arguments": [{ "uri": s.uri(rel), "to": "team" }] })).await;
+        let message = r["error"]["message"].as_str().unwrap_or_else(|| panic!("{rel} was promoted: {r}"));
+        assert!(message.contains("not a skill") || message.contains("outside the user volume"), "{rel}: {message}");
+    }
+    // The CLI path too.
+    for what in ["volumes/user/sessions/s.md", "volumes/user/skills/linked"] {
+        let out = llmos(&["promote", what, "--to", "team"], s.path("").as_path());
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert_eq!(team_head(), before, "nothing was committed into the team volume");
+    assert!(!s.path("volumes/team/skills").exists());
+}

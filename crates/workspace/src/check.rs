@@ -109,6 +109,13 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
     }
     let mut files = Vec::new();
     if !target.is_dir() {
+        // A file named on the command line that is a symlink out of the workspace is
+        // reported, not read (its content would be quoted in the output).
+        if target.exists() && !crate::boundary::resolves_inside(root, target) {
+            let why = format!("{} leads outside the workspace (a symlink); it is not read", target.display());
+            out.push(FileReport { path: target.to_path_buf(), text: String::new(), diagnostics: vec![Diagnostic::new(&rules::FILE_NOT_REGULAR, 0..0, why)] });
+            return Ok(());
+        }
         files.push(target.to_path_buf());
     } else {
         files.extend(index.skills().map(|s| s.path.clone()).chain(index.sessions().map(|s| s.path.clone())).filter(|p| p.starts_with(target)));

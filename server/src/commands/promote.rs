@@ -73,6 +73,15 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     if to == VolumeKind::System && !target.writable {
         return Err(other("the system volume is read-only; set `[volumes.system] writable = true` in llmos.toml to promote there"));
     }
+    // Only skills are promoted, and only ones that really live in their volume: a
+    // symlinked skill folder would push files from anywhere into a shared repository.
+    let rel = skill_path.strip_prefix(&from_vol.path).map_err(other)?;
+    if llmos_workspace::classify(rel) != Some(llmos_workspace::DocKind::Skill) {
+        return Err(other(format!("{} is not a skill (skills live in a volume's skills/ folder); only skills can be promoted", skill_path.display())));
+    }
+    if !llmos_workspace::boundary::resolves_inside(&from_vol.path, skill_path) {
+        return Err(other(format!("{} leads outside the {from} volume (a symlink); it is not promoted", skill_path.display())));
+    }
     let entry = index.skill_at(skill_path);
     let text = llmos_workspace::bounded::read_text(skill_path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| other(e.to_string()))?;
     let name =
@@ -97,7 +106,13 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if folder_layout {
+        if !llmos_workspace::boundary::resolves_inside(&from_vol.path, &src_root) {
+            return Err(other(format!("{} leads outside the {from} volume (a symlink); it is not promoted", src_root.display())));
+        }
         for e in walkdir::WalkDir::new(&src_root).follow_links(false).into_iter().filter_map(|e| e.ok()) {
+            if e.path_is_symlink() && !llmos_workspace::boundary::resolves_inside(&from_vol.path, e.path()) {
+                return Err(other(format!("{} is a symlink leading outside the {from} volume; the skill is not promoted", e.path().display())));
+            }
             if !e.file_type().is_file() {
                 continue;
             }
