@@ -295,3 +295,45 @@ async fn promote_refuses_sessions_and_skills_that_lead_outside_the_volume() {
     assert_eq!(team_head(), before, "nothing was committed into the team volume");
     assert!(!s.path("volumes/team/skills").exists());
 }
+
+#[test]
+fn evolve_never_overwrites_a_proposal_a_person_wrote_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let user = ws.join("volumes/user");
+    let out = llmos(&["evolve", "--format", "json"], &ws);
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let created = result["skills"].as_array().unwrap().iter().find(|s| s["action"] == "created").expect("a created skill");
+    let skill_path = Path::new(created["path"].as_str().unwrap()).to_path_buf();
+    // A person edits the skill, then new evidence arrives: a proposal is written beside it.
+    let skill = std::fs::read_to_string(&skill_path).unwrap();
+    std::fs::write(&skill_path, skill.replace("## Purpose", "## Purpose\n\nMy own note.")).unwrap();
+    let evidence = |n: u32| {
+        let extra = user.join(format!("sessions/extra-chart-{n}.md"));
+        std::fs::write(&extra, format!("---\ntitle: Chart {n}\nid: extra-chart-{n}\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nPlot quarterly revenue {n} from the CSV as a line chart with labelled axes.\n")).unwrap();
+        assert!(llmos(&["commit", extra.to_str().unwrap()], &ws).status.success());
+        let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    evidence(1);
+    let proposal = skill_path.with_file_name("SKILL.proposed.md");
+    let first = std::fs::read_to_string(&proposal).expect("a proposal");
+    // The person writes notes into the proposal (never committed); the next run has the
+    // same evidence to propose again.
+    let noted = format!("{first}\n\nMY NOTES ON THIS PROPOSAL\n");
+    std::fs::write(&proposal, &noted).unwrap();
+    let rerun = || {
+        let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let run = rerun();
+    assert_eq!(std::fs::read_to_string(&proposal).unwrap(), noted, "the notes in the proposal were overwritten");
+    let second = skill_path.with_file_name("SKILL.proposed-2.md");
+    assert_eq!(std::fs::read_to_string(&second).unwrap_or_default(), first, "the new proposal goes to the next free name: {run}");
+    // The same proposal again is not written a third time.
+    rerun();
+    assert!(!skill_path.with_file_name("SKILL.proposed-3.md").exists());
+    assert!(std::fs::read_to_string(&skill_path).unwrap().contains("My own note."));
+}
