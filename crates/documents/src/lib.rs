@@ -25,10 +25,3 @@ pub use profile::Profile;
 pub use session::{Role, SessionDoc};
 pub use skill::SkillDoc;
 pub use volume::VolumeKind;
-
-/// Cases per property test: a few hundred in normal runs, `LLMOS_FUZZ_CASES` in the long
-/// fuzz mode (`LLMOS_FUZZ_CASES=200000 cargo test --release -p llmos-documents prop`).
-#[cfg(test)]
-pub(crate) fn fuzz_cases(default: u32) -> u32 {
-    std::env::var("LLMOS_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}

@@ -163,7 +163,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::fuzz_cases(512)))]
         #[test]
         fn lines_and_positions_match_a_hand_split(text in "[a\r\n\u{2028}\u{85}é😀\u{c}]{0,40}", pick in 0usize..64) {
             let idx = LineIndex::new(&text);

@@ -184,4 +184,43 @@ mod tests {
         config.api_key_env = Some(String::new());
         assert!(resolve_key(&config, &set).unwrap().is_none());
     }
+
+    proptest::proptest! {
+        /// However a reply is cut into deltas, the key never comes out, and text without
+        /// it comes out unchanged.
+        #[test]
+        fn the_key_filter_never_lets_the_key_through(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("sk-canary-123456789".to_string()),
+                proptest::strategy::Just("sk-".to_string()),
+                proptest::strategy::Just("canary-1234".to_string()),
+                "[a-z sk-é]{0,6}",
+            ], 0..12),
+            cuts in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let text: String = parts.concat();
+            let mut chunks = Vec::new();
+            let mut rest = text.as_str();
+            for c in cuts {
+                let mut at = c.min(rest.len());
+                while !rest.is_char_boundary(at) { at -= 1; }
+                let (a, b) = rest.split_at(at);
+                chunks.push(a.to_string());
+                rest = b;
+            }
+            chunks.push(rest.to_string());
+            let k = key("sk-canary-123456789");
+            let mut filter = KeyFilter::new(Some(&k));
+            let mut out = String::new();
+            for c in &chunks {
+                out.push_str(&filter.push(c));
+            }
+            out.push_str(&filter.finish());
+            proptest::prop_assert_eq!(&out, filter.shown());
+            proptest::prop_assert!(!out.contains("sk-canary-123456789"), "{:?} → {:?}", chunks, out);
+            if !text.contains("sk-canary-123456789") && !shares_window(&text, "sk-canary-123456789") {
+                proptest::prop_assert_eq!(out, text);
+            }
+        }
+    }
 }
