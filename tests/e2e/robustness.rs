@@ -128,6 +128,19 @@ async fn the_server_refuses_fifos_and_devices_for_export_commit_and_chat() {
             assert!(message.contains("not a regular file") || message.contains("not a session"), "{command} on {uri}: {message}");
         }
     }
+    // A link to a FIFO artifact: hover and definition answer instead of blocking on it.
+    mkfifo(&s.path("volumes/user/artifacts/data.csv"));
+    let text = "---\ntitle: L\n---\n\n<!-- turn: user -->\nSee [d](../artifacts/data.csv)\n";
+    let uri = s.open_text("volumes/user/sessions/l.md", text).await;
+    for method in ["textDocument/hover", "textDocument/definition"] {
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            s.request(method, json!({ "textDocument": { "uri": uri }, "position": { "line": 5, "character": 12 } })),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{method} on a link to a FIFO hung"));
+        assert!(r.get("error").is_none(), "{r}");
+    }
     // A file event about the FIFO and opening/closing it do not freeze the server.
     s.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": fifo_uri, "type": 2 }] })).await;
     s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": fifo_uri, "languageId": "markdown", "version": 1, "text": "" } })).await;
