@@ -6,12 +6,15 @@ mod harness;
 mod positions;
 
 mod cli;
+mod edit_oracle;
 mod evolution;
 mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
+mod protocol_abuse;
+mod robustness;
 mod rules;
 mod snapshots;
 mod stdio;

@@ -150,8 +150,12 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// Rules that need state `llmos check` does not look at, and the test that covers each.
-const COVERED_ELSEWHERE: &[(&str, &str)] = &[("session/changed-since-commit", "lsp_sessions::commit_writes_context_memory_and_stamps_the_session")];
+/// Rules that need state `llmos check` does not look at, or a file a table cannot hold,
+/// and the test that covers each.
+const COVERED_ELSEWHERE: &[(&str, &str)] = &[
+    ("session/changed-since-commit", "lsp_sessions::commit_writes_context_memory_and_stamps_the_session"),
+    ("file/not-regular", "rules::a_fifo_is_reported_and_not_read"),
+];
 
 /// Lays the files out in a fresh workspace and returns the rule ids reported per file
 /// (paths relative to the workspace).
@@ -204,4 +208,22 @@ fn every_rule_has_a_case() {
     let cased: BTreeSet<&str> = cases().iter().map(|c| c.rule).chain(COVERED_ELSEWHERE.iter().map(|(r, _)| *r)).collect();
     let missing: Vec<&str> = llmos_documents::rules::ALL.iter().map(|r| r.id).filter(|id| !cased.contains(id)).collect();
     assert!(missing.is_empty(), "rules with no case in tests/e2e/rules.rs: {missing:?}");
+}
+
+#[test]
+fn a_fifo_is_reported_and_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("volumes/user/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    std::fs::write(sessions.join("ok.md"), SESSION_OK.replace("id: s1", "id: ok")).unwrap();
+    let status = Command::new("mkfifo").arg(sessions.join("pipe.md")).status().unwrap();
+    assert!(status.success());
+    let target = "volumes/user/sessions/pipe.md";
+    // A reader of the FIFO would block forever; check must answer, and say why.
+    let out = Command::new(env!("CARGO_BIN_EXE_llmos")).args(["check", target, "--format", "json"]).current_dir(dir.path()).output().unwrap();
+    let diags: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let codes: Vec<(&str, &str)> = diags.iter().map(|d| (d["path"].as_str().unwrap_or_default(), d["code"].as_str().unwrap_or_default())).collect();
+    assert!(codes.iter().any(|(path, code)| path.ends_with("pipe.md") && *code == "file/not-regular"), "{target}: {codes:?}");
+    assert!(!codes.iter().any(|(path, code)| path.ends_with("ok.md") && *code == "file/not-regular"), "{target}: {codes:?}");
 }

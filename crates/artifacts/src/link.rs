@@ -85,6 +85,10 @@ pub fn resolve_link(volume_root: &Path, document_path: &Path, link_target: &str)
     if metadata.is_dir() {
         return Err(LinkError::IsDirectory { path: relative });
     }
+    // A FIFO would block the preview's read forever; a device would stream without end.
+    if !metadata.is_file() {
+        return Err(LinkError::Unreadable { path: relative, reason: "not a regular file (a FIFO, device or socket)".to_string() });
+    }
     Ok(canonical)
 }
 

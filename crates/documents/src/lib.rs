@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod frontmatter;
 pub mod line_index;
+pub mod links;
 pub mod lint;
 pub mod profile;
 pub mod rules;

@@ -1,4 +1,5 @@
-//! Byte offset ↔ line/column conversion for a text snapshot.
+//! Byte offset ↔ line/column conversion for a text snapshot, with LSP's line model:
+//! lines end at `\n`, `\r\n` or `\r`, nothing else.
 //!
 //! Columns are offered in the three units clients ask for: UTF-8 bytes, UTF-16 code
 //! units (LSP's default) and Unicode scalar values (what a person counts in `llmos check`).
@@ -22,7 +23,11 @@ impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut line_starts = Vec::with_capacity(text.len() / 40 + 1);
         line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        // LSP's line ends only: `\n`, `\r\n` and a lone `\r` (not U+2028/U+2029, NEL, FF
+        // or VT). The rope in the server uses the same model (ropey's `cr_lines`).
+        let bytes = text.as_bytes();
+        line_starts
+            .extend(memchr::memchr2_iter(b'\n', b'\r', bytes).filter(|&i| !(bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n'))).map(|i| i + 1));
         Self { line_starts, len: text.len() }
     }
 
@@ -38,8 +43,12 @@ impl LineIndex {
     /// Byte range of `line` without its line terminator.
     pub fn line_range(&self, text: &str, line: usize) -> Option<std::ops::Range<usize>> {
         let start = self.line_start(line)?;
-        let mut end = self.line_starts.get(line + 1).map_or(self.len, |next| next - 1);
-        if end > start && text.as_bytes().get(end - 1) == Some(&b'\r') {
+        let Some(&next) = self.line_starts.get(line + 1) else {
+            return Some(start..self.len);
+        };
+        // `next - 1` is the `\n` or the lone `\r`; a `\r` before a `\n` belongs to it too.
+        let mut end = next - 1;
+        if end > start && text.as_bytes().get(end) == Some(&b'\n') && text.as_bytes().get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
         Some(start..end)
@@ -121,5 +130,54 @@ mod tests {
         assert_eq!(idx.offset(text, 0, 99, ColumnUnit::Utf16), 2);
         assert_eq!(idx.offset(text, 7, 0, ColumnUnit::Utf16), text.len());
         assert_eq!(idx.position(text, 999, ColumnUnit::Utf8), (1, 2));
+    }
+
+    /// An oracle independent of `LineIndex`: split on LSP line ends by hand.
+    fn oracle_lines(text: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut k = 0;
+        while k < chars.len() {
+            let (i, c) = chars[k];
+            if c == '\n' || c == '\r' {
+                out.push((start, i));
+                let crlf = c == '\r' && chars.get(k + 1).map(|p| p.1) == Some('\n');
+                k += if crlf { 2 } else { 1 };
+                start = i + if crlf { 2 } else { 1 };
+                continue;
+            }
+            k += 1;
+        }
+        out.push((start, text.len()));
+        out
+    }
+
+    #[test]
+    fn only_lsp_line_ends_break_lines() {
+        let text = "A\nB\u{2028}C\u{2029}D\u{85}E\u{c}F\u{b}G\rH\r\nI";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        let lines: Vec<&str> = (0..4).map(|l| &text[idx.line_range(text, l).unwrap()]).collect();
+        assert_eq!(lines, ["A", "B\u{2028}C\u{2029}D\u{85}E\u{c}F\u{b}G", "H", "I"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_and_positions_match_a_hand_split(text in "[a\r\n\u{2028}\u{85}é😀\u{c}]{0,40}", pick in 0usize..64) {
+            let idx = LineIndex::new(&text);
+            let lines = oracle_lines(&text);
+            proptest::prop_assert_eq!(idx.line_count(), lines.len());
+            for (l, &(s, e)) in lines.iter().enumerate() {
+                proptest::prop_assert_eq!(idx.line_range(&text, l), Some(s..e));
+            }
+            // A position round-trips through UTF-16 columns counted by hand.
+            let (l, &(s, e)) = lines.iter().enumerate().nth(pick % lines.len()).unwrap();
+            let col_chars = pick % (text[s..e].chars().count() + 1);
+            let off = s + text[s..e].chars().take(col_chars).map(char::len_utf8).sum::<usize>();
+            let col16: usize = text[s..off].chars().map(char::len_utf16).sum();
+            proptest::prop_assert_eq!(idx.position(&text, off, ColumnUnit::Utf16), (l, col16));
+            proptest::prop_assert_eq!(idx.offset(&text, l, col16, ColumnUnit::Utf16), off);
+        }
     }
 }

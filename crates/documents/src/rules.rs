@@ -24,6 +24,7 @@ rules! {
     FILE_NOT_UTF8 = "file/not-utf8", Error, "The file is not valid UTF-8 text.";
     FILE_BINARY = "file/binary", Error, "The file holds binary data (NUL bytes) where Markdown is expected.";
     FILE_TOO_LARGE = "file/too-large", Warning, "The file is larger than llmos reads (see `max_file_size`); it was not analysed.";
+    FILE_NOT_REGULAR = "file/not-regular", Error, "The path is a FIFO, device, socket or directory, or leads outside its volume; llmos only reads regular files inside the workspace.";
 
     FRONTMATTER_MISSING = "frontmatter/missing", Error, "A skill or session must start with a `---` YAML frontmatter block.";
     FRONTMATTER_UNCLOSED = "frontmatter/unclosed", Error, "The frontmatter block opened with `---` is never closed by a `---` line.";

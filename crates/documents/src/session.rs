@@ -289,9 +289,8 @@ impl SessionDoc {
         }
         let preamble = body_start..turns.first().map_or(text.len(), |t| t.marker.start);
         let mut links = Vec::new();
-        let finder = memchr::memmem::Finder::new(b"](");
         for region in link_regions {
-            scan_links(text, region, &finder, &mut links);
+            scan_links(text, region, &mut links);
         }
         for link in &mut links {
             link.turn = turn_index_at(&turns, link.range.start);
@@ -361,63 +360,13 @@ fn turn_index_at(turns: &[Turn], offset: usize) -> Option<usize> {
     i.checked_sub(1)
 }
 
-/// Finds inline links `[text](target)` in `region`, skipping code spans, autolinks to other
-/// schemes and pure anchors.
-fn scan_links(text: &str, region: Range<usize>, finder: &memchr::memmem::Finder<'_>, out: &mut Vec<Link>) {
-    let bytes = text.as_bytes();
-    let slice = &bytes[region.clone()];
-    for rel in finder.find_iter(slice) {
-        let close_bracket = region.start + rel;
-        let line_start = memchr::memrchr(b'\n', &bytes[region.start..close_bracket]).map_or(region.start, |i| region.start + i + 1);
-        // Matching `[` on the same line, honouring nesting.
-        let mut depth = 0usize;
-        let mut open = None;
-        for i in (line_start..close_bracket).rev() {
-            match bytes[i] {
-                b']' => depth += 1,
-                b'[' if depth == 0 => {
-                    open = Some(i);
-                    break;
-                }
-                b'[' => depth -= 1,
-                _ => {}
-            }
-        }
-        let Some(open) = open else { continue };
-        // Inside a code span: an odd number of backticks before `[` on this line.
-        if bytes[line_start..open].iter().filter(|&&b| b == b'`').count() % 2 == 1 {
+/// Links in `region` that point at local files: no anchors, other schemes or mail.
+fn scan_links(text: &str, region: Range<usize>, out: &mut Vec<Link>) {
+    for l in crate::links::extract(text, region) {
+        if l.target.is_empty() || l.target.starts_with('#') || l.target.contains("://") || l.target.starts_with("mailto:") {
             continue;
         }
-        let start = if open > line_start && bytes[open - 1] == b'!' { open - 1 } else { open };
-        let dest_start = close_bracket + 2;
-        let mut depth = 0usize;
-        let mut end = None;
-        for (i, &b) in bytes.iter().enumerate().take(region.end).skip(dest_start) {
-            match b {
-                b'\n' => break,
-                b'(' => depth += 1,
-                b')' if depth == 0 => {
-                    end = Some(i);
-                    break;
-                }
-                b')' => depth -= 1,
-                _ => {}
-            }
-        }
-        let Some(end) = end else { continue };
-        let raw = &text[dest_start..end];
-        let lead = raw.len() - raw.trim_start().len();
-        let trimmed = raw.trim();
-        let (target, t_off) = if let Some(inner) = trimmed.strip_prefix('<') {
-            (inner.split('>').next().unwrap_or(""), 1)
-        } else {
-            (trimmed.split_whitespace().next().unwrap_or(""), 0)
-        };
-        if target.is_empty() || target.starts_with('#') || target.contains("://") || target.starts_with("mailto:") {
-            continue;
-        }
-        let ts = dest_start + lead + t_off;
-        out.push(Link { target: target.to_string(), target_range: ts..ts + target.len(), range: start..end + 1, turn: None });
+        out.push(Link { target: l.target, target_range: l.target_range, range: l.range, turn: None });
     }
 }
 

@@ -37,20 +37,8 @@ impl SkillDoc {
         ["keywords", "tags"].iter().filter_map(|k| self.frontmatter.value(k)).filter_map(|v| v.string_items()).flatten().map(|(s, _)| s).collect()
     }
 
-    /// Links in the body, found with pulldown-cmark so code spans and fences are respected.
+    /// Links in the body, found by the shared extractor so code spans and fences are respected.
     pub fn links(&self, text: &str) -> Vec<BodyLink> {
-        use pulldown_cmark::{Event, Parser, Tag};
-        let body = &text[self.body.clone()];
-        let mut out = Vec::new();
-        for (event, range) in Parser::new(body).into_offset_iter() {
-            if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
-                let abs = self.body.start + range.start..self.body.start + range.end;
-                let src = &text[abs.clone()];
-                // The destination's own range: its last occurrence inside the link's source text.
-                let target_range = src.rfind(dest_url.as_ref()).map(|i| abs.start + i..abs.start + i + dest_url.len()).unwrap_or(abs);
-                out.push(BodyLink { target: dest_url.into_string(), target_range });
-            }
-        }
-        out
+        crate::links::extract(text, self.body.clone()).into_iter().map(|l| BodyLink { target: l.target, target_range: l.target_range }).collect()
     }
 }

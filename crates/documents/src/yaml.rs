@@ -161,6 +161,11 @@ impl<'a> CharToByte<'a> {
     }
 }
 
+/// Deepest nesting of lists and mappings accepted. Frontmatter needs a handful of
+/// levels; 20,000 nested `- ` would otherwise build a tree whose recursive drop and
+/// walks overflow the stack.
+pub const MAX_DEPTH: usize = 64;
+
 enum Frame {
     Seq { start: usize, items: Vec<YamlNode> },
     Map { start: usize, entries: Vec<(YamlNode, YamlNode)>, key: Option<YamlNode> },
@@ -189,6 +194,12 @@ pub fn parse(text: &str, range: Range<usize>) -> Result<Option<YamlNode>, YamlEr
                 Some(YamlNode { span, value: YamlValue::Scalar { text: Cow::into_owned(value), style } })
             }
             Event::Alias(_) => Some(YamlNode { span: conv.range(&span), value: YamlValue::Alias }),
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err(YamlError {
+                    offset: conv.byte(span.start.index()),
+                    message: format!("nested deeper than {MAX_DEPTH} levels; llmos reads no deeper"),
+                });
+            }
             Event::SequenceStart(..) => {
                 let start = conv.byte(span.start.index());
                 stack.push(Frame::Seq { start, items: Vec::new() });
@@ -284,5 +295,16 @@ mod tests {
         assert!(m[2].1.is_null());
         assert_eq!(m[3].1.as_f64(), None);
         assert_eq!(m[3].1.type_name(), "a string");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_at_the_limit_not_a_stack_overflow() {
+        let text = format!("metadata:\n{}x\n", "- ".repeat(20_000));
+        let err = parse_all(&text).unwrap_err();
+        assert!(err.message.contains("nested deeper than 64"), "{err:?}");
+        let flow = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_all(&flow).is_err());
+        let ok = format!("a:\n{}x\n", "- ".repeat(MAX_DEPTH - 2));
+        assert!(parse_all(&ok).is_ok());
     }
 }

@@ -172,7 +172,7 @@ impl GithubClient {
         let resp = self.request(Method::GET, "/user", None, action).await?;
         match resp.status {
             StatusCode::OK => decode(&resp.body, action),
-            status => Err(error_for(status, &resp.body, action)),
+            status => Err(error_for(status, &self.redact(&resp.body), action)),
         }
     }
 
@@ -185,7 +185,7 @@ impl GithubClient {
         match resp.status {
             StatusCode::OK => decode(&resp.body, &action).map(Some),
             StatusCode::NOT_FOUND => Ok(None),
-            status => Err(error_for(status, &resp.body, &action)),
+            status => Err(error_for(status, &self.redact(&resp.body), &action)),
         }
     }
 
@@ -241,7 +241,7 @@ impl GithubClient {
         let resp = self.request(Method::POST, &path, Some(body), action).await?;
         match resp.status {
             StatusCode::CREATED | StatusCode::OK => decode(&resp.body, action),
-            status => Err(error_for(status, &resp.body, action)),
+            status => Err(error_for(status, &self.redact(&resp.body), action)),
         }
     }
 
@@ -393,6 +393,27 @@ fn parse_error_body(body: &[u8]) -> (String, Vec<String>) {
         })
         .collect();
     (parsed.message.unwrap_or_else(|| "no message".to_string()), details)
+}
+
+impl GithubClient {
+    /// GitHub's error text with the token removed: an answer that quotes the request
+    /// (a proxy, a misbehaving enterprise server) must not carry it into a message.
+    fn redact(&self, body: &[u8]) -> Vec<u8> {
+        let token = self.token.expose().as_bytes();
+        let find = |hay: &[u8]| hay.windows(token.len()).position(|w| w == token);
+        if token.is_empty() || find(body).is_none() {
+            return body.to_vec();
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut rest = body;
+        while let Some(i) = find(rest) {
+            out.extend_from_slice(rest.get(..i).unwrap_or_default());
+            out.extend_from_slice(b"[redacted]");
+            rest = rest.get(i + token.len()..).unwrap_or_default();
+        }
+        out.extend_from_slice(rest);
+        out
+    }
 }
 
 fn error_for(status: StatusCode, body: &[u8], action: &str) -> GithubError {

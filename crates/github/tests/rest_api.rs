@@ -240,3 +240,14 @@ async fn default_host_appears_in_unreachable_errors() {
     let gh = GithubClient::new(&cfg, Token::new("t").unwrap()).unwrap();
     assert!(format!("{gh:?}").contains("api.github.com"));
 }
+
+#[tokio::test]
+async fn an_error_answer_quoting_the_token_does_not_carry_it_into_the_message() {
+    let (fake, _root) = fake().await;
+    let gh = client(&fake, ALICE_TOKEN);
+    fake.fail_creates(Some(CreateFailure::Unprocessable { detail: format!("echo of Authorization: Bearer {ALICE_TOKEN}") }));
+    let err = gh.create_user_repo("echoed", true).await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("Bearer [redacted]"), "{text}");
+    assert_no_canary(&text);
+}

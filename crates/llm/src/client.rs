@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use crate::chat::{ChatOutcome, ChatRequest};
 use crate::config::{LlmConfig, ProviderKind, format_duration};
 use crate::error::{LlmError, TimeoutPhase};
-use crate::secret::{ApiKey, resolve_key, scrub};
+use crate::secret::{ApiKey, KeyFilter, resolve_key, scrub};
 use crate::wire::{self, Decoder, Step, WireFault};
 
 const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -148,12 +148,30 @@ impl LlmClient {
                 attempt = attempts,
                 "sending chat request"
             );
-            let retryable = match self.attempt(&body, cancel, &mut on_delta).await {
-                Ok((text, stop_reason)) => {
+            // The key never reaches the caller, whatever the provider streams.
+            let mut filter = KeyFilter::new(self.key.as_ref());
+            let result = self
+                .attempt(&body, cancel, &mut |delta: &str| {
+                    let safe = filter.push(delta);
+                    if !safe.is_empty() {
+                        on_delta(&safe);
+                    }
+                })
+                .await;
+            let tail = filter.finish();
+            if !tail.is_empty() {
+                on_delta(&tail);
+            }
+            let retryable = match result {
+                Ok((_, stop_reason)) => {
+                    let text = filter.shown().to_string();
                     tracing::debug!(chars = text.len(), ?stop_reason, "chat reply complete");
                     return Ok(ChatOutcome { text, stop_reason, attempts });
                 }
-                Err(AttemptError::Final(error)) => return Err(error),
+                Err(AttemptError::Final(mut error)) => {
+                    error.set_partial(filter.shown());
+                    return Err(error);
+                }
                 Err(AttemptError::Retryable(retryable)) => retryable,
             };
             if attempts > self.config.max_retries {
@@ -221,7 +239,7 @@ impl LlmClient {
             return Err(final_error(match wire::error_details(&body) {
                 Some((kind, message)) => LlmError::ProviderError {
                     provider,
-                    kind: kind.unwrap_or_else(|| "error".to_string()),
+                    kind: scrub(&kind.unwrap_or_else(|| "error".to_string()), self.key.as_ref()),
                     message: scrub(&message, self.key.as_ref()),
                     partial: String::new(),
                 },
@@ -284,10 +302,13 @@ impl LlmClient {
                 Ok(Step::Nothing) => {}
                 Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string))),
                 Err(WireFault::Malformed { event, reason }) => {
+                    // Both may quote what the provider sent.
+                    let (event, reason) = (scrub(&event, self.key.as_ref()), scrub(&reason, self.key.as_ref()));
                     return Err(final_error(LlmError::MalformedEvent { provider, event, reason, partial: text }));
                 }
                 Err(WireFault::Provider { kind, message }) => {
                     let message = scrub(&message, self.key.as_ref());
+                    let kind = scrub(&kind, self.key.as_ref());
                     if text.is_empty() && is_transient_stream_error(&kind) {
                         return Err(AttemptError::Retryable(Retryable::StreamError { kind, message }));
                     }

@@ -97,6 +97,18 @@ impl LlmError {
         }
     }
 
+    /// Replaces the kept text by the key-filtered text that was actually passed on.
+    pub(crate) fn set_partial(&mut self, text: &str) {
+        match self {
+            LlmError::Timeout { partial, .. }
+            | LlmError::Dropped { partial, .. }
+            | LlmError::MalformedEvent { partial, .. }
+            | LlmError::ProviderError { partial, .. }
+            | LlmError::Cancelled { partial } => *partial = text.to_string(),
+            _ => {}
+        }
+    }
+
     /// True when the caller cancelled; such an error needs no message to the user.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, LlmError::Cancelled { .. })

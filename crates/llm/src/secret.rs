@@ -71,6 +71,60 @@ pub(crate) fn scrub(text: &str, key: Option<&ApiKey>) -> String {
     }
 }
 
+/// Removes the key from a streamed reply before any of it is shown or written (a proxy
+/// that echoes request headers would otherwise put it into the session and then into
+/// git). The key may arrive split across deltas, so the shortest tail that could still
+/// be the start of the key is held back until the next delta or the end.
+pub(crate) struct KeyFilter {
+    key: Option<String>,
+    pending: String,
+    shown: String,
+}
+
+impl KeyFilter {
+    pub(crate) fn new(key: Option<&ApiKey>) -> Self {
+        Self { key: key.map(|k| k.expose().to_string()).filter(|k| !k.is_empty()), pending: String::new(), shown: String::new() }
+    }
+
+    /// The part of the reply so far that is safe to pass on now.
+    pub(crate) fn push(&mut self, delta: &str) -> String {
+        let Some(key) = &self.key else {
+            self.shown.push_str(delta);
+            return delta.to_string();
+        };
+        self.pending.push_str(delta);
+        if self.pending.contains(key.as_str()) {
+            self.pending = self.pending.replace(key.as_str(), REDACTED);
+        }
+        let len = self.pending.len();
+        let hold = (1..key.len().min(len + 1))
+            .rev()
+            .find(|&n| self.pending.is_char_boundary(len - n) && self.pending.as_bytes().get(len - n..).is_some_and(|tail| key.as_bytes().starts_with(tail)))
+            .unwrap_or(0);
+        let rest = self.pending.split_off(len - hold);
+        let emit = std::mem::replace(&mut self.pending, rest);
+        self.shown.push_str(&emit);
+        emit
+    }
+
+    /// What was held back, at the end of the reply; a held tail that carries a
+    /// recognisable piece of the key is redacted.
+    pub(crate) fn finish(&mut self) -> String {
+        let tail = std::mem::take(&mut self.pending);
+        let tail = match &self.key {
+            Some(key) if shares_window(&tail, key) => REDACTED.to_string(),
+            _ => tail,
+        };
+        self.shown.push_str(&tail);
+        tail
+    }
+
+    /// Everything passed on so far.
+    pub(crate) fn shown(&self) -> &str {
+        &self.shown
+    }
+}
+
 fn shares_window(word: &str, key: &str) -> bool {
     let key = key.as_bytes();
     if key.len() < LEAK_WINDOW {
@@ -129,5 +183,44 @@ mod tests {
         config.base_url = None;
         config.api_key_env = Some(String::new());
         assert!(resolve_key(&config, &set).unwrap().is_none());
+    }
+
+    proptest::proptest! {
+        /// However a reply is cut into deltas, the key never comes out, and text without
+        /// it comes out unchanged.
+        #[test]
+        fn the_key_filter_never_lets_the_key_through(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("sk-canary-123456789".to_string()),
+                proptest::strategy::Just("sk-".to_string()),
+                proptest::strategy::Just("canary-1234".to_string()),
+                "[a-z sk-é]{0,6}",
+            ], 0..12),
+            cuts in proptest::collection::vec(0usize..64, 0..8),
+        ) {
+            let text: String = parts.concat();
+            let mut chunks = Vec::new();
+            let mut rest = text.as_str();
+            for c in cuts {
+                let mut at = c.min(rest.len());
+                while !rest.is_char_boundary(at) { at -= 1; }
+                let (a, b) = rest.split_at(at);
+                chunks.push(a.to_string());
+                rest = b;
+            }
+            chunks.push(rest.to_string());
+            let k = key("sk-canary-123456789");
+            let mut filter = KeyFilter::new(Some(&k));
+            let mut out = String::new();
+            for c in &chunks {
+                out.push_str(&filter.push(c));
+            }
+            out.push_str(&filter.finish());
+            proptest::prop_assert_eq!(&out, filter.shown());
+            proptest::prop_assert!(!out.contains("sk-canary-123456789"), "{:?} → {:?}", chunks, out);
+            if !text.contains("sk-canary-123456789") && !shares_window(&text, "sk-canary-123456789") {
+                proptest::prop_assert_eq!(out, text);
+            }
+        }
     }
 }

@@ -26,6 +26,21 @@ pub enum CheckError {
     Unreadable { path: PathBuf, source: std::io::Error },
 }
 
+/// A file's bytes, or the report that says why it was not analysed (too large, not a
+/// regular file), or a hard error when it cannot be read at all.
+fn read_checked(file: &Path, max: u64) -> Result<Vec<u8>, Result<FileReport, CheckError>> {
+    use crate::bounded::FileError;
+    let diagnostic = match crate::bounded::read_bytes(file, max) {
+        Ok(bytes) => return Ok(bytes),
+        Err(FileError::TooLarge { size, max, .. }) => {
+            Diagnostic::new(&rules::FILE_TOO_LARGE, 0..0, format!("{size} bytes is over the {max} byte limit; not analysed"))
+        }
+        Err(e @ FileError::NotRegular { .. }) => Diagnostic::new(&rules::FILE_NOT_REGULAR, 0..0, e.to_string()),
+        Err(FileError::Io { source, .. }) => return Err(Err(CheckError::Unreadable { path: file.to_path_buf(), source })),
+    };
+    Err(Ok(FileReport { path: file.to_path_buf(), text: String::new(), diagnostics: vec![diagnostic] }))
+}
+
 /// Lints one document's text as the server would.
 pub fn lint_document(config: &Config, index: &Index, path: &Path, text: &str, profile: Profile) -> Vec<Diagnostic> {
     lint_document_with(config, index, None, path, text, profile, None)
@@ -88,12 +103,19 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
     let index = Index::build(&config);
     let profile = profile.unwrap_or(config.profile);
     let config_path = root.join(config::FILE_NAME);
-    if target == root && config_path.is_file() {
-        let text = std::fs::read_to_string(&config_path).unwrap_or_default();
+    if target == root && config_path.exists() {
+        let text = crate::bounded::read_text(&config_path, crate::bounded::DEFAULT_MAX_BYTES).unwrap_or_default();
         out.push(FileReport { path: config_path.clone(), text, diagnostics: config.apply_severities(config_diags.clone()) });
     }
     let mut files = Vec::new();
-    if target.is_file() {
+    if !target.is_dir() {
+        // A file named on the command line that is a symlink out of the workspace is
+        // reported, not read (its content would be quoted in the output).
+        if target.exists() && !crate::boundary::resolves_inside(root, target) {
+            let why = format!("{} leads outside the workspace (a symlink); it is not read", target.display());
+            out.push(FileReport { path: target.to_path_buf(), text: String::new(), diagnostics: vec![Diagnostic::new(&rules::FILE_NOT_REGULAR, 0..0, why)] });
+            return Ok(());
+        }
         files.push(target.to_path_buf());
     } else {
         files.extend(index.skills().map(|s| s.path.clone()).chain(index.sessions().map(|s| s.path.clone())).filter(|p| p.starts_with(target)));
@@ -101,18 +123,19 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
     for file in files {
         if file == config_path {
             if target == file {
-                let text = std::fs::read_to_string(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
+                let text = crate::bounded::read_text(&file, crate::bounded::DEFAULT_MAX_BYTES)
+                    .map_err(|e| CheckError::Unreadable { path: file.clone(), source: e.into() })?;
                 out.push(FileReport { path: file, text, diagnostics: config.apply_severities(config_diags.clone()) });
             }
             continue;
         }
-        let bytes = std::fs::read(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
-        if bytes.len() as u64 > config.max_file_size {
-            let d =
-                Diagnostic::new(&rules::FILE_TOO_LARGE, 0..0, format!("{} bytes is over the {} byte limit; not analysed", bytes.len(), config.max_file_size));
-            out.push(FileReport { path: file, text: String::new(), diagnostics: vec![d] });
-            continue;
-        }
+        let bytes = match read_checked(&file, config.max_file_size) {
+            Ok(bytes) => bytes,
+            Err(report) => {
+                out.push(report?);
+                continue;
+            }
+        };
         match lint_encoding(&bytes) {
             Ok(text) => {
                 let diagnostics = lint_document(&config, &index, &file, text, profile);
@@ -127,9 +150,9 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
 /// Outside a workspace: `SKILL.md` files and `skills/*.md` are skills, `sessions/*.md`
 /// sessions; links are resolved inside the folder that was named.
 fn check_standalone(target: &Path, profile: Profile, out: &mut Vec<FileReport>) -> Result<(), CheckError> {
-    let root = if target.is_file() { target.parent().unwrap_or(target).to_path_buf() } else { target.to_path_buf() };
+    let root = if !target.is_dir() { target.parent().unwrap_or(target).to_path_buf() } else { target.to_path_buf() };
     let mut files = Vec::new();
-    if target.is_file() {
+    if !target.is_dir() {
         files.push(target.to_path_buf());
     } else {
         let walker = walkdir::WalkDir::new(target).follow_links(false).into_iter().filter_entry(|e| {
@@ -144,7 +167,13 @@ fn check_standalone(target: &Path, profile: Profile, out: &mut Vec<FileReport>) 
     }
     let env = StandaloneEnv { root: &root };
     for file in files {
-        let bytes = std::fs::read(&file).map_err(|e| CheckError::Unreadable { path: file.clone(), source: e })?;
+        let bytes = match read_checked(&file, crate::bounded::DEFAULT_MAX_BYTES) {
+            Ok(bytes) => bytes,
+            Err(report) => {
+                out.push(report?);
+                continue;
+            }
+        };
         let text = match lint_encoding(&bytes) {
             Ok(t) => t,
             Err(d) => {

@@ -65,8 +65,11 @@ impl Index {
         let parsed: Vec<Parsed> = files
             .par_iter()
             .filter_map(|(volume, path, kind)| {
-                let meta = std::fs::metadata(path).ok()?;
-                let text = if meta.len() <= max { std::fs::read(path).ok().and_then(|b| String::from_utf8(b).ok()) } else { None };
+                let text = match crate::bounded::read_bytes(path, max) {
+                    Ok(bytes) => String::from_utf8(bytes).ok(),
+                    Err(e) if e.is_not_found() => return None,
+                    Err(_) => None,
+                };
                 Some(parse_entry(*volume, path, *kind, text.as_deref().unwrap_or("")))
             })
             .collect();

@@ -5,6 +5,8 @@
 //! summaries (names, titles, pinned skills), not whole texts, so a workspace of 20,000
 //! documents stays small in memory.
 
+pub mod boundary;
+pub mod bounded;
 pub mod check;
 pub mod config;
 pub mod discover;

@@ -226,11 +226,13 @@ fn relative_display(root: &Path, path: &Path) -> String {
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
-    if meta.len() > MAX_SOURCE_BYTES {
-        return Err(format!("the file is {} MB; files over {} MB are not migrated", meta.len() / (1024 * 1024), MAX_SOURCE_BYTES / (1024 * 1024)));
+    match crate::bounded::read_bytes(path, MAX_SOURCE_BYTES) {
+        Ok(bytes) => Ok(bytes),
+        Err(crate::bounded::FileError::TooLarge { size, .. }) => {
+            Err(format!("the file is {} MB; files over {} MB are not migrated", size / (1024 * 1024), MAX_SOURCE_BYTES / (1024 * 1024)))
+        }
+        Err(e) => Err(format!("cannot read: {e}")),
     }
-    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// UTF-8 text with line breaks normalised, or why the file is not text.

@@ -31,7 +31,7 @@ pub fn build_request(config: &Config, index: &Index, doc: &SessionDoc, text: &st
     let pinned: Vec<String> = doc.pinned_skills().into_iter().map(|(s, _)| s.to_string()).collect();
     for name in &pinned {
         let Some(skill) = index.resolve_skill(name) else { continue };
-        let body = std::fs::read_to_string(&skill.path).unwrap_or_default();
+        let body = llmos_workspace::bounded::read_text(&skill.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).unwrap_or_default();
         let parsed = SkillDoc::parse(&body);
         system.push_str(&format!(
             "\n\n# Skill: {} ({} volume, pinned)\n{}\n\n{}",

@@ -1,6 +1,6 @@
 //! `llmos chat SESSION [-m TEXT]`: send a session from a terminal. The reply is printed
-//! as it streams and the session file is written atomically at the end (a partial reply
-//! is kept and marked when the stream fails or Ctrl-C is pressed).
+//! as it streams and merged into the session file as it is at the end, written atomically
+//! (a partial reply is kept and marked when the stream fails or Ctrl-C is pressed).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,9 +19,9 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let mut text = match std::fs::read_to_string(&path) {
+    let mut text = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
         Ok(t) => t,
-        Err(e) => return fail(format!("cannot read {}: {e}", session.display())),
+        Err(e) => return fail(e),
     };
     let root = match workspace_root(Some(path.clone())) {
         Ok(r) => r,
@@ -29,8 +29,8 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
     };
     let (config, _) = Config::load(&root);
     let index = Index::build(&config);
-    if let Some(m) = message {
-        text = with_user_message(&text, &m);
+    if let Some(m) = &message {
+        text = with_user_message(&text, m);
     }
     let prepared = match chat::prepare(&config, &index, &text) {
         Ok(p) => p,
@@ -71,7 +71,17 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         (reply, result)
     });
     let interrupted = result.is_err();
-    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, interrupted, &model) };
+    // The file may have been edited while the reply streamed (an editor saved, a line
+    // was appended): merge into what is there now, as the server does for a closed
+    // document, instead of writing back the copy read at the start.
+    let current = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
+        Ok(now) => match &message {
+            Some(m) => with_user_message(&now, m),
+            None => now,
+        },
+        Err(_) => text,
+    };
+    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, interrupted, &model) };
     if let Err(e) = write_atomically(&path, &new_text) {
         return fail(format!("cannot write {}: {e}", path.display()));
     }

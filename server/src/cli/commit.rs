@@ -10,9 +10,9 @@ pub fn run(session: PathBuf) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
         Ok(t) => t,
-        Err(e) => return fail(format!("cannot read {}: {e}", session.display())),
+        Err(e) => return fail(e),
     };
     let root = match workspace_root(Some(path.clone())) {
         Ok(r) => r,

@@ -35,7 +35,7 @@ pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
     let open = backend.state().snapshot(&uri);
     let text = match &open {
         Some(s) => s.text.clone(),
-        None => std::fs::read_to_string(&path).map_err(|e| user_error(format!("cannot read {}: {e}", path.display())))?,
+        None => llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?,
     };
     let prepared = {
         let ws = backend.ws_read();
@@ -55,7 +55,7 @@ pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
         let outcome = run.await;
         return Ok(outcome);
     }
-    tokio::spawn(run);
+    tokio::spawn(crate::lsp::unwind::task("chat", run));
     Ok(json!({ "started": true }))
 }
 
@@ -88,7 +88,7 @@ impl ChatJob {
         let writer = {
             let job = self.clone_parts();
             let outbox = outbox.clone();
-            tokio::spawn(async move { job.write_loop(&outbox).await })
+            tokio::spawn(async move { crate::lsp::unwind::task("chat writer", job.write_loop(&outbox)).await })
         };
         let mut escaper = MarkerEscaper::new();
         let result = client
@@ -104,7 +104,7 @@ impl ChatJob {
         outbox.text.lock().unwrap_or_else(|e| e.into_inner()).push_str(&rest);
         outbox.done.store(true, std::sync::atomic::Ordering::SeqCst);
         outbox.notify.notify_one();
-        let written = writer.await.unwrap_or_default();
+        let written = writer.await.ok().flatten().unwrap_or_default();
         let (interrupted, error) = match &result {
             Ok(_) => (false, None),
             Err(e) if e.is_cancelled() => (true, None),
@@ -264,7 +264,7 @@ impl ChatJob {
             }
         }
         // Not open (or closed meanwhile): write the file atomically.
-        let Ok(text) = std::fs::read_to_string(&self.path) else { return };
+        let Ok(text) = llmos_workspace::bounded::read_text(&self.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) else { return };
         let new_text = if written.is_empty() { text } else { append_reply(&text, written, interrupted, &self.model) };
         if let Err(e) = write_atomically(&self.path, &new_text) {
             self.backend.client.show_message(MessageType::ERROR, format!("llmos: cannot write {}: {e}", self.path.display())).await;
@@ -333,10 +333,15 @@ pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<(
     use std::io::Write;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
     let tmp = dir.join(format!(".{}.llmos-tmp-{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("session"), std::process::id()));
+    // The replacement keeps the file's permissions (a read-only 0444 session stays so).
+    let permissions = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.permissions());
     {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
+        if let Some(p) = permissions {
+            f.set_permissions(p)?;
+        }
     }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);

@@ -73,8 +73,17 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     if to == VolumeKind::System && !target.writable {
         return Err(other("the system volume is read-only; set `[volumes.system] writable = true` in llmos.toml to promote there"));
     }
+    // Only skills are promoted, and only ones that really live in their volume: a
+    // symlinked skill folder would push files from anywhere into a shared repository.
+    let rel = skill_path.strip_prefix(&from_vol.path).map_err(other)?;
+    if llmos_workspace::classify(rel) != Some(llmos_workspace::DocKind::Skill) {
+        return Err(other(format!("{} is not a skill (skills live in a volume's skills/ folder); only skills can be promoted", skill_path.display())));
+    }
+    if !llmos_workspace::boundary::resolves_inside(&from_vol.path, skill_path) {
+        return Err(other(format!("{} leads outside the {from} volume (a symlink); it is not promoted", skill_path.display())));
+    }
     let entry = index.skill_at(skill_path);
-    let text = std::fs::read_to_string(skill_path).map_err(|e| other(format!("cannot read {}: {e}", skill_path.display())))?;
+    let text = llmos_workspace::bounded::read_text(skill_path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| other(e.to_string()))?;
     let name =
         entry.map(|e| e.name.clone()).or_else(|| llmos_documents::lint::expected_skill_name(skill_path)).ok_or_else(|| other("the skill has no name"))?;
     let folder_layout = skill_path.file_name().is_some_and(|f| f == "SKILL.md");
@@ -97,7 +106,13 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if folder_layout {
+        if !llmos_workspace::boundary::resolves_inside(&from_vol.path, &src_root) {
+            return Err(other(format!("{} leads outside the {from} volume (a symlink); it is not promoted", src_root.display())));
+        }
         for e in walkdir::WalkDir::new(&src_root).follow_links(false).into_iter().filter_map(|e| e.ok()) {
+            if e.path_is_symlink() && !llmos_workspace::boundary::resolves_inside(&from_vol.path, e.path()) {
+                return Err(other(format!("{} is a symlink leading outside the {from} volume; the skill is not promoted", e.path().display())));
+            }
             if !e.file_type().is_file() {
                 continue;
             }
@@ -106,7 +121,7 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
             let content = if e.path() == skill_path {
                 stamped.clone().into_bytes()
             } else {
-                std::fs::read(e.path()).map_err(|err| other(format!("cannot read {}: {err}", e.path().display())))?
+                llmos_workspace::bounded::read_bytes(e.path(), llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|err| other(err.to_string()))?
             };
             files.push((dest, content));
         }
@@ -134,7 +149,7 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
     };
     // The editor's buffer is the truth: save it first if it differs.
     if let Some(snap) = backend.state().snapshot(&uri)
-        && std::fs::read_to_string(&path).ok().as_deref() != Some(snap.text.as_str())
+        && llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok().as_deref() != Some(snap.text.as_str())
     {
         std::fs::write(&path, &snap.text).map_err(|e| user_error(format!("cannot save {}: {e}", path.display())))?;
     }

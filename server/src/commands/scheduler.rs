@@ -55,7 +55,8 @@ pub fn start(backend: &Backend) {
     let backend = backend.clone();
     tokio::spawn(async move {
         loop {
-            run_due(&backend).await;
+            // One failing run must not end the schedule for the rest of the session.
+            crate::lsp::unwind::task("evolution scheduler", run_due(&backend)).await;
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
     });

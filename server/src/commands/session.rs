@@ -77,7 +77,7 @@ pub fn commit_hover(ws: &Workspace, path: &Path, sha: &str) -> Option<String> {
     let base = repo.commit_info(sha).ok();
     match (own, base) {
         (Some(own), base) if own.parent.as_deref() == Some(sha) || base.is_none() => {
-            Some(format!("{}\n\n---\ncommitted on top of `{}`", describe(&own), &sha[..sha.len().min(7)]))
+            Some(format!("{}\n\n---\ncommitted on top of `{}`", describe(&own), sha.chars().take(7).collect::<String>()))
         }
         (_, Some(base)) => Some(format!("{}\n\n---\n*base of the last session commit; the session has changed since*", describe(&base))),
         (_, None) => Some(format!("*no commit `{sha}` in this volume*")),
@@ -179,7 +179,7 @@ pub async fn commit(backend: &Backend, args: &Value) -> Result<Value> {
         let mut state = backend.state();
         match state.snapshot(&uri) {
             Some(s) => (s.text.clone(), Some(s.version)),
-            None => (std::fs::read_to_string(&path).map_err(|e| user_error(format!("cannot read {}: {e}", path.display())))?, None),
+            None => (llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?, None),
         }
     };
     let config = backend.ws_read().config.clone();
@@ -322,7 +322,7 @@ pub fn export(backend: &Backend, args: &Value) -> Result<Value> {
     let path = uri_to_path(&uri).ok_or_else(|| invalid_args("only file: sessions can be exported"))?;
     let text = match backend.state().snapshot(&uri) {
         Some(s) => s.text.clone(),
-        None => std::fs::read_to_string(&path).map_err(|e| user_error(format!("cannot read {}: {e}", path.display())))?,
+        None => llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?,
     };
     let config = backend.ws_read().config.clone();
     let content = export_text(&config, &path, &text, format).map_err(invalid_args)?;

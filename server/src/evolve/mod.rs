@@ -196,7 +196,10 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
-    let (target, text, action) = match std::fs::read_to_string(&path).ok().or_else(|| std::fs::read_to_string(&flat).ok()) {
+    let (target, text, action) = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES)
+        .ok()
+        .or_else(|| llmos_workspace::bounded::read_text(&flat, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok())
+    {
         None => (path.clone(), llmos_evolution::render_skill(pattern, &created), SkillAction::Created),
         Some(existing) => match llmos_evolution::generation_state(&existing) {
             GenerationState::Unedited => match llmos_evolution::update_skill(&existing, pattern) {
@@ -208,6 +211,17 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
                 (dir.join("SKILL.proposed.md"), llmos_evolution::render_skill(pattern, &created), SkillAction::Proposed)
             }
         },
+    };
+    // A proposal never replaces one already there: the person may have written notes
+    // into it that were never committed. The new evidence gets the next free name
+    // (`SKILL.proposed-2.md`, …); an identical proposal is not written twice.
+    let target = if action == SkillAction::Proposed {
+        match free_proposal_path(&dir, &text) {
+            Some(p) => p,
+            None => return Ok(None),
+        }
+    } else {
+        target
     };
     // Every generated skill passes the skill rules before it is written.
     let lint_path = if action == SkillAction::Proposed { path.clone() } else { target.clone() };
@@ -224,6 +238,19 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
     let subject = commit_message::render_skill_subject(&pattern.name, pattern.occurrences, pattern.confidence);
     repo.commit_files(&[(target, text.into_bytes())], subject.trim_end()).map_err(|e| e.to_string())?;
     Ok(Some(outcome))
+}
+
+/// The first proposal name not taken, or `None` when one of them already holds `text`.
+fn free_proposal_path(dir: &Path, text: &str) -> Option<PathBuf> {
+    for n in 1..1000 {
+        let candidate = if n == 1 { dir.join("SKILL.proposed.md") } else { dir.join(format!("SKILL.proposed-{n}.md")) };
+        match std::fs::symlink_metadata(&candidate) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(candidate),
+            _ if llmos_workspace::bounded::read_text(&candidate, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok().as_deref() == Some(text) => return None,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn write_report(config: &Config, kind: VolumeKind, result: &EvolutionResult) -> std::io::Result<PathBuf> {

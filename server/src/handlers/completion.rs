@@ -177,7 +177,8 @@ fn path_items(ws: &Workspace, doc: &Path, partial: &str, skills_only: bool) -> V
         None => ("", partial),
     };
     let dir = normalize(&doc_dir.join(dir_part));
-    if !dir.starts_with(&vol.path) {
+    // Lexically and with symlinks resolved: `artifacts/etcdir → /etc` lists nothing.
+    if !dir.starts_with(&vol.path) || !llmos_workspace::boundary::resolves_inside(&vol.path, &dir) {
         return Vec::new();
     }
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };

@@ -101,7 +101,14 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
             tokio::time::sleep(Duration::from_millis(debounce)).await;
         }
         let Some(snap) = current(&backend, &uri, generation) else { return };
-        let (diags, names_changed) = run(&backend, &snap);
+        // A panic in a pass must not leave stale diagnostics in place as if all were
+        // well: the document gets one diagnostic saying so, and the next edit retries.
+        let Some((diags, names_changed)) = crate::lsp::unwind::task("diagnostics", async { run(&backend, &snap) }).await else {
+            if !pull {
+                backend.client.publish_diagnostics(uri.clone(), vec![internal_failure()], Some(snap.version)).await;
+            }
+            return;
+        };
         if !pull {
             // Publish only if no newer edit arrived meanwhile; that edit publishes its own.
             if current(&backend, &uri, generation).is_some() {
@@ -115,6 +122,16 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
             let _ = backend.client.workspace_diagnostic_refresh().await;
         }
     });
+}
+
+/// Shown in place of a document's diagnostics when checking it failed internally.
+fn internal_failure() -> lsp::Diagnostic {
+    lsp::Diagnostic {
+        severity: Some(lsp::DiagnosticSeverity::ERROR),
+        source: Some("llmos".into()),
+        message: "llmos failed internally while checking this document; the server log has the details. Editing the document retries.".into(),
+        ..lsp::Diagnostic::default()
+    }
 }
 
 fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnapshot>> {

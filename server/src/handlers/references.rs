@@ -20,7 +20,7 @@ pub fn references(backend: &Backend, params: ReferenceParams) -> Option<Vec<Loca
     let mut out = Vec::new();
     for session in ws.index.sessions_using(&name) {
         let Some(uri) = path_to_uri(&session.path) else { continue };
-        let text = std::fs::read_to_string(&session.path).unwrap_or_default();
+        let text = llmos_workspace::bounded::read_text(&session.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).unwrap_or_default();
         let conv_index = llmos_documents::LineIndex::new(&text);
         let conv = crate::lsp::convert::PosConv { text: &text, index: &conv_index, unit };
         let doc = SessionDoc::parse(&text);

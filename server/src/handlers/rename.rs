@@ -83,7 +83,7 @@ pub fn rename(backend: &Backend, params: RenameParams) -> Result<Option<Workspac
             let s = doc.snapshot();
             return Some((s.text.clone(), Some(s.version)));
         }
-        std::fs::read_to_string(p).ok().map(|t| (t, None))
+        llmos_workspace::bounded::read_text(p, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok().map(|t| (t, None))
     };
     let mut edits: HashMap<PathBuf, (Vec<TextEdit>, Option<i32>)> = HashMap::new();
     let mut add = |p: &Path, text: &str, version: Option<i32>, ranges: Vec<(std::ops::Range<usize>, String)>| {

@@ -50,7 +50,7 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
     if path.is_dir() {
         // A new skill folder: index its SKILL.md.
         let skill = path.join("SKILL.md");
-        return match std::fs::read_to_string(&skill) {
+        return match llmos_workspace::bounded::read_text(&skill, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
             Ok(text) => {
                 let Workspace { config, index, .. } = &mut *ws;
                 index.update(config, &skill, &text)
@@ -58,7 +58,7 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
             Err(_) => false,
         };
     }
-    match std::fs::read(path) {
+    match llmos_workspace::bounded::read_bytes(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
         Ok(bytes) => {
             let text = String::from_utf8(bytes).unwrap_or_default();
             let Workspace { config, index, .. } = &mut *ws;

@@ -4,6 +4,7 @@
 pub mod convert;
 pub mod framing;
 pub mod state;
+pub mod unwind;
 
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -67,7 +68,6 @@ impl Backend {
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("llmos/status", Backend::status)
-        .custom_method("llmos/invalidMessage", Backend::invalid_message)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish()
 }
@@ -76,114 +76,136 @@ pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
 pub async fn serve<I, O>(input: I, output: O)
 where
     I: tokio::io::AsyncRead + Unpin + Send + 'static,
-    O: tokio::io::AsyncWrite,
+    O: tokio::io::AsyncWrite + Unpin,
 {
     let (service, socket) = service();
-    Server::new(framing::guard(input), output, socket).serve(service).await;
+    framing::serve_guarded(input, output, |server_in, server_out| Server::new(server_in, server_out, socket).serve(service)).await;
 }
 
 impl Backend {
     async fn status(&self) -> Result<serde_json::Value> {
-        Ok(crate::commands::status::status(self))
+        unwind::request("llmos/status", async { Ok(crate::commands::status::status(self)) }).await
     }
 
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
-        self.jobs.cancel_progress(&params.token);
-    }
-
-    async fn invalid_message(&self, params: serde_json::Value) -> Result<serde_json::Value> {
-        let reason = params.get("reason").and_then(|r| r.as_str()).unwrap_or("malformed message");
-        Err(tower_lsp_server::jsonrpc::Error { code: tower_lsp_server::jsonrpc::ErrorCode::ParseError, message: reason.to_string().into(), data: None })
+        unwind::task("window/workDoneProgress/cancel", async {
+            self.jobs.cancel_progress(&params.token);
+        })
+        .await;
     }
 }
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        Ok(handlers::initialize::initialize(self, params))
+        unwind::request("initialize", async { Ok(handlers::initialize::initialize(self, params)) }).await
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        handlers::initialize::initialized(self).await;
+        unwind::task("initialized", async {
+            handlers::initialize::initialized(self).await;
+        })
+        .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.jobs.cancel_all();
-        Ok(())
+        unwind::request("shutdown", async {
+            self.jobs.cancel_all();
+            Ok(())
+        })
+        .await
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        handlers::did_open::did_open(self, params);
+        unwind::task("textDocument/didOpen", async {
+            handlers::did_open::did_open(self, params);
+        })
+        .await;
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        handlers::did_change::did_change(self, params);
+        unwind::task("textDocument/didChange", async {
+            handlers::did_change::did_change(self, params);
+        })
+        .await;
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
-        handlers::did_save::did_save(self, params);
+        unwind::task("textDocument/didSave", async {
+            handlers::did_save::did_save(self, params);
+        })
+        .await;
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        handlers::did_close::did_close(self, params).await;
+        unwind::task("textDocument/didClose", async {
+            handlers::did_close::did_close(self, params).await;
+        })
+        .await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        handlers::watched_files::did_change_watched_files(self, params);
+        unwind::task("workspace/didChangeWatchedFiles", async {
+            handlers::watched_files::did_change_watched_files(self, params);
+        })
+        .await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        handlers::configuration::did_change_configuration(self, params);
+        unwind::task("workspace/didChangeConfiguration", async {
+            handlers::configuration::did_change_configuration(self, params);
+        })
+        .await;
     }
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
-        Ok(handlers::diagnostics::pull(self, params))
+        unwind::request("textDocument/diagnostic", async { Ok(handlers::diagnostics::pull(self, params)) }).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        Ok(handlers::hover::hover(self, params))
+        unwind::request("textDocument/hover", async { Ok(handlers::hover::hover(self, params)) }).await
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        Ok(handlers::completion::completion(self, params))
+        unwind::request("textDocument/completion", async { Ok(handlers::completion::completion(self, params)) }).await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(handlers::document_symbol::document_symbol(self, params))
+        unwind::request("textDocument/documentSymbol", async { Ok(handlers::document_symbol::document_symbol(self, params)) }).await
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        Ok(handlers::workspace_symbol::symbol(self, params))
+        unwind::request("workspace/symbol", async { Ok(handlers::workspace_symbol::symbol(self, params)) }).await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
-        Ok(handlers::folding_range::folding_range(self, params))
+        unwind::request("textDocument/foldingRange", async { Ok(handlers::folding_range::folding_range(self, params)) }).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        Ok(handlers::code_action::code_action(self, params))
+        unwind::request("textDocument/codeAction", async { Ok(handlers::code_action::code_action(self, params)) }).await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        Ok(handlers::code_lens::code_lens(self, params))
+        unwind::request("textDocument/codeLens", async { Ok(handlers::code_lens::code_lens(self, params)) }).await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        Ok(handlers::definition::goto_definition(self, params))
+        unwind::request("textDocument/definition", async { Ok(handlers::definition::goto_definition(self, params)) }).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        Ok(handlers::references::references(self, params))
+        unwind::request("textDocument/references", async { Ok(handlers::references::references(self, params)) }).await
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        handlers::rename::prepare_rename(self, params)
+        unwind::request("textDocument/prepareRename", async { handlers::rename::prepare_rename(self, params) }).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        handlers::rename::rename(self, params)
+        unwind::request("textDocument/rename", async { handlers::rename::rename(self, params) }).await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        crate::commands::execute(self, params).await
+        unwind::request("workspace/executeCommand", async { crate::commands::execute(self, params).await }).await
     }
 }

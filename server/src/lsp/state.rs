@@ -189,6 +189,6 @@ impl State {
         if let Some(doc) = self.docs.values_mut().find(|d| d.path.as_deref() == Some(path)) {
             return Some(doc.snapshot().text.clone());
         }
-        std::fs::read_to_string(path).ok()
+        llmos_workspace::bounded::read_text(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok()
     }
 }

@@ -112,4 +112,36 @@ mod tests {
         assert_eq!(error_details(r#"{"ok":true}"#), None);
         assert_eq!(error_details(""), None);
     }
+
+    proptest::proptest! {
+        /// SSE decoding of arbitrary events never panics, for either provider, and keeps
+        /// answering after a fault.
+        #[test]
+        fn decoders_never_panic(events in proptest::collection::vec((
+            proptest::prop_oneof![
+                proptest::strategy::Just("message".to_string()),
+                proptest::strategy::Just("content_block_delta".to_string()),
+                proptest::strategy::Just("message_delta".to_string()),
+                proptest::strategy::Just("error".to_string()),
+                proptest::strategy::Just("ping".to_string()),
+                proptest::prelude::any::<String>(),
+            ],
+            proptest::prop_oneof![
+                proptest::strategy::Just(r#"{"type":"content_block_delta","delta":{"type":"text_delta","text":"é"}}"#.to_string()),
+                proptest::strategy::Just(r#"{"choices":[{"delta":{"content":"x"},"finish_reason":null}]}"#.to_string()),
+                proptest::strategy::Just(r#"{"type":"error","error":{"type":{"a":1},"message":5}}"#.to_string()),
+                proptest::strategy::Just("[DONE]".to_string()),
+                r#"[{}\[\]":,a-z0-9é]{0,40}"#,
+                proptest::prelude::any::<String>(),
+            ],
+        ), 0..12)) {
+            for provider in [ProviderKind::Anthropic, ProviderKind::OpenAi] {
+                let mut decoder = Decoder::new(provider);
+                for (event, data) in &events {
+                    let _ = decoder.on_event(event, data);
+                }
+                let _ = decoder.stop_reason();
+            }
+        }
+    }
 }

@@ -235,14 +235,20 @@ fn write_atomically(file: &Path, content: &[u8], mode: i32) -> std::io::Result<(
     fs::create_dir_all(dir)?;
     let name = file.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = dir.join(format!(".{name}.llmos-{}.tmp", std::process::id()));
+    // The file keeps its permissions (a read-only 0444 session stays read-only).
+    let existing = fs::metadata(file).ok().filter(|m| m.is_file()).map(|m| m.permissions());
     let result = (|| {
         let mut out = fs::File::create(&temporary)?;
         out.write_all(content)?;
         out.sync_all()?;
+        if let Some(permissions) = existing.clone() {
+            out.set_permissions(permissions)?;
+        }
         #[cfg(unix)]
         if mode == MODE_EXECUTABLE {
             use std::os::unix::fs::PermissionsExt as _;
-            out.set_permissions(fs::Permissions::from_mode(0o755))?;
+            let bits = existing.as_ref().map_or(0o644, |p| p.mode() & 0o777);
+            out.set_permissions(fs::Permissions::from_mode(bits | 0o111))?;
         }
         #[cfg(not(unix))]
         let _ = mode;

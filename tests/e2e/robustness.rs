@@ -1,0 +1,352 @@
+//! Inputs that used to crash, wedge, escape a volume, leak a key or lose work: each case
+//! of issue 11, through the server or the built CLI as a user meets it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+use crate::harness::{Options, TestServer};
+
+fn llmos(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(cwd).output().unwrap()
+}
+
+fn git_options() -> Options {
+    Options { git_volumes: vec!["user", "team"], ..Options::default() }
+}
+
+/// `created:` values whose 11th byte falls inside a multi-byte character.
+const BAD_DATES: &[&str] = &["2026-11-23é", "2026-11-23—noon", "2026-11-23\u{1F600}12:00", "2026-11-2é"];
+
+#[test]
+fn check_reports_a_created_date_cut_inside_a_character_instead_of_panicking() {
+    for date in BAD_DATES {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+        let skill = dir.path().join("volumes/user/skills/dated/SKILL.md");
+        std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+        std::fs::write(&skill, format!("---\nname: dated\ndescription: Dated. Use when dating.\nmetadata:\n  created: {date}\n---\n")).unwrap();
+        let session = dir.path().join("volumes/user/sessions/dated.md");
+        std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+        std::fs::write(&session, format!("---\ntitle: Dated\ncreated: {date}\n---\n\n<!-- turn: user -->\nhi\n")).unwrap();
+        let out = llmos(&["check", "--format", "json"], dir.path());
+        assert_ne!(out.status.code(), Some(101), "{date}: {}", String::from_utf8_lossy(&out.stderr));
+        let diags: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{date}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert!(diags.iter().any(|d| d["path"].as_str().unwrap().ends_with("dated.md")), "{date}: the session's bad date is reported: {diags:?}");
+    }
+}
+
+#[tokio::test]
+async fn pull_diagnostics_and_code_actions_on_a_bad_created_date_answer() {
+    let s = TestServer::start("//- llmos.toml\n").await;
+    for (i, date) in BAD_DATES.iter().enumerate() {
+        let rel = format!("volumes/user/sessions/d{i}.md");
+        let text = format!("---\ntitle: Dated\ncreated: {date}\n---\n\n<!-- turn: user -->\nhi\n");
+        let uri = s.open_text(&rel, &text).await;
+        let pulled = s.request("textDocument/diagnostic", json!({ "textDocument": { "uri": uri } })).await;
+        let items = pulled["result"]["items"].as_array().unwrap_or_else(|| panic!("{date}: {pulled}"));
+        assert!(items.iter().any(|d| d["range"]["start"]["line"] == 2), "{date}: the created line is flagged: {items:?}");
+        let actions = s
+            .request(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 2, "character": 0 }, "end": { "line": 2, "character": 9 } }, "context": { "diagnostics": items } }),
+            )
+            .await;
+        assert!(actions.get("result").is_some(), "{date}: {actions}");
+    }
+}
+
+#[tokio::test]
+async fn hover_on_a_non_ascii_commit_field_answers() {
+    let fixture =
+        "//- llmos.toml\n//- volumes/user/sessions/s.md\n---\ntitle: S\nid: s\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nhello\n";
+    let s = TestServer::start_with(fixture, git_options()).await;
+    let uri = s.open("volumes/user/sessions/s.md").await;
+    let r = s.request("workspace/executeCommand", json!({ "command": "llmos.session.commit", "arguments": [{ "uri": uri }] })).await;
+    assert!(r.get("error").is_none(), "{r}");
+    let text = s.text(&uri);
+    let start = text.find("commit: ").unwrap() + "commit: ".len();
+    let end = start + text[start..].find('\n').unwrap();
+    s.edit(&uri, start..end, "ééééé").await;
+    let hover = s.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": { "line": 4, "character": 10 } })).await;
+    let value = hover["result"]["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(value.contains("ééééé"), "{value}");
+}
+
+fn mkfifo(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Runs the CLI with a deadline: a hang fails the test instead of wedging it.
+async fn llmos_within(args: &[&str], cwd: &Path, secs: u64) -> Output {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(cwd).kill_on_drop(true).output();
+    tokio::time::timeout(std::time::Duration::from_secs(secs), child).await.unwrap_or_else(|_| panic!("llmos {args:?} hung")).unwrap()
+}
+
+#[tokio::test]
+async fn fifos_named_like_sessions_or_config_are_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let fifo = dir.path().join("volumes/user/sessions/x.md");
+    mkfifo(&fifo);
+    for args in [["commit", "volumes/user/sessions/x.md"], ["chat", "volumes/user/sessions/x.md"]] {
+        let out = llmos_within(&args, dir.path(), 20).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("not a regular file") && stderr.contains("FIFO"), "{args:?}: {stderr}");
+    }
+    let out = llmos_within(&["check", "volumes/user/sessions/x.md", "--format", "json"], dir.path(), 20).await;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("file/not-regular"), "{}", String::from_utf8_lossy(&out.stderr));
+    // llmos.toml as a FIFO: check reports it and goes on.
+    let dir = tempfile::tempdir().unwrap();
+    mkfifo(&dir.path().join("llmos.toml"));
+    let skill = dir.path().join("volumes/user/skills/ok/SKILL.md");
+    std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
+    std::fs::write(&skill, "---\nname: ok\ndescription: Fine. Use when fine.\n---\n").unwrap();
+    let out = llmos_within(&["check", "--format", "json"], dir.path(), 20).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("not a regular file"), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn the_server_refuses_fifos_and_devices_for_export_commit_and_chat() {
+    let s = TestServer::start_with("//- llmos.toml\n", git_options()).await;
+    let fifo = s.path("volumes/user/sessions/x.md");
+    mkfifo(&fifo);
+    let fifo_uri = s.uri("volumes/user/sessions/x.md");
+    for uri in [fifo_uri.as_str(), "file:///dev/zero"] {
+        for command in ["llmos.session.export", "llmos.session.commit", "llmos.chat.send"] {
+            let r = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                s.request("workspace/executeCommand", json!({ "command": command, "arguments": [{ "uri": uri }] })),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{command} on {uri} hung"));
+            let message = r["error"]["message"].as_str().unwrap_or_else(|| panic!("{command} on {uri}: {r}"));
+            assert!(message.contains("not a regular file") || message.contains("not a session"), "{command} on {uri}: {message}");
+        }
+    }
+    // A link to a FIFO artifact: hover and definition answer instead of blocking on it.
+    mkfifo(&s.path("volumes/user/artifacts/data.csv"));
+    let text = "---\ntitle: L\n---\n\n<!-- turn: user -->\nSee [d](../artifacts/data.csv)\n";
+    let uri = s.open_text("volumes/user/sessions/l.md", text).await;
+    for method in ["textDocument/hover", "textDocument/definition"] {
+        let r = tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            s.request(method, json!({ "textDocument": { "uri": uri }, "position": { "line": 5, "character": 12 } })),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{method} on a link to a FIFO hung"));
+        assert!(r.get("error").is_none(), "{r}");
+    }
+    // A file event about the FIFO and opening/closing it do not freeze the server.
+    s.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": fifo_uri, "type": 2 }] })).await;
+    s.notify("textDocument/didOpen", json!({ "textDocument": { "uri": fifo_uri, "languageId": "markdown", "version": 1, "text": "" } })).await;
+    s.notify("textDocument/didClose", json!({ "textDocument": { "uri": fifo_uri } })).await;
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), s.request("llmos/status", Value::Null)).await.expect("server answers");
+    assert!(status.get("result").is_some(), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_chat_merges_its_reply_into_the_file_as_it_is_at_the_end() {
+    use llmos_llm::ProviderKind;
+    use llmos_llm::testing::{FakeProvider, Script};
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::Reply { chunks: vec!["Slow ".into(), "reply".into()], delay_between: std::time::Duration::from_millis(1500) });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("llmos.toml"),
+        format!(
+            "[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_MERGE_TEST_KEY\"\n",
+            fake.base_url(ProviderKind::Anthropic)
+        ),
+    )
+    .unwrap();
+    let session = dir.path().join("volumes/user/sessions/t.md");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n").unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+        .args(["chat", session.to_str().unwrap()])
+        .env("LLMOS_MERGE_TEST_KEY", "sk-merge-test")
+        .current_dir(dir.path())
+        .kill_on_drop(true)
+        .output();
+    let edit = async {
+        // Wait for the first delta: the CLI has read the file and is streaming.
+        while fake.first_delta_sent_at(0).is_none() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        std::fs::write(&session, "---\ntitle: T, renamed while the reply streamed\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n").unwrap();
+    };
+    let (out, ()) = tokio::join!(child, edit);
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&session).unwrap();
+    assert!(text.contains("title: T, renamed while the reply streamed"), "the edit made during the reply was lost: {text}");
+    assert!(text.contains("<!-- turn: assistant model=m -->\nSlow reply\n"), "{text}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn committing_a_read_only_session_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let fixture =
+        "//- llmos.toml\n//- volumes/user/sessions/ro.md\n---\ntitle: RO\nid: ro\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nhello\n";
+    let s = TestServer::start_with(fixture, git_options()).await;
+    let path = s.path("volumes/user/sessions/ro.md");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let uri = s.uri("volumes/user/sessions/ro.md");
+    let r = s.request("workspace/executeCommand", json!({ "command": "llmos.session.commit", "arguments": [{ "uri": uri }] })).await;
+    assert!(r.get("error").is_none(), "{r}");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("status: committed"));
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o444);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_echoing_the_key_never_reaches_the_session_or_the_terminal() {
+    use llmos_llm::ProviderKind;
+    use llmos_llm::testing::{FakeProvider, Script};
+    let canary = "sk-echo-canary-5d1f0a9b3c7e";
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::reply(["Your headers: x-api-key: sk-echo-", "canary-5d1f0a9b3c7e. ", "Done."]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("llmos.toml"),
+        format!(
+            "[llm]\nprovider = \"anthropic\"\nmodel = \"m\"\nbase_url = \"{}\"\napi_key_env = \"LLMOS_ECHO_TEST_KEY\"\n",
+            fake.base_url(ProviderKind::Anthropic)
+        ),
+    )
+    .unwrap();
+    let session = dir.path().join("volumes/user/sessions/t.md");
+    std::fs::create_dir_all(session.parent().unwrap()).unwrap();
+    std::fs::write(&session, "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nEcho my headers\n").unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_llmos"))
+        .args(["chat", session.to_str().unwrap()])
+        .env("LLMOS_ECHO_TEST_KEY", canary)
+        .current_dir(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&session).unwrap();
+    assert!(text.contains("x-api-key: [redacted]. Done."), "{text}");
+    assert!(!text.contains(canary) && !String::from_utf8_lossy(&out.stdout).contains(canary) && !String::from_utf8_lossy(&out.stderr).contains(canary));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn link_completion_does_not_follow_symlinks_out_of_the_volume() {
+    let s = TestServer::start("//- llmos.toml\n//- volumes/user/artifacts/real/inside.csv\nx\n").await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret-file.txt"), "x").unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("volumes/user/artifacts/etcdir")).unwrap();
+    let line = "[c](../artifacts/etcdir/";
+    let text = format!("---\ntitle: C\n---\n\n<!-- turn: user -->\n{line}\n");
+    let uri = s.open_text("volumes/user/sessions/c.md", &text).await;
+    let at = |l: &str| json!({ "textDocument": { "uri": uri }, "position": { "line": 5, "character": l.len() } });
+    let r = s.request("textDocument/completion", at(line)).await;
+    assert!(!r.to_string().contains("secret-file"), "completion listed a folder outside the volume: {r}");
+    // The same completion inside the volume still works.
+    let inside = "[c](../artifacts/real/";
+    s.edit(&uri, text.find(line).unwrap()..text.find(line).unwrap() + line.len(), inside).await;
+    let r = s.request("textDocument/completion", at(inside)).await;
+    assert!(r.to_string().contains("inside.csv"), "{r}");
+}
+
+#[cfg(unix)]
+#[test]
+fn check_does_not_read_a_session_symlinked_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let private = outside.path().join("private.md");
+    std::fs::write(&private, "---\ntitle: PRIVATE-CONTENT-42\n---\nPRIVATE-CONTENT-42\n").unwrap();
+    let sessions = dir.path().join("volumes/user/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    std::os::unix::fs::symlink(&private, sessions.join("leak.md")).unwrap();
+    for format in ["json", "text"] {
+        let out = llmos(&["check", "volumes/user/sessions/leak.md", "--format", format], dir.path());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(!stdout.contains("PRIVATE-CONTENT-42"), "{stdout}");
+        assert!(stdout.contains("outside the workspace"), "{stdout}");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn promote_refuses_sessions_and_skills_that_lead_outside_the_volume() {
+    let s = TestServer::start_with(
+        "//- llmos.toml\n//- volumes/user/sessions/s.md\n---\ntitle: S\n---\n\n<!-- turn: user -->\nprivate transcript\n",
+        Options { git_volumes: vec!["user", "team"], ..Options::default() },
+    )
+    .await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("references")).unwrap();
+    std::fs::write(outside.path().join("SKILL.md"), "---\nname: linked\ndescription: Linked. Use when linking.\n---\n").unwrap();
+    std::fs::write(outside.path().join("references/private.md"), "private").unwrap();
+    std::fs::create_dir_all(s.path("volumes/user/skills")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), s.path("volumes/user/skills/linked")).unwrap();
+    // A real skill folder holding a symlinked file that leads out.
+    std::fs::create_dir_all(s.path("volumes/user/skills/mixed")).unwrap();
+    std::fs::write(s.path("volumes/user/skills/mixed/SKILL.md"), "---\nname: mixed\ndescription: Mixed. Use when mixing.\n---\n").unwrap();
+    std::os::unix::fs::symlink(outside.path().join("references/private.md"), s.path("volumes/user/skills/mixed/notes.md")).unwrap();
+    let team_head = || Command::new("git").arg("-C").arg(s.path("volumes/team")).args(["rev-list", "--all", "--count"]).output().unwrap().stdout;
+    let before = team_head();
+    for rel in ["volumes/user/sessions/s.md", "volumes/user/skills/linked/SKILL.md", "volumes/user/skills/mixed/SKILL.md"] {
+        let r = s.request("workspace/executeCommand", json!({ "command": "llmos.skill.promote", "arguments": [{ "uri": s.uri(rel), "to": "team" }] })).await;
+        let message = r["error"]["message"].as_str().unwrap_or_else(|| panic!("{rel} was promoted: {r}"));
+        assert!(message.contains("not a skill") || message.contains("outside the user volume"), "{rel}: {message}");
+    }
+    // The CLI path too.
+    for what in ["volumes/user/sessions/s.md", "volumes/user/skills/linked"] {
+        let out = llmos(&["promote", what, "--to", "team"], s.path("").as_path());
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    assert_eq!(team_head(), before, "nothing was committed into the team volume");
+    assert!(!s.path("volumes/team/skills").exists());
+}
+
+#[test]
+fn evolve_never_overwrites_a_proposal_a_person_wrote_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let user = ws.join("volumes/user");
+    let out = llmos(&["evolve", "--format", "json"], &ws);
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let created = result["skills"].as_array().unwrap().iter().find(|s| s["action"] == "created").expect("a created skill");
+    let skill_path = Path::new(created["path"].as_str().unwrap()).to_path_buf();
+    // A person edits the skill, then new evidence arrives: a proposal is written beside it.
+    let skill = std::fs::read_to_string(&skill_path).unwrap();
+    std::fs::write(&skill_path, skill.replace("## Purpose", "## Purpose\n\nMy own note.")).unwrap();
+    let evidence = |n: u32| {
+        let extra = user.join(format!("sessions/extra-chart-{n}.md"));
+        std::fs::write(&extra, format!("---\ntitle: Chart {n}\nid: extra-chart-{n}\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nPlot quarterly revenue {n} from the CSV as a line chart with labelled axes.\n")).unwrap();
+        assert!(llmos(&["commit", extra.to_str().unwrap()], &ws).status.success());
+        let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    evidence(1);
+    let proposal = skill_path.with_file_name("SKILL.proposed.md");
+    let first = std::fs::read_to_string(&proposal).expect("a proposal");
+    // The person writes notes into the proposal (never committed); the next run has the
+    // same evidence to propose again.
+    let noted = format!("{first}\n\nMY NOTES ON THIS PROPOSAL\n");
+    std::fs::write(&proposal, &noted).unwrap();
+    let rerun = || {
+        let out = llmos(&["evolve", "--since", "30d", "--format", "json"], &ws);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let run = rerun();
+    assert_eq!(std::fs::read_to_string(&proposal).unwrap(), noted, "the notes in the proposal were overwritten");
+    let second = skill_path.with_file_name("SKILL.proposed-2.md");
+    assert_eq!(std::fs::read_to_string(&second).unwrap_or_default(), first, "the new proposal goes to the next free name: {run}");
+    // The same proposal again is not written a third time.
+    rerun();
+    assert!(!skill_path.with_file_name("SKILL.proposed-3.md").exists());
+    assert!(std::fs::read_to_string(&skill_path).unwrap().contains("My own note."));
+}
