@@ -66,8 +66,7 @@ pub fn check_readable(path: &Path, max: u64) -> Result<std::fs::Metadata, FileEr
 }
 
 /// The bytes of a regular file of at most `max` bytes.
-pub fn read_bytes(path: impl AsRef<Path>, max: u64) -> Result<Vec<u8>, FileError> {
-    let path = path.as_ref();
+pub fn read_bytes(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
     let io = |source| FileError::Io { path: path.to_path_buf(), source };
     check_readable(path, max)?;
     let mut options = std::fs::OpenOptions::new();
@@ -92,8 +91,7 @@ pub fn read_bytes(path: impl AsRef<Path>, max: u64) -> Result<Vec<u8>, FileError
 }
 
 /// The text of a regular UTF-8 file of at most `max` bytes.
-pub fn read_text(path: impl AsRef<Path>, max: u64) -> Result<String, FileError> {
-    let path = path.as_ref();
+pub fn read_text(path: &Path, max: u64) -> Result<String, FileError> {
     let bytes = read_bytes(path, max)?;
     String::from_utf8(bytes)
         .map_err(|e| FileError::Io { path: path.to_path_buf(), source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")) })

@@ -135,7 +135,7 @@ impl Config {
     /// Reads `root/llmos.toml` when present. A missing file gives the defaults; an
     /// unreadable or invalid one gives the defaults plus diagnostics.
     pub fn load(root: &Path) -> (Self, Vec<Diagnostic>) {
-        match crate::bounded::read_text(root.join(FILE_NAME), crate::bounded::DEFAULT_MAX_BYTES) {
+        match crate::bounded::read_text(&root.join(FILE_NAME), crate::bounded::DEFAULT_MAX_BYTES) {
             Ok(text) => Self::parse(&text, root),
             Err(e) if e.is_not_found() => (Self::default_for(root), Vec::new()),
             Err(e) => (Self::default_for(root), vec![Diagnostic::new(&rules::CONFIG_SYNTAX, 0..0, format!("cannot read llmos.toml: {e}"))]),

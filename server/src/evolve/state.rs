@@ -25,7 +25,7 @@ fn path(config: &Config, kind: VolumeKind) -> std::path::PathBuf {
 }
 
 pub fn load(config: &Config, kind: VolumeKind) -> State {
-    llmos_workspace::bounded::read_text(path(config, kind), llmos_workspace::bounded::DEFAULT_MAX_BYTES)
+    llmos_workspace::bounded::read_text(&path(config, kind), llmos_workspace::bounded::DEFAULT_MAX_BYTES)
         .ok()
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default()
