@@ -18,6 +18,6 @@ pub mod render;
 pub mod scrub;
 pub mod transcript;
 
-pub use render::{RenderedSession, render};
+pub use render::{RenderedSession, render, render_as};
 pub use scrub::Scrubber;
 pub use transcript::{Part, ReadStats, Source, Transcript, Turn, TurnRole, Usage};

@@ -48,6 +48,12 @@ pub fn origin(transcript: &Transcript, fallback: &str) -> String {
 
 /// Renders `transcript`; `origin` is its [`origin`], `bytes` how much of the file was read.
 pub fn render(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &Scrubber) -> RenderedSession {
+    render_as(transcript, origin, bytes, scrubber, None)
+}
+
+/// [`render`] under a given session id: a grown transcript keeps the id it was first
+/// imported under, even when its title changed since.
+pub fn render_as(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &Scrubber, id: Option<&str>) -> RenderedSession {
     let mut secrets = 0;
     let mut clean = |text: &str| -> String {
         let (out, n) = scrubber.scrub(text);
@@ -58,7 +64,7 @@ pub fn render(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &Scru
     let prompt = transcript.first_prompt().unwrap_or_default();
     let title = clean(&cut_chars(&collapse_whitespace(transcript.title.as_deref().unwrap_or(&prompt)), TITLE_CHARS));
     let title = if title.is_empty() { format!("{} session", transcript.source.as_str()) } else { title };
-    let id = session_id(transcript.started, &title, origin);
+    let id = id.map_or_else(|| session_id(transcript.started, &title, origin), str::to_string);
 
     let mut out = String::new();
     out.push_str("---\n");
@@ -78,7 +84,10 @@ pub fn render(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &Scru
 
     let mut written: HashSet<String> = HashSet::new();
     for turn in &transcript.turns {
-        out.push('\n');
+        // One blank line before each marker.
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         match turn.role {
             TurnRole::User => out.push_str(&render_marker(Role::User, &[])),
             TurnRole::System => out.push_str(&render_marker(Role::System, &[])),
@@ -145,7 +154,9 @@ pub fn render(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &Scru
     }
     if transcript.turns.last().is_none_or(|t| t.role != TurnRole::User) {
         // Like a reply written by llmos, the session ends with an empty user turn.
-        out.push('\n');
+        if !out.ends_with("\n\n") {
+            out.push('\n');
+        }
         out.push_str(&render_marker(Role::User, &[]));
         out.push('\n');
     }
@@ -176,7 +187,9 @@ fn session_id(started: Option<OffsetDateTime>, title: &str, origin: &str) -> Str
             short.chars().take(40).collect::<String>()
         })
         .unwrap_or_else(|| "session".into());
-    let tail: String = origin.rsplit(':').next().unwrap_or("").chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>().to_ascii_lowercase();
+    // The end of the agent's id: Codex ids are UUIDv7, whose first digits are a timestamp.
+    let digits: Vec<char> = origin.rsplit(':').next().unwrap_or("").chars().filter(char::is_ascii_alphanumeric).collect();
+    let tail: String = digits[digits.len().saturating_sub(8)..].iter().collect::<String>().to_ascii_lowercase();
     let mut parts: Vec<String> = Vec::new();
     parts.extend(date);
     parts.push(slug);

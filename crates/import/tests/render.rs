@@ -27,7 +27,7 @@ fn errors(text: &str, id: &str) -> Vec<String> {
 fn claude_code_session_renders_valid_and_clean() {
     let t = claude_code::read(&read(CLAUDE_FULL));
     let r = render(&t, &origin(&t, "x"), 1234, &Scrubber::new());
-    assert_eq!(r.id, "20250304-0915-tokenizer-unit-tests-1111aaaa");
+    assert_eq!(r.id, "20250304-0915-tokenizer-unit-tests-66667777");
     assert_eq!(errors(&r.text, &r.id), Vec::<String>::new(), "{}", r.text);
     for canary in CANARIES {
         assert!(!r.text.contains(canary), "{canary} leaked:\n{}", r.text);
@@ -54,6 +54,8 @@ fn claude_code_session_renders_valid_and_clean() {
     // the tool output holding a ``` fence is wrapped in a longer fence
     assert!(r.text.contains("````trace\n$ Bash: pytest -q tests/test_tokenizer.py\n"), "{}", r.text);
     assert!(r.text.contains("*[image/png image; not imported]*"));
+    assert!(r.text.contains("`Authorization: Bearer ████████` in your curl"), "{}", r.text);
+    assert!(!r.text.contains("\n\n\n"), "{}", r.text);
 }
 
 #[test]
@@ -70,7 +72,7 @@ fn codex_session_renders_valid_and_clean() {
     assert_eq!(doc.turns[1].attr("model"), Some("gpt-5-codex"));
     assert_eq!(doc.trace_count(), 3);
     assert!(r.text.contains("```py artifact=tests/test_ast.py\n"));
-    assert_eq!(r.id, "20250310-0800-write-pytest-unit-tests-for-the-ast-0199aaaa");
+    assert_eq!(r.id, "20250310-0800-write-pytest-unit-tests-for-the-ast-ffff0001");
 }
 
 #[test]

@@ -78,6 +78,12 @@ dump("claude-code/projects/-home-ada-work-parser/2222bbbb-0000-4000-8000-0000000
      short_claude("2222bbbb-0000-4000-8000-000000000002", CWD, "2025-03-06", "Write pytest unit tests for the lexer in parser/lexer.py covering empty input and unicode", "Added tests/test_lexer.py."))
 dump("claude-code/projects/-home-ada-work-site/3333cccc-0000-4000-8000-000000000003.jsonl",
      short_claude("3333cccc-0000-4000-8000-000000000003", "/home/ada/work/site", "2025-03-08", "Change the landing page colour to dark blue", "Done."))
+# unrelated work, so that the recurring kind stands out to evolution
+for n, (day, prompt) in enumerate([("2025-03-09", "Fix the broken link in the footer of the about page"),
+                                   ("2025-03-11", "Add a dark mode toggle to the settings menu"),
+                                   ("2025-03-13", "Update the README install section for Windows users")], start=4):
+    sid = "%d%d%d%ddddd-0000-4000-8000-00000000000%d" % (n, n, n, n, n)
+    dump("claude-code/projects/-home-ada-work-site/" + sid + ".jsonl", short_claude(sid, "/home/ada/work/site", day, prompt, "Done."))
 dump("claude-code/projects/-home-ada-work-site/empty-0000.jsonl", ["", "{bad"])
 
 CSID = "0199aaaa-bbbb-7ccc-8ddd-eeeeffff0001"
