@@ -7,6 +7,7 @@ mod harness;
 mod cli;
 mod evolution;
 mod import;
+mod install;
 mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;
