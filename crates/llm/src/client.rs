@@ -149,9 +149,9 @@ impl LlmClient {
                 "sending chat request"
             );
             let retryable = match self.attempt(&body, cancel, &mut on_delta).await {
-                Ok((text, stop_reason)) => {
-                    tracing::debug!(chars = text.len(), ?stop_reason, "chat reply complete");
-                    return Ok(ChatOutcome { text, stop_reason, attempts });
+                Ok((text, stop_reason, usage)) => {
+                    tracing::debug!(chars = text.len(), ?stop_reason, ?usage, "chat reply complete");
+                    return Ok(ChatOutcome { text, stop_reason, attempts, usage });
                 }
                 Err(AttemptError::Final(error)) => return Err(error),
                 Err(AttemptError::Retryable(retryable)) => retryable,
@@ -190,7 +190,12 @@ impl LlmClient {
         self.config.retry_backoff.saturating_mul(factor).min(self.config.max_retry_wait)
     }
 
-    async fn attempt(&self, body: &[u8], cancel: &CancellationToken, on_delta: &mut impl FnMut(&str)) -> Result<(String, Option<String>), AttemptError> {
+    async fn attempt(
+        &self,
+        body: &[u8],
+        cancel: &CancellationToken,
+        on_delta: &mut impl FnMut(&str),
+    ) -> Result<(String, Option<String>, Option<crate::chat::TokenUsage>), AttemptError> {
         let provider = self.config.provider;
         let timeout = self.config.timeout;
         let response = tokio::select! {
@@ -246,7 +251,7 @@ impl LlmClient {
                 }
                 Ok(None) => {
                     return match decoder.stop_reason() {
-                        Some(reason) => Ok((text, Some(reason.to_string()))),
+                        Some(reason) => Ok((text, Some(reason.to_string()), decoder.usage())),
                         None => Err(final_error(LlmError::Dropped {
                             provider,
                             reason: "the connection closed before the provider ended the reply".to_string(),
@@ -282,7 +287,7 @@ impl LlmClient {
                     text.push_str(&delta);
                 }
                 Ok(Step::Nothing) => {}
-                Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string))),
+                Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string), decoder.usage())),
                 Err(WireFault::Malformed { event, reason }) => {
                     return Err(final_error(LlmError::MalformedEvent { provider, event, reason, partial: text }));
                 }
