@@ -70,8 +70,8 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         println!();
         (reply, result)
     });
-    let interrupted = result.is_err();
-    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, interrupted, &model) };
+    let end = crate::chat::ReplyEnd::of(&result);
+    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, &end, &model) };
     if let Err(e) = write_atomically(&path, &new_text) {
         return fail(format!("cannot write {}: {e}", path.display()));
     }
