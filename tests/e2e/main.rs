@@ -15,3 +15,4 @@ mod lsp_promote;
 mod lsp_sessions;
 mod stdio;
 mod sync;
+mod usage;

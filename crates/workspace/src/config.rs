@@ -31,6 +31,8 @@ pub struct Config {
     pub rules: HashMap<String, Option<Severity>>,
     /// Files larger than this are not analysed.
     pub max_file_size: u64,
+    /// `[prices."MODEL"]`: USD per million tokens, to turn recorded usage into cost.
+    pub prices: std::collections::BTreeMap<String, llmos_documents::usage::Price>,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +131,7 @@ impl Config {
             chat: ChatSettings { context_tokens: 4000 },
             rules: HashMap::new(),
             max_file_size: 16 * 1024 * 1024,
+            prices: std::collections::BTreeMap::new(),
         }
     }
 
@@ -328,10 +331,44 @@ impl Config {
                         }
                     }
                 }),
+                "prices" => w.table(key, value, |w, model, v| {
+                    let mut price = llmos_documents::usage::Price::default();
+                    let mut has = (false, false);
+                    w.table(model, v, |w, k2, v2| {
+                        let Some(x) = w.price(k2, v2) else { return };
+                        match k2.get_ref().as_ref() {
+                            "input" => {
+                                price.input = x;
+                                has.0 = true;
+                            }
+                            "output" => {
+                                price.output = x;
+                                has.1 = true;
+                            }
+                            "cache_read" => price.cache_read = Some(x),
+                            "cache_write" => price.cache_write = Some(x),
+                            _ => w.unknown(k2, &format!("prices.{}", model.get_ref())),
+                        }
+                    });
+                    if has.0 && has.1 {
+                        cfg.prices.insert(model.get_ref().to_string(), price);
+                    } else {
+                        w.diag(&rules::CONFIG_BAD_VALUE, model.span(), format!("a price needs `input` and `output` (USD per million tokens) for `{}`", model.get_ref()));
+                    }
+                }),
                 _ => w.unknown(key, ""),
             }
         }
         (cfg, diags)
+    }
+
+    /// The price of `model`: its own entry, or the longest entry it starts with
+    /// (`claude-sonnet-4-5` prices `claude-sonnet-4-5-20250929`).
+    pub fn price(&self, model: &str) -> Option<llmos_documents::usage::Price> {
+        if let Some(p) = self.prices.get(model) {
+            return Some(*p);
+        }
+        self.prices.iter().filter(|(name, _)| !name.is_empty() && model.starts_with(name.as_str())).max_by_key(|(name, _)| name.len()).map(|(_, p)| *p)
     }
 
     pub fn volume(&self, kind: VolumeKind) -> &VolumeConfig {
@@ -453,6 +490,20 @@ impl Walker<'_> {
         }
     }
 
+    /// A price: a number of USD per million tokens, not negative.
+    fn price(&mut self, key: &Key<'_>, value: &Val<'_>) -> Option<f64> {
+        let v = value.get_ref();
+        let x =
+            v.as_float().and_then(|f| f.as_str().replace('_', "").parse::<f64>().ok()).or_else(|| v.as_integer().and_then(|i| i.as_str().parse::<f64>().ok()));
+        match x {
+            Some(x) if x.is_finite() && x >= 0.0 => Some(x),
+            _ => {
+                self.expect(key, value, "a number of USD per million tokens");
+                None
+            }
+        }
+    }
+
     fn fraction(&mut self, key: &Key<'_>, value: &Val<'_>) -> Option<f64> {
         let v = value.get_ref();
         let x =
@@ -531,6 +582,10 @@ pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
     ("github", "token_env", "The environment variable holding a GitHub token (default `GITHUB_TOKEN`, then `GH_TOKEN`)."),
     ("github", "client_id", "The OAuth app's client id used by `llmos login`."),
     ("chat", "context_tokens", "Token budget for skills added to a chat by relevance (default 4000)."),
+    ("prices.*", "input", "USD per million input tokens of this model (`[prices.\"MODEL\"]`); with `output`, recorded usage is shown as cost."),
+    ("prices.*", "output", "USD per million output tokens of this model."),
+    ("prices.*", "cache_read", "USD per million prompt tokens read from the cache (default: the input price)."),
+    ("prices.*", "cache_write", "USD per million prompt tokens written to the cache (default: the input price)."),
 ];
 
 /// The tables of `llmos.toml`.
@@ -552,6 +607,21 @@ mod tests {
 
     fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
         Config::parse(text, Path::new("/ws"))
+    }
+
+    #[test]
+    fn price_table() {
+        let (cfg, diags) = parse(
+            "[prices.\"claude-sonnet-4-5\"]\ninput = 3\noutput = 15.0\ncache_read = 0.3\n[prices.half]\ninput = 1\n[prices.neg]\ninput = -1\noutput = 1\ncolour = 2\n",
+        );
+        let p = cfg.prices.get("claude-sonnet-4-5").unwrap();
+        assert_eq!((p.input, p.output, p.cache_read, p.cache_write), (3.0, 15.0, Some(0.3), None));
+        assert!(!cfg.prices.contains_key("half") && !cfg.prices.contains_key("neg"));
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("needs `input` and `output`") && m.contains("half")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("USD per million")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`colour` is not a key")), "{messages:?}");
     }
 
     #[test]
