@@ -100,6 +100,10 @@ fn import_history_evolve_scrub_and_reimport() {
     assert_eq!(tokenizer["traces"], 3);
     assert!(tokenizer["artifacts"].as_array().unwrap().iter().any(|a| a["name"] == "tests/test_tokenizer.py"), "{tokenizer}");
     assert_eq!(tokenizer["model"], "claude-sonnet-4-5-20250929");
+    // the recorded usage is kept: per reply, input + cache reads + cache writes (see the fixture)
+    let input = (12 + 1000 + 200) + (30 + 1340) + (8 + 1760) + (9 + 1800) + (20 + 1900) + (4 + 2000) + (6 + 2100);
+    let output = 340 + 420 + 60 + 80 + 50 + 30 + 20;
+    assert_eq!(tokenizer["tokens"], serde_json::json!({"input": input, "output": output}), "{tokenizer}");
 
     // no canary anywhere: work tree, commit messages, blobs, trees
     let all = everything_in(&volume);

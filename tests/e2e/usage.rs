@@ -46,3 +46,23 @@ async fn without_prices_only_tokens() {
     let plain = s.open_text("volumes/user/sessions/p.md", "---\ntitle: P\nid: p\n---\n<!-- turn: user -->\nhi\n").await;
     assert_eq!(lens_titles(&s, &plain).await, ["Send", "Commit session"]);
 }
+
+#[test]
+fn commit_stats_and_history_count_the_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let llmos = |args: &[&str]| std::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(args).current_dir(dir.path().join("ws")).output().unwrap();
+    assert!(std::process::Command::new(env!("CARGO_BIN_EXE_llmos")).args(["init", "ws"]).current_dir(dir.path()).output().unwrap().status.success());
+    let volume = dir.path().join("ws/volumes/user");
+    for (k, v) in [("user.name", "Ada"), ("user.email", "ada@example.com")] {
+        assert!(std::process::Command::new("git").args(["config", k, v]).current_dir(&volume).status().unwrap().success());
+    }
+    let text = SESSION.split_once('\n').unwrap().1.replace("$0", "");
+    std::fs::write(volume.join("sessions/u.md"), text).unwrap();
+    let out = llmos(&["commit", "volumes/user/sessions/u.md"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = std::process::Command::new("git").args(["log", "-1", "--format=%B"]).current_dir(&volume).output().unwrap();
+    // 1834 + 200 in, 412 + 100 out
+    assert!(String::from_utf8_lossy(&log.stdout).contains("\n- 2034 tokens in, 512 tokens out\n"), "{}", String::from_utf8_lossy(&log.stdout));
+    let history: Vec<Value> = serde_json::from_slice(&llmos(&["history", "--format", "json"]).stdout).unwrap();
+    assert_eq!(history[0]["tokens"], json!({"input": 2034, "output": 512}));
+}
