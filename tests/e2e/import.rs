@@ -128,6 +128,21 @@ fn import_history_evolve_scrub_and_reimport() {
     assert!(again.contains("0 new, 0 updated, 2 unchanged"), "{again}");
     let history_again: Vec<Value> = serde_json::from_str(&ok(&llmos(&["history", "--format", "json"], &ws))).unwrap();
     assert_eq!(history_again.len(), history.len());
+
+    // with `[evolution] install`, the new skill lands where Claude Code reads skills
+    let toml = std::fs::read_to_string(ws.join("llmos.toml")).unwrap();
+    std::fs::write(ws.join("llmos.toml"), format!("{toml}\n[evolution]\ninstall = [\"claude-code\"]\n")).unwrap();
+    let evolved: Value = serde_json::from_str(&ok(&llmos(&["evolve", "--since", "36500d", "--format", "json"], &ws))).unwrap();
+    let created: Vec<&str> = evolved["skills"].as_array().unwrap().iter().filter(|s| s["action"] == "created").map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(!created.is_empty(), "{evolved:#}");
+    for name in created {
+        let installed = ws.join(".claude/skills").join(name);
+        assert!(installed.join("SKILL.md").is_file(), "{name}: {evolved:#}");
+        // llmos's own keys went under `metadata`, so the standard's validator accepts it
+        let check = llmos(&["check", installed.to_str().unwrap(), "--profile", "agentskills"], &ws);
+        assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stdout));
+        assert!(std::fs::read_to_string(installed.join("SKILL.md")).unwrap().contains("\nmetadata:\n"));
+    }
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub struct LlmSettings {
 #[derive(Debug, Clone)]
 pub struct EvolutionSettings {
     pub detector: String,
+    /// `install = ["claude-code", "agents"]`: where new evolved skills are installed
+    /// for other agents (as `llmos install` does, into the user's home).
+    pub install: Vec<String>,
     pub jobs: Vec<EvolutionJob>,
 }
 
@@ -120,7 +123,11 @@ impl Config {
                 })
                 .collect(),
             llm: None,
-            evolution: EvolutionSettings { detector: "local".into(), jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect() },
+            evolution: EvolutionSettings {
+                detector: "local".into(),
+                install: Vec::new(),
+                jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect(),
+            },
             github: GithubSettings {
                 api_url: "https://api.github.com".into(),
                 git_url: "https://github.com".into(),
@@ -251,6 +258,16 @@ impl Config {
                             } else {
                                 w.bad(v, format!("`detector` must be local, llm or hybrid, not `{s}`"));
                             }
+                        }
+                        return;
+                    }
+                    if k.get_ref().as_ref() == "install" {
+                        let items: Option<Vec<&str>> = v.get_ref().as_array().and_then(|a| a.iter().map(|i| i.get_ref().as_str()).collect());
+                        match items {
+                            Some(items) if items.iter().all(|i| matches!(*i, "claude-code" | "agents")) => {
+                                cfg.evolution.install = items.into_iter().map(str::to_string).collect();
+                            }
+                            _ => w.bad(v, "`install` is a list of targets: [\"claude-code\", \"agents\"]".to_string()),
                         }
                         return;
                     }
@@ -581,6 +598,11 @@ pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
     ("github", "oauth_url", "Where the device-flow login endpoints live (default: `git_url`)."),
     ("github", "token_env", "The environment variable holding a GitHub token (default `GITHUB_TOKEN`, then `GH_TOKEN`)."),
     ("github", "client_id", "The OAuth app's client id used by `llmos login`."),
+    (
+        "evolution",
+        "install",
+        "Where new evolved skills are installed for other agents: `[\"claude-code\", \"agents\"]` (`~/.claude/skills`, `~/.agents/skills`).",
+    ),
     ("chat", "context_tokens", "Token budget for skills added to a chat by relevance (default 4000)."),
     ("prices.*", "input", "USD per million input tokens of this model (`[prices.\"MODEL\"]`); with `output`, recorded usage is shown as cost."),
     ("prices.*", "output", "USD per million output tokens of this model."),

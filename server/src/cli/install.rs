@@ -158,18 +158,42 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InstallError + '_ {
     move |source| InstallError::Io { path: path.to_path_buf(), source }
 }
 
+/// Installs the skills an evolution run created where `[evolution] install` asks;
+/// what fails is a warning of the run, never a failed run.
+pub fn install_evolved(targets: &[String], result: &mut llmos_evolution::EvolutionResult) {
+    let home = match home() {
+        Ok(h) => h,
+        Err(e) => {
+            result.warnings.push(format!("new skills were not installed for other agents: {e}"));
+            return;
+        }
+    };
+    let created: Vec<(String, PathBuf)> =
+        result.skills.iter().filter(|s| s.action == llmos_evolution::SkillAction::Created).map(|s| (s.name.clone(), PathBuf::from(&s.path))).collect();
+    for (name, path) in created {
+        for target in targets.iter().filter_map(|t| Target::parse(t)) {
+            if let Err(e) = install(&path, &target.skills_dir(None, &home), false, false) {
+                result.warnings.push(format!("`{name}` was not installed for {}: {e}", if target == Target::ClaudeCode { "claude-code" } else { "agents" }));
+            }
+        }
+    }
+}
+
 /// Installs the skill whose SKILL.md (or flat file) is `skill_md` into `skills_dir`.
 pub fn install(skill_md: &Path, skills_dir: &Path, link: bool, force: bool) -> Result<Installed, InstallError> {
-    let reports =
-        llmos_workspace::check::check_paths(&[skill_md.to_path_buf()], Some(Profile::Agentskills)).map_err(|e| InstallError::Refused(e.to_string()))?;
-    let problems: Vec<String> = reports
+    let text = std::fs::read_to_string(skill_md).map_err(io(skill_md))?;
+    // A copy carries llmos's own keys (evolution's `source`, `confidence`, …) under the
+    // standard `metadata` map; a symlink shows the file as it is.
+    let installed_text = if link { text.clone() } else { for_agents(&text) };
+    let ctx = llmos_documents::lint::DocContext { path: skill_md, volume: None, profile: Profile::Agentskills };
+    let problems: Vec<String> = llmos_documents::lint::lint_skill(&installed_text, &ctx, &llmos_documents::lint::NoEnv)
         .iter()
-        .flat_map(|r| r.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| format!("error[{}]: {}", d.rule, d.message)))
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| format!("error[{}]: {}", d.rule, d.message))
         .collect();
     if !problems.is_empty() {
         return Err(InstallError::Invalid(problems));
     }
-    let text = std::fs::read_to_string(skill_md).map_err(io(skill_md))?;
     let doc = SkillDoc::parse(&text);
     let is_folder_skill = skill_md.file_name().is_some_and(|n| n == "SKILL.md");
     let source = if is_folder_skill { skill_md.parent().unwrap_or(skill_md).to_path_buf() } else { skill_md.to_path_buf() };
@@ -217,6 +241,9 @@ pub fn install(skill_md: &Path, skills_dir: &Path, link: bool, force: bool) -> R
             return Err(e);
         }
         std::fs::write(staging.join(MARKER), format!("{}\n", source.display())).map_err(io(&staging))?;
+        if installed_text != text {
+            std::fs::write(staging.join("SKILL.md"), &installed_text).map_err(io(&staging))?;
+        }
     }
     remove_any(&dest).map_err(io(&dest))?;
     std::fs::rename(&staging, &dest).map_err(io(&dest))?;
@@ -239,6 +266,57 @@ pub fn uninstall(name: &str, skills_dir: &Path, force: bool) -> Result<Installed
     };
     remove_any(&dest).map_err(io(&dest))?;
     Ok(Installed { name: name.to_string(), path: dest, source, action: "removed", link })
+}
+
+/// `text` with the frontmatter keys the Agent Skills standard does not know moved into
+/// its `metadata` map (as strings, lists joined with commas). Unchanged when there is
+/// nothing to move, no usable frontmatter, or a `metadata` key already.
+fn for_agents(text: &str) -> String {
+    use llmos_documents::frontmatter::{Frontmatter, split};
+    use llmos_documents::profile::skill_key;
+    let Some(block) = split(text) else { return text.to_string() };
+    let fm = Frontmatter::parse(text);
+    if fm.get("metadata").is_some() {
+        return text.to_string();
+    }
+    let foreign = |key: &str| skill_key(key).is_some_and(|spec| !Profile::Agentskills.allows(spec.group));
+    let mut moved: Vec<(String, String)> = Vec::new();
+    for (k, v) in fm.entries() {
+        let Some(key) = k.as_str() else { continue };
+        if !foreign(key) {
+            continue;
+        }
+        let value = match v.string_items() {
+            Some(items) if v.as_str().is_none() => items.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", "),
+            _ => v.as_str().unwrap_or_default().to_string(),
+        };
+        moved.push((key.to_string(), value));
+    }
+    if moved.is_empty() {
+        return text.to_string();
+    }
+    // Drop the moved keys' lines: a top-level key starts at column 0, its value's
+    // continuation lines are indented or list items.
+    let Some(yaml) = text.get(block.yaml.clone()) else { return text.to_string() };
+    let mut kept = String::new();
+    let mut dropping = false;
+    for line in yaml.split_inclusive('\n') {
+        if !line.starts_with([' ', '\t', '-', '#']) && !line.trim().is_empty() {
+            let key = line.split(':').next().unwrap_or("").trim();
+            dropping = moved.iter().any(|(k, _)| k == key);
+        }
+        if !dropping {
+            kept.push_str(line);
+        }
+    }
+    if !kept.is_empty() && !kept.ends_with('\n') {
+        kept.push('\n');
+    }
+    kept.push_str("metadata:\n");
+    for (k, v) in &moved {
+        kept.push_str(&format!("  {k}: {}\n", llmos_documents::lint::yaml_double_quote(v)));
+    }
+    format!("{}{kept}{}", text.get(..block.yaml.start).unwrap_or(""), text.get(block.yaml.end..).unwrap_or(""))
 }
 
 enum Existing {
