@@ -54,6 +54,7 @@ fn workspace(n: usize) -> PathBuf {
                 session: id.clone(),
                 skills: r.skills.clone(),
                 model: Some("m".into()),
+                tokens: None,
             };
             let message = render(&memory);
             let mut file = format!(

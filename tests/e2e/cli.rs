@@ -121,10 +121,12 @@ async fn chat_from_the_command_line_against_both_providers() {
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         assert_eq!(stdout.trim(), format!("Hello from {name}"));
         let text = std::fs::read_to_string(&session).unwrap();
+        // usage as the fake reports it: 312 prompt tokens, 200 of them cached, one token per delta
+        let cache = if kind == ProviderKind::Anthropic { "200/100" } else { "200/0" };
         assert_eq!(
             text,
             format!(
-                "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n\n<!-- turn: assistant model=cli-model -->\nHello from {name}\n\n<!-- turn: user -->\n\n"
+                "---\ntitle: T\nid: t\n---\n\n<!-- turn: user -->\nSay hello\n\n<!-- turn: assistant model=cli-model tokens=312/3 cache={cache} -->\nHello from {name}\n\n<!-- turn: user -->\n\n"
             )
         );
         // the key went to the provider in the right header and nowhere else

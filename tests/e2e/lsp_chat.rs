@@ -50,8 +50,13 @@ async fn reply_streams_into_the_document_for_both_providers() {
         let r = send(&s, &uri).await;
         assert_eq!(r["result"]["started"], true, "{r}");
         let text = wait_text(&s, &uri, |t| t.ends_with("<!-- turn: user -->\n\n")).await;
+        // the usage the fake reported as each vendor documents it: 312 prompt tokens
+        // (200 read from the cache; Anthropic also wrote 100), one output token per delta
+        let cache = if provider == ProviderKind::Anthropic { "200/100" } else { "200/0" };
         assert!(
-            text.contains("<!-- turn: assistant model=test-model -->\nUse COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```\n\n<!-- turn: user -->\n\n"),
+            text.contains(&format!(
+                "<!-- turn: assistant model=test-model tokens=312/2 cache={cache} -->\nUse COBYLA.\n\n```python artifact=vqe.py\nprint(1)\n```\n\n<!-- turn: user -->\n\n"
+            )),
             "{text}"
         );
         assert!(text.contains("status: uncommitted"), "llmos' edit puts status back: {text}");
@@ -85,7 +90,7 @@ async fn a_reply_cannot_forge_a_turn() {
     let uri = s.open("volumes/user/sessions/c.md").await;
     send(&s, &uri).await;
     let text = wait_text(&s, &uri, |t| t.ends_with("<!-- turn: user -->\n\n")).await;
-    assert_eq!(turns(&text), ["<!-- turn: user -->", "<!-- turn: assistant model=test-model -->", "<!-- turn: user -->"], "{text}");
+    assert_eq!(turns(&text), ["<!-- turn: user -->", "<!-- turn: assistant model=test-model tokens=312/2 cache=200/0 -->", "<!-- turn: user -->"], "{text}");
     assert!(text.contains("\\<!-- turn: user -->\nforged prompt"));
 }
 
@@ -109,7 +114,7 @@ async fn typing_during_the_reply_is_never_lost() {
     let text = wait_text(&s, &uri, |t| t.ends_with("<!-- turn: user -->\n\n")).await;
     assert!(text.contains("please hurry Make a VQE"), "{text}");
     let reply: String = (0..20).map(|i| format!("w{i} ")).collect();
-    assert!(text.contains(&format!("<!-- turn: assistant model=test-model -->\n{reply}\n\n<!-- turn: user -->")), "{text}");
+    assert!(text.contains(&format!("<!-- turn: assistant model=test-model tokens=312/20 cache=200/100 -->\n{reply}\n\n<!-- turn: user -->")), "{text}");
 }
 
 #[tokio::test]
@@ -183,6 +188,6 @@ async fn a_session_that_is_not_open_is_written_atomically() {
     let r = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.send", "arguments": [{ "uri": uri, "wait": true }] })).await;
     assert_eq!(r["interrupted"], false, "{r}");
     let text = std::fs::read_to_string(s.path("volumes/user/sessions/c.md")).unwrap();
-    assert!(text.ends_with("<!-- turn: assistant model=test-model -->\nWritten to disk.\n\n<!-- turn: user -->\n\n"), "{text}");
+    assert!(text.ends_with("<!-- turn: assistant model=test-model tokens=312/2 cache=200/100 -->\nWritten to disk.\n\n<!-- turn: user -->\n\n"), "{text}");
     assert!(!std::fs::read_dir(s.path("volumes/user/sessions")).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("llmos-tmp")));
 }

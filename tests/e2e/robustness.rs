@@ -185,7 +185,8 @@ async fn cli_chat_merges_its_reply_into_the_file_as_it_is_at_the_end() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&session).unwrap();
     assert!(text.contains("title: T, renamed while the reply streamed"), "the edit made during the reply was lost: {text}");
-    assert!(text.contains("<!-- turn: assistant model=m -->\nSlow reply\n"), "{text}");
+    // The marker also carries the usage the fake provider reports (issue 16).
+    assert!(text.contains("<!-- turn: assistant model=m tokens=") && text.contains(" -->\nSlow reply\n"), "{text}");
 }
 
 #[cfg(unix)]

@@ -17,6 +17,7 @@ pub mod rules;
 pub mod session;
 pub mod skill;
 pub mod slug;
+pub mod usage;
 pub mod volume;
 pub mod yaml;
 

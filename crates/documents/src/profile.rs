@@ -135,6 +135,19 @@ pub static SESSION_KEYS: &[KeySpec] = &[
     KeySpec { key: "tags", group: KeyGroup::Standard, kind: StringList, doc: "Free-form tags." },
     KeySpec { key: "author", group: KeyGroup::Standard, kind: String, doc: "Who started the session." },
     KeySpec { key: "migrated-from", group: KeyGroup::Standard, kind: String, doc: "Set by `llmos migrate`: the LLMos-Lite file this session came from." },
+    KeySpec {
+        key: "imported-from",
+        group: KeyGroup::Standard,
+        kind: String,
+        doc: "Set by `llmos import`: the agent transcript this session came from (`claude-code:<session id>` or `codex:<session id>`).",
+    },
+    KeySpec {
+        key: "imported-bytes",
+        group: KeyGroup::Standard,
+        kind: Count,
+        doc: "Set by `llmos import`: how much of the transcript was read; a transcript that grew past it is imported again.",
+    },
+    KeySpec { key: "project", group: KeyGroup::Standard, kind: String, doc: "The folder the agent worked in (set by `llmos import`)." },
 ];
 
 pub fn session_key(key: &str) -> Option<&'static KeySpec> {

@@ -64,6 +64,19 @@ pub struct ChatOutcome {
     pub stop_reason: Option<String>,
     /// HTTP requests made, retries included (1 when the first one succeeded).
     pub attempts: u32,
+    /// The tokens the provider reported for this reply, `None` when it sent no usage.
+    pub usage: Option<TokenUsage>,
+}
+
+/// Token usage as a provider reports it while streaming. `input` counts every prompt
+/// token, cached or not (Anthropic's `input_tokens` excludes cache reads and writes,
+/// so they are added; OpenAI's `prompt_tokens` already includes `cached_tokens`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TokenUsage {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
 }
 
 impl ChatOutcome {

@@ -163,10 +163,10 @@ impl LlmClient {
                 on_delta(&tail);
             }
             let retryable = match result {
-                Ok((_, stop_reason)) => {
+                Ok((_, stop_reason, usage)) => {
                     let text = filter.shown().to_string();
-                    tracing::debug!(chars = text.len(), ?stop_reason, "chat reply complete");
-                    return Ok(ChatOutcome { text, stop_reason, attempts });
+                    tracing::debug!(chars = text.len(), ?stop_reason, ?usage, "chat reply complete");
+                    return Ok(ChatOutcome { text, stop_reason, attempts, usage });
                 }
                 Err(AttemptError::Final(mut error)) => {
                     error.set_partial(filter.shown());
@@ -208,7 +208,12 @@ impl LlmClient {
         self.config.retry_backoff.saturating_mul(factor).min(self.config.max_retry_wait)
     }
 
-    async fn attempt(&self, body: &[u8], cancel: &CancellationToken, on_delta: &mut impl FnMut(&str)) -> Result<(String, Option<String>), AttemptError> {
+    async fn attempt(
+        &self,
+        body: &[u8],
+        cancel: &CancellationToken,
+        on_delta: &mut impl FnMut(&str),
+    ) -> Result<(String, Option<String>, Option<crate::chat::TokenUsage>), AttemptError> {
         let provider = self.config.provider;
         let timeout = self.config.timeout;
         let response = tokio::select! {
@@ -264,7 +269,7 @@ impl LlmClient {
                 }
                 Ok(None) => {
                     return match decoder.stop_reason() {
-                        Some(reason) => Ok((text, Some(reason.to_string()))),
+                        Some(reason) => Ok((text, Some(reason.to_string()), decoder.usage())),
                         None => Err(final_error(LlmError::Dropped {
                             provider,
                             reason: "the connection closed before the provider ended the reply".to_string(),
@@ -300,7 +305,7 @@ impl LlmClient {
                     text.push_str(&delta);
                 }
                 Ok(Step::Nothing) => {}
-                Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string))),
+                Ok(Step::Done) => return Ok((text, decoder.stop_reason().map(str::to_string), decoder.usage())),
                 Err(WireFault::Malformed { event, reason }) => {
                     // Both may quote what the provider sent.
                     let (event, reason) = (scrub(&event, self.key.as_ref()), scrub(&reason, self.key.as_ref()));

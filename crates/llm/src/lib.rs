@@ -20,7 +20,7 @@ mod wire;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use chat::{ChatMessage, ChatOutcome, ChatRequest, Role};
+pub use chat::{ChatMessage, ChatOutcome, ChatRequest, Role, TokenUsage};
 pub use client::{LlmClient, complete, process_env, stream_chat};
 pub use config::{
     DEFAULT_MAX_RETRIES, DEFAULT_MAX_RETRY_WAIT, DEFAULT_MAX_TOKENS, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT, DurationError, KeyPolicy, LlmConfig, ProviderKind,

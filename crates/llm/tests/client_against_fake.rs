@@ -56,6 +56,27 @@ async fn both_providers_stream_deltas_in_order() {
     }
 }
 
+/// The fake reports usage as each vendor documents it: Anthropic's `message_start`
+/// usage (12 uncached + 100 cache writes + 200 cache reads) and the cumulative
+/// `output_tokens` of `message_delta` (one per delta, 5 here); OpenAI's last chunk
+/// `{"choices": [], "usage": {"prompt_tokens": 312, "completion_tokens": 5,
+/// "prompt_tokens_details": {"cached_tokens": 200}}}` before `[DONE]`.
+#[tokio::test]
+async fn both_providers_report_usage_while_streaming() {
+    let fake = FakeProvider::start().await.unwrap();
+    for provider in BOTH {
+        fake.push(Script::reply(["a", "b", "c", "d", "e"]));
+        let outcome = run(&fake.config(provider, "m")).await.0.unwrap();
+        let usage = outcome.usage.unwrap_or_else(|| panic!("{provider:?} reported no usage"));
+        assert_eq!((usage.input, usage.output, usage.cache_read), (312, 5, 200), "{provider:?}");
+        let expected_writes = if provider == ProviderKind::Anthropic { 100 } else { 0 };
+        assert_eq!(usage.cache_write, expected_writes);
+    }
+    // A reply cut off before the usage arrived has none, and is an error anyway.
+    fake.push(Script::DropAfter { chunks: vec!["x".into()] });
+    assert!(run(&fake.config(ProviderKind::OpenAi, "m")).await.0.is_err());
+}
+
 #[tokio::test]
 async fn each_delta_is_delivered_before_the_next_is_sent() {
     let fake = FakeProvider::start().await.unwrap();
@@ -151,6 +172,7 @@ async fn openai_request_shape_is_exact_and_overrides_apply() {
             "model": "override-model",
             "max_tokens": 50,
             "stream": true,
+            "stream_options": {"include_usage": true},
             "messages": [
                 {"role": "system", "content": "You are llmos."},
                 {"role": "user", "content": "What is a skill?"},

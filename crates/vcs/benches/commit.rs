@@ -36,6 +36,7 @@ fn memory(index: usize) -> ContextMemory {
         session: format!("s{}", index % SESSION_FILES),
         skills: vec!["quantum-optimization".to_owned()],
         model: Some("claude-sonnet-4-5".to_owned()),
+        tokens: None,
     }
 }
 

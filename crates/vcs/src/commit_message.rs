@@ -34,6 +34,13 @@ pub struct ArtifactRef {
     pub name: String,
 }
 
+/// The tokens a session's replies used, as recorded on its assistant markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct TokenStats {
+    pub input: u64,
+    pub output: u64,
+}
+
 /// What a session commit remembers: the input of [`render`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContextMemory {
@@ -48,6 +55,8 @@ pub struct ContextMemory {
     pub session: String,
     pub skills: Vec<String>,
     pub model: Option<String>,
+    /// The `- N tokens in, M tokens out` stat; `None` when no reply recorded usage.
+    pub tokens: Option<TokenStats>,
 }
 
 /// Which footer a session commit carried.
@@ -78,6 +87,8 @@ pub struct ParsedCommit {
     pub session: Option<String>,
     pub skills: Vec<String>,
     pub model: Option<String>,
+    /// Tokens used by the session's replies, when the message says.
+    pub tokens: Option<TokenStats>,
     pub footer: Footer,
 }
 
@@ -95,6 +106,7 @@ impl From<ContextMemory> for ParsedCommit {
             session: Some(memory.session).filter(|session| !session.is_empty()),
             skills: memory.skills,
             model: memory.model,
+            tokens: memory.tokens,
             footer: Footer::Llmos,
         }
     }
@@ -124,6 +136,7 @@ pub fn normalised(memory: &ContextMemory) -> ContextMemory {
         session: one_line(&memory.session),
         skills: memory.skills.iter().map(|skill| one_line(&skill.replace(',', " "))).filter(|skill| !skill.is_empty()).collect(),
         model: memory.model.as_deref().map(one_line).filter(|model| !model.is_empty()),
+        tokens: memory.tokens,
     }
 }
 
@@ -142,6 +155,9 @@ pub fn render(memory: &ContextMemory) -> String {
     let _ = writeln!(out, "- {} messages", memory.messages);
     let _ = writeln!(out, "- {} artifacts generated", memory.artifacts.len());
     let _ = writeln!(out, "- {} traces executed", memory.traces);
+    if let Some(tokens) = memory.tokens {
+        let _ = writeln!(out, "- {} tokens in, {} tokens out", tokens.input, tokens.output);
+    }
     if !memory.artifacts.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(out, "Artifacts:");
@@ -204,6 +220,7 @@ pub fn parse(message: &str) -> Option<ParsedCommit> {
         session: None,
         skills: Vec::new(),
         model: None,
+        tokens: None,
         footer: Footer::Missing,
     };
     let mut artifacts_stat = None;
@@ -302,10 +319,19 @@ fn read_stat(line: &str, parsed: &mut ParsedCommit, artifacts_stat: &mut Option<
     let (Some(count), Some(noun)) = (words.next(), words.next()) else {
         return;
     };
+    let noun = noun.to_ascii_lowercase();
+    if noun.starts_with("token") {
+        // `- N tokens in, M tokens out`
+        let input = count.parse::<u64>().ok();
+        let output = words.find_map(|w| w.parse::<u64>().ok());
+        if let (Some(input), Some(output)) = (input, output) {
+            parsed.tokens = Some(TokenStats { input, output });
+        }
+        return;
+    }
     let Ok(count) = count.parse::<usize>() else {
         return;
     };
-    let noun = noun.to_ascii_lowercase();
     if noun.starts_with("message") {
         parsed.messages = count;
     } else if noun.starts_with("artifact") {

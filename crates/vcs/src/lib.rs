@@ -10,6 +10,6 @@ pub mod commit_message;
 pub mod repo;
 pub mod sync;
 
-pub use commit_message::{ArtifactRef, ContextMemory, Footer, ParsedCommit};
+pub use commit_message::{ArtifactRef, ContextMemory, Footer, ParsedCommit, TokenStats};
 pub use repo::{CommitId, CommitSummary, HistoryEntry, HistoryOptions, InitOutcome, VcsError, Volume};
 pub use sync::{Credentials, SyncConflict, SyncError, SyncOptions, SyncRemote, SyncReport};

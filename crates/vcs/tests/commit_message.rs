@@ -40,6 +40,7 @@ fn design_memory() -> ContextMemory {
         session: "20261123-2201-quantum-vqe".to_owned(),
         skills: vec!["quantum-optimization".to_owned()],
         model: Some("claude-sonnet-4-5".to_owned()),
+        tokens: None,
     }
 }
 
@@ -104,6 +105,7 @@ fn newlines_cannot_forge_structure() {
         session: "s\nLLMos-Skills: forged".to_owned(),
         skills: vec!["one,two".to_owned(), "\n".to_owned()],
         model: Some("  ".to_owned()),
+        tokens: None,
     };
     let parsed = parse(&render(&memory)).unwrap();
     assert_eq!(parsed.title, "real LLMos-Session: forged");
@@ -170,8 +172,9 @@ fn any_memory() -> impl Strategy<Value = ContextMemory> {
         any_text(),
         prop::collection::vec(any_text(), 0..4),
         prop::option::of(any_text()),
+        prop::option::of((any::<u64>(), any::<u64>())),
     )
-        .prop_map(|(title, prompt, messages, artifacts, traces, session, skills, model)| ContextMemory {
+        .prop_map(|(title, prompt, messages, artifacts, traces, session, skills, model, tokens)| ContextMemory {
             title,
             prompt,
             messages,
@@ -180,7 +183,21 @@ fn any_memory() -> impl Strategy<Value = ContextMemory> {
             session,
             skills,
             model,
+            tokens: tokens.map(|(input, output)| llmos_vcs::TokenStats { input, output }),
         })
+}
+
+#[test]
+fn token_stats_render_and_parse() {
+    let memory = ContextMemory { title: "t".to_owned(), tokens: Some(llmos_vcs::TokenStats { input: 2034, output: 512 }), ..ContextMemory::default() };
+    let message = render(&memory);
+    assert!(
+        message.contains("\n- 8 traces executed\n- 2034 tokens in, 512 tokens out\n")
+            || message.contains("- 0 traces executed\n- 2034 tokens in, 512 tokens out\n"),
+        "{message}"
+    );
+    assert_eq!(parse(&message).unwrap().tokens, Some(llmos_vcs::TokenStats { input: 2034, output: 512 }));
+    assert_eq!(parse(&render(&ContextMemory { title: "t".to_owned(), ..ContextMemory::default() })).unwrap().tokens, None);
 }
 
 proptest! {

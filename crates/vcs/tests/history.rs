@@ -20,6 +20,7 @@ fn memory(title: &str, session: &str) -> ContextMemory {
         session: session.to_owned(),
         skills: vec!["python".to_owned()],
         model: Some("m1".to_owned()),
+        tokens: None,
     }
 }
 

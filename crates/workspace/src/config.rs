@@ -31,6 +31,8 @@ pub struct Config {
     pub rules: HashMap<String, Option<Severity>>,
     /// Files larger than this are not analysed.
     pub max_file_size: u64,
+    /// `[prices."MODEL"]`: USD per million tokens, to turn recorded usage into cost.
+    pub prices: std::collections::BTreeMap<String, llmos_documents::usage::Price>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,9 @@ pub struct LlmSettings {
 #[derive(Debug, Clone)]
 pub struct EvolutionSettings {
     pub detector: String,
+    /// `install = ["claude-code", "agents"]`: where new evolved skills are installed
+    /// for other agents (as `llmos install` does, into the user's home).
+    pub install: Vec<String>,
     pub jobs: Vec<EvolutionJob>,
 }
 
@@ -118,7 +123,11 @@ impl Config {
                 })
                 .collect(),
             llm: None,
-            evolution: EvolutionSettings { detector: "local".into(), jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect() },
+            evolution: EvolutionSettings {
+                detector: "local".into(),
+                install: Vec::new(),
+                jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect(),
+            },
             github: GithubSettings {
                 api_url: "https://api.github.com".into(),
                 git_url: "https://github.com".into(),
@@ -129,6 +138,7 @@ impl Config {
             chat: ChatSettings { context_tokens: 4000 },
             rules: HashMap::new(),
             max_file_size: 16 * 1024 * 1024,
+            prices: std::collections::BTreeMap::new(),
         }
     }
 
@@ -251,6 +261,16 @@ impl Config {
                         }
                         return;
                     }
+                    if k.get_ref().as_ref() == "install" {
+                        let items: Option<Vec<&str>> = v.get_ref().as_array().and_then(|a| a.iter().map(|i| i.get_ref().as_str()).collect());
+                        match items {
+                            Some(items) if items.iter().all(|i| matches!(*i, "claude-code" | "agents")) => {
+                                cfg.evolution.install = items.into_iter().map(str::to_string).collect();
+                            }
+                            _ => w.bad(v, "`install` is a list of targets: [\"claude-code\", \"agents\"]".to_string()),
+                        }
+                        return;
+                    }
                     let Some(kind) = VolumeKind::parse(k.get_ref()) else {
                         w.unknown(k, "evolution");
                         return;
@@ -328,10 +348,44 @@ impl Config {
                         }
                     }
                 }),
+                "prices" => w.table(key, value, |w, model, v| {
+                    let mut price = llmos_documents::usage::Price::default();
+                    let mut has = (false, false);
+                    w.table(model, v, |w, k2, v2| {
+                        let Some(x) = w.price(k2, v2) else { return };
+                        match k2.get_ref().as_ref() {
+                            "input" => {
+                                price.input = x;
+                                has.0 = true;
+                            }
+                            "output" => {
+                                price.output = x;
+                                has.1 = true;
+                            }
+                            "cache_read" => price.cache_read = Some(x),
+                            "cache_write" => price.cache_write = Some(x),
+                            _ => w.unknown(k2, &format!("prices.{}", model.get_ref())),
+                        }
+                    });
+                    if has.0 && has.1 {
+                        cfg.prices.insert(model.get_ref().to_string(), price);
+                    } else {
+                        w.diag(&rules::CONFIG_BAD_VALUE, model.span(), format!("a price needs `input` and `output` (USD per million tokens) for `{}`", model.get_ref()));
+                    }
+                }),
                 _ => w.unknown(key, ""),
             }
         }
         (cfg, diags)
+    }
+
+    /// The price of `model`: its own entry, or the longest entry it starts with
+    /// (`claude-sonnet-4-5` prices `claude-sonnet-4-5-20250929`).
+    pub fn price(&self, model: &str) -> Option<llmos_documents::usage::Price> {
+        if let Some(p) = self.prices.get(model) {
+            return Some(*p);
+        }
+        self.prices.iter().filter(|(name, _)| !name.is_empty() && model.starts_with(name.as_str())).max_by_key(|(name, _)| name.len()).map(|(_, p)| *p)
     }
 
     pub fn volume(&self, kind: VolumeKind) -> &VolumeConfig {
@@ -453,6 +507,20 @@ impl Walker<'_> {
         }
     }
 
+    /// A price: a number of USD per million tokens, not negative.
+    fn price(&mut self, key: &Key<'_>, value: &Val<'_>) -> Option<f64> {
+        let v = value.get_ref();
+        let x =
+            v.as_float().and_then(|f| f.as_str().replace('_', "").parse::<f64>().ok()).or_else(|| v.as_integer().and_then(|i| i.as_str().parse::<f64>().ok()));
+        match x {
+            Some(x) if x.is_finite() && x >= 0.0 => Some(x),
+            _ => {
+                self.expect(key, value, "a number of USD per million tokens");
+                None
+            }
+        }
+    }
+
     fn fraction(&mut self, key: &Key<'_>, value: &Val<'_>) -> Option<f64> {
         let v = value.get_ref();
         let x =
@@ -530,7 +598,16 @@ pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
     ("github", "oauth_url", "Where the device-flow login endpoints live (default: `git_url`)."),
     ("github", "token_env", "The environment variable holding a GitHub token (default `GITHUB_TOKEN`, then `GH_TOKEN`)."),
     ("github", "client_id", "The OAuth app's client id used by `llmos login`."),
+    (
+        "evolution",
+        "install",
+        "Where new evolved skills are installed for other agents: `[\"claude-code\", \"agents\"]` (`~/.claude/skills`, `~/.agents/skills`).",
+    ),
     ("chat", "context_tokens", "Token budget for skills added to a chat by relevance (default 4000)."),
+    ("prices.*", "input", "USD per million input tokens of this model (`[prices.\"MODEL\"]`); with `output`, recorded usage is shown as cost."),
+    ("prices.*", "output", "USD per million output tokens of this model."),
+    ("prices.*", "cache_read", "USD per million prompt tokens read from the cache (default: the input price)."),
+    ("prices.*", "cache_write", "USD per million prompt tokens written to the cache (default: the input price)."),
 ];
 
 /// The tables of `llmos.toml`.
@@ -552,6 +629,21 @@ mod tests {
 
     fn parse(text: &str) -> (Config, Vec<Diagnostic>) {
         Config::parse(text, Path::new("/ws"))
+    }
+
+    #[test]
+    fn price_table() {
+        let (cfg, diags) = parse(
+            "[prices.\"claude-sonnet-4-5\"]\ninput = 3\noutput = 15.0\ncache_read = 0.3\n[prices.half]\ninput = 1\n[prices.neg]\ninput = -1\noutput = 1\ncolour = 2\n",
+        );
+        let p = cfg.prices.get("claude-sonnet-4-5").unwrap();
+        assert_eq!((p.input, p.output, p.cache_read, p.cache_write), (3.0, 15.0, Some(0.3), None));
+        assert!(!cfg.prices.contains_key("half") && !cfg.prices.contains_key("neg"));
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("needs `input` and `output`") && m.contains("half")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("USD per million")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`colour` is not a key")), "{messages:?}");
     }
 
     #[test]

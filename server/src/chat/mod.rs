@@ -65,6 +65,47 @@ pub fn reply_opening(text: &str, model: &str) -> String {
     format!("{lead}{}\n", llmos_documents::session::render_marker(Role::Assistant, &[("model", model)]))
 }
 
+/// How a reply ended, as its assistant marker records it (DESIGN.md §3.2).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplyEnd {
+    /// Cancelled, dropped or failed: the text is partial.
+    pub interrupted: bool,
+    /// The provider stopped at the token limit.
+    pub max_tokens: bool,
+    pub usage: Option<llmos_llm::TokenUsage>,
+}
+
+impl ReplyEnd {
+    pub fn of(result: &Result<llmos_llm::ChatOutcome, llmos_llm::LlmError>) -> ReplyEnd {
+        match result {
+            Ok(outcome) => ReplyEnd { interrupted: false, max_tokens: outcome.hit_token_limit(), usage: outcome.usage },
+            Err(_) => ReplyEnd { interrupted: true, max_tokens: false, usage: None },
+        }
+    }
+}
+
+/// The assistant marker of a finished reply: `model=…` plus `interrupted=true`,
+/// `stop=max_tokens`, `tokens=IN/OUT` and `cache=READ/WRITE` when they apply; `None`
+/// when the opening marker (the model alone) already says everything.
+pub fn closing_marker(model: &str, end: &ReplyEnd) -> Option<String> {
+    let tokens = end.usage.map(|u| format!("{}/{}", u.input, u.output));
+    let cache = end.usage.filter(|u| u.cache_read > 0 || u.cache_write > 0).map(|u| format!("{}/{}", u.cache_read, u.cache_write));
+    let mut attrs: Vec<(&str, &str)> = vec![("model", model)];
+    if end.interrupted {
+        attrs.push(("interrupted", "true"));
+    }
+    if end.max_tokens {
+        attrs.push(("stop", "max_tokens"));
+    }
+    if let Some(t) = &tokens {
+        attrs.push(("tokens", t));
+    }
+    if let Some(c) = &cache {
+        attrs.push(("cache", c));
+    }
+    (attrs.len() > 1).then(|| llmos_documents::session::render_marker(Role::Assistant, &attrs))
+}
+
 /// The text appended after a reply: the next, empty user turn.
 pub fn reply_closing(reply: &str) -> String {
     let lead = if reply.ends_with('\n') { "\n" } else { "\n\n" };

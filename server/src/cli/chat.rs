@@ -70,7 +70,7 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         println!();
         (reply, result)
     });
-    let interrupted = result.is_err();
+    let end = crate::chat::ReplyEnd::of(&result);
     // The file may have been edited while the reply streamed (an editor saved, a line
     // was appended): merge into what is there now, as the server does for a closed
     // document, instead of writing back the copy read at the start.
@@ -81,7 +81,7 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         },
         Err(_) => text,
     };
-    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, interrupted, &model) };
+    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, &end, &model) };
     if let Err(e) = write_atomically(&path, &new_text) {
         return fail(format!("cannot write {}: {e}", path.display()));
     }

@@ -7,7 +7,9 @@ pub mod commit;
 pub mod demo;
 pub mod evolve;
 pub mod history;
+pub mod import;
 pub mod init;
+pub mod install;
 pub mod login;
 pub mod migrate;
 pub mod promote;
@@ -94,6 +96,58 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Import Claude Code or Codex transcripts as committed sessions (secrets scrubbed).
+    Import {
+        #[arg(value_parser = ["claude-code", "codex"])]
+        agent: String,
+        /// A transcript or a folder of them (default: ~/.claude/projects, or $CODEX_HOME/sessions with ~/.codex by default).
+        path: Option<PathBuf>,
+        #[arg(long, default_value = "user")]
+        volume: String,
+        /// Only transcripts active since then: 30d, 24h or a date (2025-03-01).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only transcripts of this project folder (its path or its last parts).
+        #[arg(long)]
+        project: Option<String>,
+        /// Print what would be imported; write and commit nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Put a skill where coding agents read it (it must pass the agentskills profile).
+    Install {
+        /// A skill name in this workspace, or a path to its folder or SKILL.md.
+        skill: String,
+        /// claude-code: ~/.claude/skills (or PROJECT/.claude/skills); agents: ~/.agents/skills (or PROJECT/.agents/skills).
+        #[arg(long, value_parser = ["claude-code", "agents"])]
+        to: String,
+        #[arg(long)]
+        project: Option<PathBuf>,
+        /// Symlink the skill folder instead of copying it, so edits show at once.
+        #[arg(long)]
+        link: bool,
+        /// Replace a different skill of the same name.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Remove a skill that `llmos install` put where agents read it.
+    Uninstall {
+        /// The installed skill's name.
+        skill: String,
+        #[arg(long = "from", visible_alias = "to", value_parser = ["claude-code", "agents"])]
+        from: String,
+        #[arg(long)]
+        project: Option<PathBuf>,
+        /// Remove it even if llmos did not install it.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Log in to GitHub (device flow); the token is stored in your configuration folder.
     Login,
     /// Import LLMos-Lite sessions (JSON) and skills into a volume.
@@ -138,6 +192,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Commit { session } => commit::run(session),
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
         Command::Evolve { volume, since, dry_run, detector, format } => evolve::run(volume, since, dry_run, detector, format),
+        Command::Import { agent, path, volume, since, project, dry_run, format } => {
+            import::run(import::ImportArgs { agent, path, volume, since, project, dry_run, format })
+        }
+        Command::Install { skill, to, project, link, force, format } => install::run_install(skill, to, project, link, force, format),
+        Command::Uninstall { skill, from, project, force, format } => install::run_uninstall(skill, from, project, force, format),
         Command::Login => login::run(),
         Command::Migrate { path, volume, dry_run, format } => migrate::run(path, volume, dry_run, format),
         Command::Promote { skill, to } => promote::run(skill, to),

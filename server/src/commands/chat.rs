@@ -110,7 +110,7 @@ impl ChatJob {
             Err(e) if e.is_cancelled() => (true, None),
             Err(e) => (true, Some(chat::describe_error(e))),
         };
-        self.finish(&written, interrupted).await;
+        self.finish(&written, &chat::ReplyEnd::of(&result)).await;
         if let Some(token) = progress {
             self.backend.jobs.forget_progress(&token);
             self.backend
@@ -252,11 +252,11 @@ impl ChatJob {
 
     /// Closes the reply: marks an interrupted one, appends the next user turn, sets
     /// `status: uncommitted` when it was committed.
-    async fn finish(&self, written: &str, interrupted: bool) {
+    async fn finish(&self, written: &str, end: &chat::ReplyEnd) {
         if self.open {
             for _ in 0..100 {
                 let Some(snap) = self.backend.state().snapshot(&self.uri) else { break };
-                let Some(edits) = closing_edits(&snap.text, written, interrupted, &self.model) else { return };
+                let Some(edits) = closing_edits(&snap.text, written, end, &self.model) else { return };
                 if self.apply(&snap, edits).await {
                     return;
                 }
@@ -265,7 +265,7 @@ impl ChatJob {
         }
         // Not open (or closed meanwhile): write the file atomically.
         let Ok(text) = llmos_workspace::bounded::read_text(&self.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) else { return };
-        let new_text = if written.is_empty() { text } else { append_reply(&text, written, interrupted, &self.model) };
+        let new_text = if written.is_empty() { text } else { append_reply(&text, written, end, &self.model) };
         if let Err(e) = write_atomically(&self.path, &new_text) {
             self.backend.client.show_message(MessageType::ERROR, format!("llmos: cannot write {}: {e}", self.path.display())).await;
         }
@@ -282,7 +282,7 @@ fn reply_end(text: &str, written: &str) -> usize {
 }
 
 /// The edits that close a streamed reply in the document.
-fn closing_edits(text: &str, written: &str, interrupted: bool, model: &str) -> Option<Vec<llmos_documents::Edit>> {
+fn closing_edits(text: &str, written: &str, end_of_reply: &chat::ReplyEnd, model: &str) -> Option<Vec<llmos_documents::Edit>> {
     let mut edits = Vec::new();
     if written.is_empty() {
         return None;
@@ -290,8 +290,7 @@ fn closing_edits(text: &str, written: &str, interrupted: bool, model: &str) -> O
     let end = reply_end(text, written);
     let doc = SessionDoc::parse(text);
     let turn = doc.turns.iter().rev().find(|t| t.role == Some(llmos_documents::Role::Assistant))?;
-    if interrupted {
-        let marker = llmos_documents::session::render_marker(llmos_documents::Role::Assistant, &[("model", model), ("interrupted", "true")]);
+    if let Some(marker) = chat::closing_marker(model, end_of_reply) {
         edits.push(llmos_documents::Edit::replace(turn.marker.clone(), marker));
     }
     let reply = &text[turn.content.start..end];
@@ -303,10 +302,9 @@ fn closing_edits(text: &str, written: &str, interrupted: bool, model: &str) -> O
 }
 
 /// The file text with a whole reply appended (for sessions that are not open).
-pub fn append_reply(text: &str, reply: &str, interrupted: bool, model: &str) -> String {
+pub fn append_reply(text: &str, reply: &str, end: &chat::ReplyEnd, model: &str) -> String {
     let mut out = text.to_string();
-    if interrupted {
-        let marker = llmos_documents::session::render_marker(llmos_documents::Role::Assistant, &[("model", model), ("interrupted", "true")]);
+    if let Some(marker) = chat::closing_marker(model, end) {
         let lead = if out.ends_with("\n\n") {
             ""
         } else if out.ends_with('\n') {

@@ -122,7 +122,14 @@ pub fn context_memory(config: &Config, path: &Path, text: &str) -> ContextMemory
         session: doc.id().map(str::to_string).unwrap_or(stem),
         skills: doc.pinned_skills().into_iter().map(|(s, _)| s.to_string()).collect(),
         model,
+        tokens: session_tokens(&doc),
     }
+}
+
+/// The session's recorded usage for the commit's Stats, `None` when no reply recorded any.
+fn session_tokens(doc: &SessionDoc) -> Option<llmos_vcs::TokenStats> {
+    let usage = llmos_documents::usage::session_usage(doc);
+    (usage.replies > 0).then_some(llmos_vcs::TokenStats { input: usage.total.input, output: usage.total.output })
 }
 
 /// The result of committing a session.

@@ -134,6 +134,9 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
             }
         }
     }
+    if !options.dry_run && !config.evolution.install.is_empty() {
+        crate::cli::install::install_evolved(&config.evolution.install, &mut result);
+    }
     let mut report = None;
     if !options.dry_run {
         report = write_report(config, options.volume, &result).map_err(|e| format!("cannot write the report: {e}"))?.into();

@@ -32,6 +32,13 @@ pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLe
                 let cmd = if backend.jobs.is_chatting(&uri) { "llmos.chat.cancel" } else { "llmos.chat.send" };
                 out.push(lens(conv.range(&last.marker), title, cmd, arg.clone()));
             }
+            let usage = llmos_documents::usage::session_usage(&doc);
+            if usage.replies > 0 {
+                let cost = usage.cost(|m| ws.config.price(m)).map(|c| format!(" · {}", llmos_documents::usage::dollars(c))).unwrap_or_default();
+                let t = usage.total;
+                let title = format!("{} in / {} out tokens{cost}", llmos_documents::usage::thousands(t.input), llmos_documents::usage::thousands(t.output));
+                out.push(lens(top, title, "", serde_json::Value::Null));
+            }
             match crate::commands::session::commit_state(&ws, &path, &snap.text) {
                 Some(crate::commands::session::CommitState::Clean(short)) => out.push(lens(top, format!("committed {short}"), "", serde_json::Value::Null)),
                 _ => out.push(lens(top, "Commit session".into(), "llmos.session.commit", arg.clone())),

@@ -50,6 +50,7 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
                     (crate::commands::session::commit_hover(&ws, &path, text.get(range.clone())?.trim())?, range)
                 }
                 Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
+                Target::Marker { turn } => (usage_hover(&ws.config, &doc, turn)?, doc.turns.get(turn)?.marker.clone()),
                 Target::InlineArtifact { fence, range, .. } => {
                     let f = &doc.fences[fence];
                     let artifact = parse_fence_artifact(&f.info)?;
@@ -61,6 +62,26 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
         }
     };
     Some(Hover { contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: markdown }), range: Some(conv.range(&range)) })
+}
+
+/// On a turn marker: that reply's tokens and the session's totals, with cost when
+/// `llmos.toml` prices every model used.
+fn usage_hover(config: &llmos_workspace::Config, doc: &SessionDoc, turn: usize) -> Option<String> {
+    use llmos_documents::usage::{describe, dollars, session_usage, turn_usage};
+    let session = session_usage(doc);
+    if session.replies == 0 {
+        return None;
+    }
+    let t = doc.turns.get(turn)?;
+    let mut lines = Vec::new();
+    if let Some(tokens) = turn_usage(t) {
+        let cost = t.attr("model").and_then(|m| config.price(m)).map(|p| format!(" · {}", dollars(p.cost(&tokens)))).unwrap_or_default();
+        lines.push(format!("**This reply:** {}{cost}", describe(&tokens)));
+    }
+    let cost = session.cost(|m| config.price(m)).map(|c| format!(" · {}", dollars(c))).unwrap_or_default();
+    let replies = if session.replies == 1 { "reply" } else { "replies" };
+    lines.push(format!("**Session:** {} over {} {replies}{cost}", describe(&session.total), session.replies));
+    Some(lines.join("\n\n"))
 }
 
 fn key_doc(key: &str, spec: Option<&profile::KeySpec>) -> Option<String> {

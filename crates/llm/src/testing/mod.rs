@@ -297,6 +297,7 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<Mutex<State>>, shutd
     };
     let provider = recorded.provider();
     let model = recorded.body["model"].as_str().unwrap_or("fake-model").to_string();
+    let include_usage = recorded.body["stream_options"]["include_usage"] == serde_json::Value::Bool(true);
     let refused_key = provider.and_then(|provider| {
         let expected = lock(&state).expected_key.clone()?;
         let received = match provider {
@@ -329,6 +330,7 @@ async fn serve_connection(mut stream: TcpStream, state: Arc<Mutex<State>>, shutd
         stream: &mut stream,
         provider,
         model: &model,
+        include_usage,
         framing,
         on_first_delta: Box::new(move || {
             lock(&state).first_delta_sent[request_index] = Some(Instant::now());
@@ -342,6 +344,7 @@ struct Response<'a> {
     stream: &'a mut TcpStream,
     provider: ProviderKind,
     model: &'a str,
+    include_usage: bool,
     framing: Framing,
     on_first_delta: Box<dyn FnMut() + Send>,
 }
@@ -362,7 +365,7 @@ impl Response<'_> {
             }
             Script::Reply { chunks, delay_between } => {
                 self.send_deltas(&chunks, delay_between).await?;
-                for event in wire::epilogue(provider, self.model) {
+                for event in wire::epilogue(provider, self.model, chunks.len(), self.include_usage) {
                     http::write_body_piece(self.stream, framing, &event).await?;
                 }
                 http::finish_body(self.stream, framing).await

@@ -23,7 +23,9 @@ pub(crate) fn prelude(provider: ProviderKind, model: &str) -> Vec<String> {
                 &json!({"type": "message_start", "message": {
                     "id": "msg_fake", "type": "message", "role": "assistant", "content": [],
                     "model": model, "stop_reason": null, "stop_sequence": null,
-                    "usage": {"input_tokens": 12, "output_tokens": 1}}}),
+                    // As documented: input_tokens excludes the cached prompt tokens.
+                    "usage": {"input_tokens": 12, "cache_creation_input_tokens": 100,
+                              "cache_read_input_tokens": 200, "output_tokens": 1}}}),
             ),
             named_event(
                 "content_block_start",
@@ -47,8 +49,10 @@ pub(crate) fn delta(provider: ProviderKind, model: &str, text: &str) -> String {
     }
 }
 
-/// Events that end a reply normally.
-pub(crate) fn epilogue(provider: ProviderKind, model: &str) -> Vec<String> {
+/// Events that end a reply normally. The fake counts one output token per delta;
+/// OpenAI-compatible servers send usage only when the request asked for it
+/// (`stream_options.include_usage`), in a last chunk with no choices.
+pub(crate) fn epilogue(provider: ProviderKind, model: &str, deltas: usize, include_usage: bool) -> Vec<String> {
     match provider {
         ProviderKind::Anthropic => vec![
             named_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
@@ -56,11 +60,24 @@ pub(crate) fn epilogue(provider: ProviderKind, model: &str) -> Vec<String> {
                 "message_delta",
                 &json!({"type": "message_delta",
                         "delta": {"stop_reason": "end_turn", "stop_sequence": null},
-                        "usage": {"output_tokens": 15}}),
+                        "usage": {"output_tokens": deltas}}),
             ),
             named_event("message_stop", &json!({"type": "message_stop"})),
         ],
-        ProviderKind::OpenAi => vec![data_event(&openai_chunk(model, json!({}), Some("stop"))), data_event("[DONE]")],
+        ProviderKind::OpenAi => {
+            let mut events = vec![data_event(&openai_chunk(model, json!({}), Some("stop")))];
+            if include_usage {
+                let usage = json!({
+                    "id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
+                    "model": model, "choices": [],
+                    "usage": {"prompt_tokens": 312, "completion_tokens": deltas, "total_tokens": 312 + deltas,
+                              "prompt_tokens_details": {"cached_tokens": 200}},
+                });
+                events.push(data_event(&usage.to_string()));
+            }
+            events.push(data_event("[DONE]"));
+            events
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Step, WireFault, malformed};
-use crate::chat::ChatRequest;
+use crate::chat::{ChatRequest, TokenUsage};
 
 pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) -> Value {
     let messages: Vec<Value> = request.messages.iter().map(|message| json!({"role": message.role.as_str(), "content": message.content})).collect();
@@ -27,6 +27,41 @@ pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) 
 #[derive(Debug, Default)]
 pub(crate) struct Decoder {
     pub(crate) stop_reason: Option<String>,
+    pub(crate) usage: Option<TokenUsage>,
+}
+
+/// `usage` of `message_start.message` and of `message_delta`. The counts in
+/// `message_delta` are cumulative, so a count it carries replaces the earlier one.
+#[derive(Deserialize, Default)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: Option<u64>,
+    #[serde(default)]
+    output_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct MessageStart {
+    message: MessageStartBody,
+}
+
+#[derive(Deserialize)]
+struct MessageStartBody {
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+/// Anthropic's counts: `input_tokens` excludes the cached prompt tokens.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    uncached: u64,
+    output: u64,
+    cache_read: u64,
+    cache_write: u64,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +91,8 @@ struct BlockDelta {
 #[derive(Deserialize)]
 struct MessageDelta {
     delta: MessageDeltaBody,
+    #[serde(default)]
+    usage: Option<WireUsage>,
 }
 
 #[derive(Deserialize)]
@@ -98,10 +135,20 @@ impl Decoder {
                 let start: BlockStart = serde_json::from_str(data).map_err(parse_error)?;
                 Ok(text_step(start.content_block))
             }
+            "message_start" => {
+                let start: MessageStart = serde_json::from_str(data).map_err(parse_error)?;
+                if let Some(usage) = start.message.usage {
+                    self.apply_usage(&usage);
+                }
+                Ok(Step::Nothing)
+            }
             "message_delta" => {
                 let delta: MessageDelta = serde_json::from_str(data).map_err(parse_error)?;
                 if delta.delta.stop_reason.is_some() {
                     self.stop_reason = delta.delta.stop_reason;
+                }
+                if let Some(usage) = delta.usage {
+                    self.apply_usage(&usage);
                 }
                 Ok(Step::Nothing)
             }
@@ -115,6 +162,37 @@ impl Decoder {
             }
             _ => Ok(Step::Nothing),
         }
+    }
+}
+
+impl Decoder {
+    fn apply_usage(&mut self, usage: &WireUsage) {
+        let known = self.usage.unwrap_or_default();
+        // Back from the stored total to Anthropic's own counts, then apply the new ones.
+        let mut counts = Counts {
+            uncached: known.input.saturating_sub(known.cache_read).saturating_sub(known.cache_write),
+            output: known.output,
+            cache_read: known.cache_read,
+            cache_write: known.cache_write,
+        };
+        if let Some(n) = usage.input_tokens {
+            counts.uncached = n;
+        }
+        if let Some(n) = usage.output_tokens {
+            counts.output = n;
+        }
+        if let Some(n) = usage.cache_read_input_tokens {
+            counts.cache_read = n;
+        }
+        if let Some(n) = usage.cache_creation_input_tokens {
+            counts.cache_write = n;
+        }
+        self.usage = Some(TokenUsage {
+            input: counts.uncached.saturating_add(counts.cache_read).saturating_add(counts.cache_write),
+            output: counts.output,
+            cache_read: counts.cache_read,
+            cache_write: counts.cache_write,
+        });
     }
 }
 
@@ -189,5 +267,20 @@ mod tests {
         assert!(decoder.on_event("content_block_delta", r#"{"type":"content_block_delta"}"#).is_err());
         // Bad JSON in an event we do not read is not our problem.
         assert_eq!(decoder.on_event("ping", "{{{"), Ok(Step::Nothing));
+    }
+
+    #[test]
+    fn usage_from_message_start_and_cumulative_message_delta() {
+        let mut decoder = Decoder::default();
+        let start = r#"{"type":"message_start","message":{"id":"m","content":[],"usage":{"input_tokens":10,"cache_creation_input_tokens":5,"cache_read_input_tokens":100,"output_tokens":1}}}"#;
+        assert_eq!(decoder.on_event("message_start", start), Ok(Step::Nothing));
+        assert_eq!(decoder.usage, Some(TokenUsage { input: 115, output: 1, cache_read: 100, cache_write: 5 }));
+        // message_delta counts are cumulative; the ones it leaves out stay.
+        let delta = r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}"#;
+        assert_eq!(decoder.on_event("message_delta", delta), Ok(Step::Nothing));
+        assert_eq!(decoder.usage, Some(TokenUsage { input: 115, output: 42, cache_read: 100, cache_write: 5 }));
+        let delta = r#"{"type":"message_delta","delta":{},"usage":{"input_tokens":12,"output_tokens":50}}"#;
+        assert_eq!(decoder.on_event("message_delta", delta), Ok(Step::Nothing));
+        assert_eq!(decoder.usage, Some(TokenUsage { input: 117, output: 50, cache_read: 100, cache_write: 5 }));
     }
 }

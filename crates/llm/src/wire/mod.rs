@@ -54,6 +54,14 @@ impl Decoder {
         }
     }
 
+    /// The usage the provider reported, if it did.
+    pub(crate) fn usage(&self) -> Option<crate::chat::TokenUsage> {
+        match self {
+            Decoder::Anthropic(decoder) => decoder.usage,
+            Decoder::OpenAi(decoder) => decoder.usage,
+        }
+    }
+
     /// The stop reason seen so far; a stream that ends cleanly after one is complete
     /// even without the final marker (some OpenAI-compatible servers omit `[DONE]`).
     pub(crate) fn stop_reason(&self) -> Option<&str> {

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Step, WireFault, error_details, malformed};
-use crate::chat::ChatRequest;
+use crate::chat::{ChatRequest, TokenUsage};
 
 pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) -> Value {
     let mut messages = Vec::with_capacity(request.messages.len() + 1);
@@ -18,6 +18,8 @@ pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) 
         "model": model,
         "max_tokens": max_tokens,
         "stream": true,
+        // Ask for the final usage chunk (`choices: []`, `usage: {...}`) before `[DONE]`.
+        "stream_options": {"include_usage": true},
         "messages": messages,
     })
 }
@@ -25,6 +27,7 @@ pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) 
 #[derive(Debug, Default)]
 pub(crate) struct Decoder {
     pub(crate) stop_reason: Option<String>,
+    pub(crate) usage: Option<TokenUsage>,
 }
 
 #[derive(Deserialize)]
@@ -33,6 +36,24 @@ struct Chunk {
     choices: Vec<Choice>,
     #[serde(default)]
     error: Option<Value>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    prompt_tokens: u64,
+    #[serde(default)]
+    completion_tokens: u64,
+    #[serde(default)]
+    prompt_tokens_details: Option<PromptDetails>,
+}
+
+#[derive(Deserialize)]
+struct PromptDetails {
+    #[serde(default)]
+    cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -60,6 +81,11 @@ impl Decoder {
         let chunk: Chunk = serde_json::from_str(data).map_err(|error| malformed(event, &error, data))?;
         if chunk.error.is_some() {
             return Err(provider_fault(data));
+        }
+        // Some servers repeat a running usage on every chunk: the last one counts.
+        if let Some(usage) = &chunk.usage {
+            let cache_read = usage.prompt_tokens_details.as_ref().and_then(|d| d.cached_tokens).unwrap_or(0);
+            self.usage = Some(TokenUsage { input: usage.prompt_tokens, output: usage.completion_tokens, cache_read, cache_write: 0 });
         }
         let Some(choice) = chunk.choices.into_iter().next() else {
             // Usage-only chunks (`stream_options.include_usage`) carry no choices.
@@ -91,7 +117,7 @@ mod tests {
         assert_eq!(
             request_body("gpt-x", 7, &request),
             json!({
-                "model": "gpt-x", "max_tokens": 7, "stream": true,
+                "model": "gpt-x", "max_tokens": 7, "stream": true, "stream_options": {"include_usage": true},
                 "messages": [{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}]
             })
         );
@@ -111,6 +137,10 @@ mod tests {
         assert_eq!(decoder.on_event("message", &chunk("{}", r#""stop""#)), Ok(Step::Nothing));
         assert_eq!(decoder.stop_reason.as_deref(), Some("stop"));
         assert_eq!(decoder.on_event("message", r#"{"choices":[],"usage":{"total_tokens":3}}"#), Ok(Step::Nothing));
+        assert_eq!(decoder.usage, Some(TokenUsage::default()), "a usage without counts counts nothing");
+        let usage = r#"{"choices":[],"usage":{"prompt_tokens":40,"completion_tokens":9,"total_tokens":49,"prompt_tokens_details":{"cached_tokens":32}}}"#;
+        assert_eq!(decoder.on_event("message", usage), Ok(Step::Nothing));
+        assert_eq!(decoder.usage, Some(TokenUsage { input: 40, output: 9, cache_read: 32, cache_write: 0 }));
         assert_eq!(decoder.on_event("message", "[DONE]"), Ok(Step::Done));
     }
 
