@@ -44,7 +44,16 @@ fn evolve_on_the_demo_creates_updates_and_never_overwrites_a_person() {
     let created = result["skills"].as_array().unwrap().iter().find(|s| s["action"] == "created").expect("a created skill");
     let skill_path = Path::new(created["path"].as_str().unwrap()).to_path_buf();
     let skill = std::fs::read_to_string(&skill_path).unwrap();
-    assert!(skill.contains("source: evolution") && skill.contains("generated-hash:"), "{skill}");
+    assert!(skill.contains("\nmetadata:\n  llmos-source: \"evolution\"\n") && skill.contains("  llmos-generated-hash: \""), "{skill}");
+    // Distilled from what the sessions did: libraries, calls and the follow-up every
+    // chart session got, but not a detail of one session (the rolling mean, 50 bins).
+    for recurring in ["`pandas`", "`matplotlib.pyplot`", "`pd.read_csv`", "`plt.savefig`", "units on both axes", "`KeyError`", "## Sources"] {
+        assert!(skill.contains(recurring), "{recurring} missing from\n{skill}");
+    }
+    let rules = skill.split("## Example\n").next().unwrap_or_default();
+    assert!(!rules.contains("rolling") && !rules.contains("bins"), "a one-off detail became a rule:\n{skill}");
+    assert_eq!(created["trigger"]["heldOut"], 2, "{created}");
+    assert!(skill.contains("  llmos-trigger-recall: \""), "{skill}");
     assert!(git(&user, &["log", "-1", "--format=%s"]).starts_with(&format!("skill: {} (evolved from 3 sessions", created["name"].as_str().unwrap())));
     // the evolved skill passes llmos check; the report exists with its chart
     assert_eq!(llmos(&["check"], &ws).status.code(), Some(0));

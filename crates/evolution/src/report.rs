@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::record::Pattern;
+use crate::trigger::TriggerEval;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,6 +21,12 @@ pub struct SkillOutcome {
     pub name: String,
     pub path: String,
     pub action: SkillAction,
+    /// The held-out trigger evaluation, when one ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<TriggerEval>,
+    /// Why the skill was only proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// What a run found and did; serialises to the JSON of `llmos evolve --format json`.
@@ -91,14 +98,25 @@ pub fn render_report(result: &EvolutionResult, chart_link: Option<&str>) -> Stri
         }
     }
     if !result.skills.is_empty() {
-        out.push_str("## Skills\n\n| Skill | Action | Path |\n|---|---|---|\n");
+        out.push_str("## Skills\n\n| Skill | Action | Trigger precision | Trigger recall | Path |\n|---|---|---:|---:|---|\n");
         for s in &result.skills {
-            let action = match s.action {
-                SkillAction::Created => "created",
-                SkillAction::Updated => "updated",
-                SkillAction::Proposed => "proposed (the existing skill was edited by a person)",
+            let action = match (s.action, &s.reason) {
+                (SkillAction::Created, _) => "created".to_string(),
+                (SkillAction::Updated, _) => "updated".to_string(),
+                (SkillAction::Proposed, Some(reason)) => format!("proposed ({reason})"),
+                (SkillAction::Proposed, None) => "proposed (the existing skill was edited by a person)".to_string(),
             };
-            out.push_str(&format!("| `{}` | {} | {} |\n", table_cell(&s.name), action, table_cell(&s.path)));
+            let (precision, recall) = match &s.trigger {
+                Some(t) => (
+                    format!("{:.2} ({}/{})", t.precision(), t.true_positives, t.true_positives + t.false_positives),
+                    format!("{:.2} ({}/{})", t.recall(), t.true_positives, t.held_out),
+                ),
+                None => ("–".to_string(), "–".to_string()),
+            };
+            out.push_str(&format!("| `{}` | {} | {precision} | {recall} | {} |\n", table_cell(&s.name), table_cell(&action), table_cell(&s.path)));
+        }
+        if result.skills.iter().any(|s| s.trigger.is_some()) {
+            out.push_str("\nTrigger figures: the chat's skill ranker run on the newest 40 % of each pattern's sessions (held out of the skill) and on other work's prompts.\n");
         }
     }
     out
@@ -258,7 +276,13 @@ mod tests {
         let result = EvolutionResult {
             commits_analyzed: 10,
             patterns: vec![pattern("plots", &[0, 86_400])],
-            skills: vec![SkillOutcome { name: "plots".into(), path: "skills/plots/SKILL.md".into(), action: SkillAction::Proposed }],
+            skills: vec![SkillOutcome {
+                name: "plots".into(),
+                path: "skills/plots/SKILL.md".into(),
+                action: SkillAction::Proposed,
+                trigger: None,
+                reason: None,
+            }],
             warnings: vec!["LLM answered prose; used local detection".into()],
         };
         let md = render_report(&result, Some("occurrences.svg"));

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use llmos_documents::lint::{DocContext, NoEnv, lint_skill};
-use llmos_documents::{SessionDoc, Severity, VolumeKind};
+use llmos_documents::{Role, SessionDoc, Severity, SkillDoc, VolumeKind};
+use llmos_evolution::distill::{CodeBlock, TraceError};
+use llmos_evolution::trigger::{self, SkillCard, TriggerEval};
 use llmos_evolution::{EvolutionResult, GenerationState, Pattern, SessionRecord, SkillAction, SkillOutcome, Thresholds};
 use llmos_vcs::{HistoryOptions, Volume, commit_message};
 use llmos_workspace::Config;
@@ -73,13 +75,20 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
             return Err("cancelled".into());
         }
         let mut prompts = vec![e.commit.prompt.clone()];
-        if let Some(id) = &e.commit.session
-            && let Ok(Some(bytes)) = repo.file_at(&e.sha, Path::new(&repo.session_git_path(id)))
-            && let Ok(text) = String::from_utf8(bytes)
-        {
-            let doc = SessionDoc::parse(&text);
-            for p in doc.user_prompts(&text).into_iter().skip(1) {
-                prompts.push(p);
+        let mut session_path = None;
+        let mut code = Vec::new();
+        let mut errors = Vec::new();
+        if let Some(id) = &e.commit.session {
+            let git_path = repo.session_git_path(id);
+            if let Ok(Some(bytes)) = repo.file_at(&e.sha, Path::new(&git_path))
+                && let Ok(text) = String::from_utf8(bytes)
+            {
+                let doc = SessionDoc::parse(&text);
+                for p in doc.user_prompts(&text).into_iter().skip(1) {
+                    prompts.push(p);
+                }
+                (code, errors) = session_material(&doc, &text);
+                session_path = Some(git_path);
             }
         }
         newest.insert(key, records.len());
@@ -93,9 +102,54 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
             artifacts: e.commit.artifacts.into_iter().map(|a| (a.kind, a.name)).collect(),
             traces: e.commit.traces,
             skills: e.commit.skills,
+            session_path,
+            code,
+            errors,
         });
     }
     Ok((analyzed, records))
+}
+
+/// The most code a record keeps per block and per session: the skill shows a capped
+/// excerpt, and a history of thousands of sessions must stay in memory.
+const CODE_BLOCK_CHARS: usize = 8_000;
+const CODE_BLOCKS: usize = 8;
+
+fn cap_chars(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// The code blocks of a session's assistant turns and the error lines of its traces,
+/// each with the first line that followed it (the fix, or the user's next request).
+fn session_material(doc: &SessionDoc, text: &str) -> (Vec<CodeBlock>, Vec<TraceError>) {
+    let mut code = Vec::new();
+    let mut errors = Vec::new();
+    let role_of = |turn: Option<usize>| turn.and_then(|t| doc.turns.get(t)).and_then(|t| t.role);
+    for fence in doc.fences.iter().filter(|f| f.closed && role_of(f.turn) == Some(Role::Assistant)) {
+        let Some(content) = text.get(fence.content.clone()) else { continue };
+        if fence.is_trace() {
+            let Some(error) = content.lines().rev().map(str::trim).find(|l| l.contains("Error") || l.contains("Exception") || l.starts_with("error")) else {
+                continue;
+            };
+            // What came next: the rest of this turn after the trace, else the next turn.
+            let after_in_turn = fence.turn.and_then(|t| doc.turns.get(t)).and_then(|t| text.get(fence.range.end..t.content.end)).unwrap_or("");
+            let next_turn = fence.turn.and_then(|t| doc.turns.get(t + 1)).map(|t| t.text(text)).unwrap_or("");
+            let fix = [after_in_turn, next_turn]
+                .iter()
+                .flat_map(|t| t.lines())
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("```") && !l.starts_with("<!--"))
+                .map(|l| cap_chars(l, 300));
+            errors.push(TraceError { error: cap_chars(error, 300), fix });
+        } else if code.len() < CODE_BLOCKS {
+            code.push(CodeBlock {
+                language: fence.language.clone().unwrap_or_default(),
+                name: fence.artifact.clone(),
+                text: cap_chars(content, CODE_BLOCK_CHARS),
+            });
+        }
+    }
+    (code, errors)
 }
 
 /// Runs the pipeline. `llm` is used by the `llm` and `hybrid` detectors.
@@ -134,8 +188,15 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
     }
     if writable {
         progress(&format!("generating skills for {} patterns", kept.iter().filter(|p| thresholds.should_generate(p)).count()));
-        for p in kept.iter().filter(|p| thresholds.should_generate(p)) {
-            match generate(config, &repo, &vol.path, options.volume, p, options.dry_run) {
+        let to_generate: Vec<&Pattern> = kept.iter().filter(|p| thresholds.should_generate(p)).collect();
+        let mut competitors: Vec<SkillCard> = existing_cards(&vol.path);
+        competitors.extend(to_generate.iter().map(|p| card_of(p)));
+        let floors = (config.evolution.min_trigger_precision, config.evolution.min_trigger_recall);
+        for p in to_generate {
+            let members = llmos_evolution::distill::members(&records, p);
+            let material = llmos_evolution::distill(&members);
+            let eval = evaluate_trigger(p, &records, &competitors);
+            match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, floors, options.dry_run) {
                 Ok(Some(outcome)) => result.skills.push(outcome),
                 Ok(None) => {}
                 Err(e) => result.warnings.push(format!("{}: {e}", p.name)),
@@ -150,6 +211,44 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         state::save(config, options.volume, &st).map_err(|e| format!("cannot save the scheduler state: {e}"))?;
     }
     Ok(RunOutput { result, report })
+}
+
+fn card_of(p: &Pattern) -> SkillCard {
+    SkillCard { name: p.name.clone(), description: p.description.clone(), keywords: p.keywords.clone() }
+}
+
+/// The skills already in the volume, as the chat's ranker sees them.
+fn existing_cards(volume_root: &Path) -> Vec<SkillCard> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(volume_root.join("skills")) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let file = if path.is_dir() { path.join("SKILL.md") } else { path };
+        if file.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let doc = SkillDoc::parse(&text);
+        let (Some(name), Some(description)) = (doc.name(), doc.description()) else { continue };
+        out.push(SkillCard {
+            name: name.to_string(),
+            description: description.to_string(),
+            keywords: doc.keywords().into_iter().map(str::to_string).collect(),
+        });
+    }
+    out
+}
+
+/// The held-out trigger evaluation of a pattern's skill: its newest members are held
+/// out; the prompts of every session outside the pattern are the negatives.
+fn evaluate_trigger(p: &Pattern, records: &[SessionRecord], competitors: &[SkillCard]) -> TriggerEval {
+    let mut order: Vec<usize> = (0..p.prompts.len()).collect();
+    order.sort_by_key(|&i| (p.times.get(i).copied().unwrap_or(0), i));
+    let held = trigger::held_out_count(order.len());
+    let (training, held_out) = order.split_at(order.len() - held);
+    let prompts = |idx: &[usize]| idx.iter().filter_map(|&i| p.prompts.get(i).cloned()).collect::<Vec<_>>();
+    let negatives: Vec<String> = records.iter().filter(|r| !p.commits.contains(&r.sha)).map(|r| r.main_prompt().to_string()).collect();
+    trigger::evaluate(&card_of(p), &prompts(training), &prompts(held_out), &negatives, competitors)
 }
 
 fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warnings: &mut Vec<String>) -> Result<Vec<Pattern>, String> {
@@ -198,23 +297,41 @@ fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warni
     }
 }
 
-/// Writes (or updates, or proposes) the skill of one pattern and commits it.
-fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind, pattern: &Pattern, dry_run: bool) -> Result<Option<SkillOutcome>, String> {
+/// Writes (or updates, or proposes) the skill of one pattern and commits it. A new
+/// skill whose trigger evaluation falls below the floors is only proposed.
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    config: &Config,
+    repo: &Volume,
+    volume_root: &Path,
+    kind: VolumeKind,
+    pattern: &Pattern,
+    material: &llmos_evolution::Material,
+    eval: &TriggerEval,
+    (min_precision, min_recall): (f64, f64),
+    dry_run: bool,
+) -> Result<Option<SkillOutcome>, String> {
     let dir = volume_root.join("skills").join(&pattern.name);
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
+    let render = || llmos_evolution::render_distilled(pattern, material, Some(eval), &created);
+    let below = eval.precision() < min_precision || eval.recall() < min_recall;
+    let mut reason = None;
     let (target, text, action) = match std::fs::read_to_string(&path).ok().or_else(|| std::fs::read_to_string(&flat).ok()) {
-        None => (path.clone(), llmos_evolution::render_skill(pattern, &created), SkillAction::Created),
+        None if below => {
+            reason =
+                Some(format!("trigger precision {:.2} / recall {:.2} below the floors {min_precision:.2} / {min_recall:.2}", eval.precision(), eval.recall()));
+            (dir.join("SKILL.proposed.md"), render(), SkillAction::Proposed)
+        }
+        None => (path.clone(), render(), SkillAction::Created),
         Some(existing) => match llmos_evolution::generation_state(&existing) {
             GenerationState::Unedited => match llmos_evolution::update_skill(&existing, pattern) {
                 Some(updated) => (path.clone(), updated, SkillAction::Updated),
                 None => return Ok(None),
             },
             // A person wrote or edited it: the new evidence goes beside it.
-            GenerationState::Edited | GenerationState::NotGenerated => {
-                (dir.join("SKILL.proposed.md"), llmos_evolution::render_skill(pattern, &created), SkillAction::Proposed)
-            }
+            GenerationState::Edited | GenerationState::NotGenerated => (dir.join("SKILL.proposed.md"), render(), SkillAction::Proposed),
         },
     };
     // Every generated skill passes the skill rules before it is written.
@@ -225,7 +342,7 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
     if !errors.is_empty() {
         return Err(format!("the generated skill failed the skill rules and was not written: {}", errors.join("; ")));
     }
-    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action };
+    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action, trigger: Some(eval.clone()), reason };
     if dry_run {
         return Ok(Some(outcome));
     }
