@@ -32,13 +32,16 @@ impl SkillDoc {
         self.frontmatter.str_value("description")
     }
 
-    /// `keywords` and `tags` together, plus the comma-separated `metadata.llmos-keywords`
-    /// evolved skills carry, for ranking and search.
+    /// `keywords` and `tags` together, plus their comma-separated forms under `metadata`
+    /// (`llmos-keywords`, `keywords`, `tags`), for ranking and search.
     pub fn keywords(&self) -> Vec<&str> {
         let mut out: Vec<&str> =
             ["keywords", "tags"].iter().filter_map(|k| self.frontmatter.value(k)).filter_map(|v| v.string_items()).flatten().map(|(s, _)| s).collect();
-        if let Some(listed) = self.metadata("llmos-keywords") {
-            out.extend(listed.split(',').map(str::trim).filter(|k| !k.is_empty()));
+        // Portable skills keep them under `metadata` as comma-separated strings.
+        for key in ["llmos-keywords", "keywords", "tags"] {
+            if let Some(listed) = self.metadata(key) {
+                out.extend(listed.split(',').map(|k| k.trim().trim_matches(['[', ']', '"'])).filter(|k| !k.is_empty()));
+            }
         }
         out
     }
