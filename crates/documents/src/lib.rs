@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod frontmatter;
 pub mod line_index;
 pub mod lint;
+pub mod listing;
 pub mod portable;
 pub mod profile;
 pub mod rules;

@@ -5,6 +5,7 @@ use std::path::Path;
 use super::common::{entry_lines, lint_frontmatter, yaml_scalar};
 use super::{DocContext, LinkCheck, LintEnv};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Rename};
+use crate::listing;
 use crate::portable;
 use crate::profile::{self, KeyGroup, Profile, ValueKind};
 use crate::skill::SkillDoc;
@@ -69,7 +70,16 @@ pub fn lint_skill(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Di
                     )],
                 )),
         ),
-        Some((key, value)) => lint_description(value, key, &mut out),
+        Some((key, value)) => {
+            lint_description(value, key, &mut out);
+            if ctx.profile == Profile::ClaudeCode {
+                lint_listing_cut(fm, value, &mut out);
+                // Claude Code's `when_to_use` says when; the description need not.
+                if fm.str_value("when_to_use").is_some_and(|w| !w.trim().is_empty()) {
+                    out.retain(|d| d.rule != rules::SKILL_DESCRIPTION_WHEN.id);
+                }
+            }
+        }
     }
 
     // every key: known for the profile, right type
@@ -196,6 +206,26 @@ fn lint_description(value: &YamlNode, key: &YamlNode, out: &mut Vec<Diagnostic>)
             &rules::SKILL_DESCRIPTION_WHEN,
             value.span.clone(),
             "the description does not say when to use the skill; add \"Use when …\" so agents know when to load it",
+        ));
+    }
+}
+
+/// Claude Code cuts `description` + `when_to_use` at 1,536 characters in its listing.
+fn lint_listing_cut(fm: &crate::frontmatter::Frontmatter, description: &YamlNode, out: &mut Vec<Diagnostic>) {
+    let desc = description.as_str().unwrap_or_default();
+    let when = fm.str_value("when_to_use").unwrap_or_default();
+    let text = listing::listing_text(desc, when, Profile::ClaudeCode);
+    let n = text.chars().count();
+    if n > listing::CLAUDE_CODE_LISTING_CUT {
+        let lost: String = text.chars().skip(listing::CLAUDE_CODE_LISTING_CUT).take(40).collect();
+        let span = fm.get("when_to_use").filter(|_| !when.is_empty()).map_or(description.span.clone(), |(_, v)| v.span.clone());
+        out.push(Diagnostic::new(
+            &rules::SKILL_LISTING_CUT,
+            span,
+            format!(
+                "description + when_to_use have {n} characters; Claude Code's skill listing shows the first {} and cuts the rest (from \"{lost}…\")",
+                listing::CLAUDE_CODE_LISTING_CUT
+            ),
         ));
     }
 }
