@@ -13,6 +13,7 @@
 //! - [`render_report`] / [`render_occurrences_svg`]: the run's report;
 //! - [`synthetic::generate_history`]: generated histories for benchmarks.
 
+mod concepts;
 pub mod distill;
 mod features;
 mod graph;

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::concepts::{concept_of, concept_term};
 use crate::features::is_stop_word;
 
 /// A skill as the ranker sees it: name, description and keywords.
@@ -23,8 +24,15 @@ pub struct SkillCard {
 /// A conversation's words, lowercased, longer than two characters, without English
 /// function words: "the" or "from" shared with a description says nothing about
 /// relevance (the trigger evaluation showed them picking skills for unrelated work).
+///
+/// Each word that belongs to a curated concept also adds the concept's term, so
+/// "visualise the survey" and a skill named `chart-csv` share `~plot`.
 pub fn words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).map(str::to_lowercase).filter(|w| !is_stop_word(w)).collect()
+    let mut out: HashSet<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() > 2).map(str::to_lowercase).filter(|w| !is_stop_word(w)).collect();
+    let concepts: Vec<String> = out.iter().filter_map(|w| concept_of(w)).map(concept_term).collect();
+    out.extend(concepts);
+    out
 }
 
 /// Scores a skill against a conversation: shared words in its name, description and
@@ -133,17 +141,22 @@ mod tests {
     #[test]
     fn ranker_weighs_name_words_most() {
         let conv = words("Plot the CSV with labelled axes");
-        assert_eq!(relevance("plot-csv", "", &[], &conv), 6);
-        assert_eq!(relevance("x", "Plot a CSV file", &[], &conv), 2);
+        // plot, csv and the concept term ~plot, each ×3 in the name.
+        assert_eq!(relevance("plot-csv", "", &[], &conv), 9);
+        assert_eq!(relevance("x", "Plot a CSV file", &[], &conv), 3);
         assert_eq!(relevance("x", "", &["axes".into()], &conv), 2);
         assert_eq!(relevance("sql-query", "Write SQL", &["join".into()], &conv), 0);
+        // A paraphrase meets through the concept term: "visualise" ~ "plot".
+        let para = words("visualise the survey results");
+        assert!(relevance("chart-csv", "", &[], &para) > 0);
+        assert_eq!(relevance("sql-query", "", &[], &para), 0);
     }
 
     #[test]
     fn held_out_words_do_not_help_the_skill() {
-        let c = card("chart-csv", "Charts of csv data; use when asked for a chart", &["csv", "seaborn"]);
-        // "seaborn" appears only in the held-out prompt: it must not count.
-        let e = evaluate(&c, &["chart this csv".into()], &["seaborn please".into()], &[], &[]);
+        let c = card("chart-csv", "Charts of csv data; use when asked for a chart", &["csv", "gizmo"]);
+        // "gizmo" appears only in the held-out prompt: it must not count.
+        let e = evaluate(&c, &["chart this csv".into()], &["gizmo please".into()], &[], &[]);
         assert_eq!((e.held_out, e.true_positives), (1, 0));
         let e = evaluate(&c, &["chart this csv".into()], &["chart revenue".into()], &["what is the capital of peru".into()], &[]);
         assert_eq!((e.true_positives, e.false_positives, e.negatives), (1, 0, 1));
