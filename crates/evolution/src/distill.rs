@@ -205,7 +205,8 @@ fn apis_in(code: &CodeBlock, out: &mut BTreeSet<String>) {
         let name = match parts.as_slice() {
             [] => continue,
             [one] => one.to_string(),
-            [.., recv, method] if recv.len() <= 4 && recv.chars().all(|c| c.is_ascii_lowercase()) => format!("{recv}.{method}"),
+            // Module-like receivers stay (`pd.read_csv`, `pytest.raises`, `mock.patch`).
+            [.., recv, method] if recv.len() <= 8 && recv.chars().all(|c| c.is_ascii_lowercase()) => format!("{recv}.{method}"),
             [.., method] => method.to_string(),
         };
         let last = name.rsplit('.').next().unwrap_or(&name);
@@ -318,8 +319,29 @@ fn recurring_requests(members: &[&SessionRecord]) -> Vec<Recurring> {
         for &j in &group {
             used[j] = true;
         }
-        let wording =
-            group.iter().map(|&j| &requests[j].1).min_by(|a, b| a.chars().count().cmp(&b.chars().count()).then(a.cmp(b))).cloned().unwrap_or_default();
+        // A term only one member used is a one-off detail ("name it zephyr3"), not part
+        // of the requirement: prefer the wording with fewest such terms, then mask them.
+        let mut members_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+        for &j in &group {
+            for t in &requests[j].2 {
+                members_of.entry(t.as_str()).or_default().insert(requests[j].0);
+            }
+        }
+        let single = |t: &String| members_of.get(t.as_str()).is_none_or(|m| m.len() < MIN_MEMBERS);
+        let Some(&best) =
+            group.iter().min_by_key(|&&j| (requests[j].2.iter().filter(|t| single(t)).count(), requests[j].1.chars().count(), requests[j].1.clone()))
+        else {
+            continue;
+        };
+        let wording = requests[best]
+            .1
+            .split_whitespace()
+            .map(|w| {
+                let terms = request_terms(w);
+                if !terms.is_empty() && terms.iter().all(single) { "…" } else { w }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
         out.push(Recurring { term: wording, members: distinct.len() });
     }
     out.sort_by(|a, b| b.members.cmp(&a.members).then(a.term.cmp(&b.term)));

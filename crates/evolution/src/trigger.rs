@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::concepts::{concept_of, concept_term};
 use crate::features::is_stop_word;
+use crate::record::{Pattern, SessionRecord};
 
 /// A skill as the ranker sees it: name, description and keywords.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,9 +45,11 @@ pub fn relevance(name: &str, description: &str, keywords: &[String], conversatio
     name_hits * 3 + desc + keys * 2
 }
 
-/// A skill counts as picked when it scores and at most this many others score higher
-/// (the chat lists the best few within its token budget).
-pub const PICKED_RANK: usize = 3;
+/// A skill counts as picked when it scores and fewer than this many others score
+/// higher: the chat lists relevant skills best first, and the first is the one an
+/// agent reads (measured: with the top three, a generic verb such as "write" made a
+/// test-writing skill "picked" for SQL and Dockerfile requests).
+pub const PICKED_RANK: usize = 1;
 /// Share of a pattern's members held out of the skill (newest first).
 pub const HOLD_OUT_SHARE: f64 = 0.4;
 /// At most this many prompts of other work are tried as negatives.
@@ -128,6 +131,24 @@ pub fn evaluate(card: &SkillCard, training: &[String], held_out: &[String], nega
         negatives: negatives.len(),
         false_positives: negatives.iter().filter(|p| picked(&card, competitors, p)).count(),
     }
+}
+
+/// The card a pattern's skill will have.
+pub fn card_of(p: &Pattern) -> SkillCard {
+    SkillCard { name: p.name.clone(), description: p.description.clone(), keywords: p.keywords.clone() }
+}
+
+/// The held-out trigger evaluation of a pattern's skill: its newest members
+/// ([`held_out_count`]) are held out; the main prompts of every record outside the
+/// pattern (other patterns' members and one-offs) are the negatives.
+pub fn evaluate_pattern(p: &Pattern, records: &[SessionRecord], competitors: &[SkillCard]) -> TriggerEval {
+    let mut order: Vec<usize> = (0..p.prompts.len()).collect();
+    order.sort_by_key(|&i| (p.times.get(i).copied().unwrap_or(0), i));
+    let held = held_out_count(order.len());
+    let (training, held_out) = order.split_at(order.len() - held);
+    let prompts = |idx: &[usize]| idx.iter().filter_map(|&i| p.prompts.get(i).cloned()).collect::<Vec<_>>();
+    let negatives: Vec<String> = records.iter().filter(|r| !p.commits.contains(&r.sha)).map(|r| r.main_prompt().to_string()).collect();
+    evaluate(&card_of(p), &prompts(training), &prompts(held_out), &negatives, competitors)
 }
 
 #[cfg(test)]

@@ -190,12 +190,12 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         progress(&format!("generating skills for {} patterns", kept.iter().filter(|p| thresholds.should_generate(p)).count()));
         let to_generate: Vec<&Pattern> = kept.iter().filter(|p| thresholds.should_generate(p)).collect();
         let mut competitors: Vec<SkillCard> = existing_cards(&vol.path);
-        competitors.extend(to_generate.iter().map(|p| card_of(p)));
+        competitors.extend(to_generate.iter().map(|p| trigger::card_of(p)));
         let floors = (config.evolution.min_trigger_precision, config.evolution.min_trigger_recall);
         for p in to_generate {
             let members = llmos_evolution::distill::members(&records, p);
             let material = llmos_evolution::distill(&members);
-            let eval = evaluate_trigger(p, &records, &competitors);
+            let eval = trigger::evaluate_pattern(p, &records, &competitors);
             match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, floors, options.dry_run) {
                 Ok(Some(outcome)) => result.skills.push(outcome),
                 Ok(None) => {}
@@ -211,10 +211,6 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         state::save(config, options.volume, &st).map_err(|e| format!("cannot save the scheduler state: {e}"))?;
     }
     Ok(RunOutput { result, report })
-}
-
-fn card_of(p: &Pattern) -> SkillCard {
-    SkillCard { name: p.name.clone(), description: p.description.clone(), keywords: p.keywords.clone() }
 }
 
 /// The skills already in the volume, as the chat's ranker sees them.
@@ -237,18 +233,6 @@ fn existing_cards(volume_root: &Path) -> Vec<SkillCard> {
         });
     }
     out
-}
-
-/// The held-out trigger evaluation of a pattern's skill: its newest members are held
-/// out; the prompts of every session outside the pattern are the negatives.
-fn evaluate_trigger(p: &Pattern, records: &[SessionRecord], competitors: &[SkillCard]) -> TriggerEval {
-    let mut order: Vec<usize> = (0..p.prompts.len()).collect();
-    order.sort_by_key(|&i| (p.times.get(i).copied().unwrap_or(0), i));
-    let held = trigger::held_out_count(order.len());
-    let (training, held_out) = order.split_at(order.len() - held);
-    let prompts = |idx: &[usize]| idx.iter().filter_map(|&i| p.prompts.get(i).cloned()).collect::<Vec<_>>();
-    let negatives: Vec<String> = records.iter().filter(|r| !p.commits.contains(&r.sha)).map(|r| r.main_prompt().to_string()).collect();
-    trigger::evaluate(&card_of(p), &prompts(training), &prompts(held_out), &negatives, competitors)
 }
 
 fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warnings: &mut Vec<String>) -> Result<Vec<Pattern>, String> {
