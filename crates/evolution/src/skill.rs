@@ -257,6 +257,13 @@ fn backticked(items: &[Recurring], members: usize) -> String {
 /// Renders a SKILL.md from a pattern and the material distilled from its member
 /// sessions; `trigger` is the held-out trigger evaluation, when one ran.
 pub fn render_distilled(pattern: &Pattern, material: &Material, trigger: Option<&TriggerEval>, created: &str) -> String {
+    render_distilled_with(pattern, material, trigger, created, None)
+}
+
+/// [`render_distilled`] with the body's middle written by an LLM
+/// ([`crate::writer::parse_body`] output); the title, purpose, example prompts and
+/// sources stay the engine's, so updates and provenance work the same.
+pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Option<&TriggerEval>, created: &str, written: Option<&str>) -> String {
     let description = truncate_chars(pattern.description.trim(), MAX_DESCRIPTION_CHARS);
     let provenance = Provenance {
         confidence: pattern.confidence,
@@ -284,6 +291,13 @@ pub fn render_distilled(pattern: &Pattern, material: &Material, trigger: Option<
         date(pattern.last_seen),
         if authors.is_empty() { String::new() } else { format!(" by {authors}") }
     ));
+
+    if let Some(written) = written {
+        body.push_str(written.trim());
+        body.push_str("\n\n");
+        append_prompts_and_sources(&mut body, &examples, material);
+        return seal(&format!("{fm}{body}"));
+    }
 
     body.push_str("## Workflow\n\n");
     let focus = if topic.is_empty() { "the task".to_string() } else { topic.clone() };
@@ -378,8 +392,13 @@ pub fn render_distilled(pattern: &Pattern, material: &Material, trigger: Option<
         ));
     }
 
+    append_prompts_and_sources(&mut body, &examples, material);
+    seal(&format!("{fm}{body}"))
+}
+
+fn append_prompts_and_sources(body: &mut String, examples: &[String], material: &Material) {
     body.push_str("## Example prompts\n\n");
-    for prompt in &examples {
+    for prompt in examples {
         body.push_str(&format!("- {prompt}\n"));
     }
     if !material.sources.is_empty() {
@@ -393,7 +412,6 @@ pub fn render_distilled(pattern: &Pattern, material: &Material, trigger: Option<
             }
         }
     }
-    seal(&format!("{fm}{body}"))
 }
 
 /// The frontmatter lines (without the `---` fences) and the line index where

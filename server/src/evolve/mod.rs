@@ -196,7 +196,11 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
             let members = llmos_evolution::distill::members(&records, p);
             let material = llmos_evolution::distill(&members);
             let eval = trigger::evaluate_pattern(p, &records, &competitors);
-            match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, floors, options.dry_run) {
+            let written = match llm {
+                Some(ask) => write_body(config, &vol.path, options.volume, ask, p, &material, &eval, &mut result.warnings),
+                None => None,
+            };
+            match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, written.as_deref(), floors, options.dry_run) {
                 Ok(Some(outcome)) => result.skills.push(outcome),
                 Ok(None) => {}
                 Err(e) => result.warnings.push(format!("{}: {e}", p.name)),
@@ -281,6 +285,40 @@ fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warni
     }
 }
 
+/// With an LLM: the model writes the body from the pattern's material; the whole skill
+/// must pass the skill rules, else the offline body is used and a warning says why.
+#[allow(clippy::too_many_arguments)]
+fn write_body(
+    config: &Config,
+    volume_root: &Path,
+    kind: VolumeKind,
+    ask: Ask<'_>,
+    pattern: &Pattern,
+    material: &llmos_evolution::Material,
+    eval: &TriggerEval,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    use llmos_evolution::writer;
+    let body = ask(&writer::build_body_prompt(pattern, material)).and_then(|answer| writer::parse_body(&answer).map_err(|e| e.to_string()));
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            warnings.push(format!("{}: the LLM's skill body could not be used ({e}); wrote the offline body", pattern.name));
+            return None;
+        }
+    };
+    let text = llmos_evolution::render_distilled_with(pattern, material, Some(eval), "2000-01-01", Some(&body));
+    let path = volume_root.join("skills").join(&pattern.name).join("SKILL.md");
+    let ctx = DocContext { path: &path, volume: Some(kind), profile: config.profile };
+    let errors: Vec<String> =
+        lint_skill(&text, &ctx, &NoEnv).into_iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} {}", d.rule, d.message)).collect();
+    if !errors.is_empty() {
+        warnings.push(format!("{}: the LLM's skill body failed the skill rules ({}); wrote the offline body", pattern.name, errors.join("; ")));
+        return None;
+    }
+    Some(body)
+}
+
 /// Writes (or updates, or proposes) the skill of one pattern and commits it. A new
 /// skill whose trigger evaluation falls below the floors is only proposed.
 #[allow(clippy::too_many_arguments)]
@@ -292,6 +330,7 @@ fn generate(
     pattern: &Pattern,
     material: &llmos_evolution::Material,
     eval: &TriggerEval,
+    written: Option<&str>,
     (min_precision, min_recall): (f64, f64),
     dry_run: bool,
 ) -> Result<Option<SkillOutcome>, String> {
@@ -299,7 +338,7 @@ fn generate(
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
-    let render = || llmos_evolution::render_distilled(pattern, material, Some(eval), &created);
+    let render = || llmos_evolution::render_distilled_with(pattern, material, Some(eval), &created, written);
     let below = eval.precision() < min_precision || eval.recall() < min_recall;
     let mut reason = None;
     let (target, text, action) = match std::fs::read_to_string(&path).ok().or_else(|| std::fs::read_to_string(&flat).ok()) {
