@@ -227,3 +227,40 @@ async fn with_an_llm_the_body_is_written_from_the_material_and_checked() {
     assert!(r["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("turn marker")), "{r}");
     assert_eq!(llmos(&["check"], &ws).status.code(), Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evolve_eval_judges_with_and_without_the_skill() {
+    use llmos_llm::testing::{FakeProvider, Script};
+    let fake = FakeProvider::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let base = fake.base_url(llmos_llm::ProviderKind::OpenAi);
+    std::fs::write(ws.join("llmos.toml"), format!("[llm]\nprovider = \"openai\"\nmodel = \"m\"\nbase_url = \"{base}\"\napi_key_env = \"\"\n")).unwrap();
+    // chart-csv-axes: body refused (empty), then two held-out trials of
+    // (without, with, judge). The skill's answer is A in the first pair, B in the second.
+    for answer in ["", "plain answer", "answer using the skill", "A", "plain answer 2", "answer using the skill 2", "B because"] {
+        fake.push(Script::reply([answer]));
+    }
+    fake.set_default(Script::reply(["TIE"]));
+    let w = ws.clone();
+    let out = tokio::task::spawn_blocking(move || llmos(&["evolve", "--eval", "--format", "json"], &w)).await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chart = r["skills"].as_array().unwrap().iter().find(|s| s["name"] == "chart-csv-axes").unwrap_or_else(|| panic!("{r}"));
+    let e = &chart["llmEval"];
+    assert_eq!((e["trials"].as_u64(), e["wins"].as_u64(), e["losses"].as_u64(), e["failed"].as_u64()), (Some(2), Some(2), Some(0), Some(0)), "{chart}");
+    assert!(e["tokensWith"].as_u64().unwrap() > e["tokensWithout"].as_u64().unwrap(), "the skill costs tokens: {e}");
+    let requests = fake.requests();
+    let judge = requests[3].body["messages"].to_string();
+    assert!(judge.contains("The answer the user accepted") && judge.contains("50 bins"), "the judge sees the accepted answer: {judge}");
+    assert!(requests[2].body["messages"].to_string().contains("Follow this skill"), "the second answer is given the skill");
+    let report = std::fs::read_dir(ws.join(".llmos/reports")).unwrap().map(|e| e.unwrap().path()).find(|p| p.extension().is_some_and(|x| x == "md")).unwrap();
+    let report = std::fs::read_to_string(report).unwrap();
+    assert!(report.contains("`chart-csv-axes` with vs without the skill") && report.contains("win rate 1.00 over 2 held-out prompts"), "{report}");
+    // Without an LLM, --eval says what it could not do.
+    std::fs::write(ws.join("llmos.toml"), "").unwrap();
+    let out = llmos(&["evolve", "--eval", "--dry-run", "--since", "30d", "--format", "json"], &ws);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["warnings"].to_string().contains("--eval needs an [llm]"), "{r}");
+}

@@ -35,7 +35,7 @@ pub use llm::{
 };
 pub use local::{COHESION_CEILING, COHESION_FLOOR, LocalConfig, confidence, detect_local, detect_local_with};
 pub use record::{Pattern, SessionRecord};
-pub use report::{EvolutionResult, SkillAction, SkillOutcome, render_occurrences_svg, render_report};
+pub use report::{EvolutionResult, LlmEval, SkillAction, SkillOutcome, render_occurrences_svg, render_report};
 pub use skill::{GENERATED_HASH_KEY, GenerationState, generation_state, render_distilled, render_distilled_with, render_skill, update_skill};
 pub use slug::{MAX_SKILL_NAME_LEN, is_valid_skill_name, slugify};
 pub use thresholds::{TEAM_BOOST_MAX, TEAM_BOOST_PER_EXTRA_AUTHOR, Thresholds, VolumeKind};

@@ -32,6 +32,10 @@ pub struct SessionRecord {
     /// Error lines the session's traces showed, with what followed.
     #[serde(default)]
     pub errors: Vec<TraceError>,
+    /// The assistant's first reply (size-capped): the answer the session accepted,
+    /// which `llmos evolve --eval` judges candidate answers against.
+    #[serde(default)]
+    pub answer: Option<String>,
 }
 
 impl SessionRecord {

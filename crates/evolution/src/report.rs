@@ -27,6 +27,36 @@ pub struct SkillOutcome {
     /// Why the skill was only proposed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `llmos evolve --eval`: held-out prompts answered with and without the skill.
+    #[serde(default, rename = "llmEval", skip_serializing_if = "Option::is_none")]
+    pub llm_eval: Option<LlmEval>,
+}
+
+/// Held-out prompts answered with and without the skill, each pair judged by the LLM
+/// against the answer the session accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlmEval {
+    pub trials: usize,
+    /// The answer with the skill was judged closer.
+    pub wins: usize,
+    pub losses: usize,
+    pub ties: usize,
+    /// Trials the provider or the judge failed (not counted above).
+    pub failed: usize,
+    /// Estimated tokens (4 characters a token) sent and received: answering without
+    /// the skill, with it, and judging.
+    pub tokens_without: usize,
+    pub tokens_with: usize,
+    pub tokens_judge: usize,
+}
+
+impl LlmEval {
+    /// Wins over judged trials, ties counting half.
+    pub fn win_rate(&self) -> f64 {
+        let judged = self.wins + self.losses + self.ties;
+        if judged == 0 { 0.0 } else { (self.wins as f64 + self.ties as f64 / 2.0) / judged as f64 }
+    }
 }
 
 /// What a run found and did; serialises to the JSON of `llmos evolve --format json`.
@@ -114,6 +144,23 @@ pub fn render_report(result: &EvolutionResult, chart_link: Option<&str>) -> Stri
                 None => ("–".to_string(), "–".to_string()),
             };
             out.push_str(&format!("| `{}` | {} | {precision} | {recall} | {} |\n", table_cell(&s.name), table_cell(&action), table_cell(&s.path)));
+        }
+        for s in result.skills.iter().filter(|s| s.llm_eval.is_some()) {
+            if let Some(e) = &s.llm_eval {
+                out.push_str(&format!(
+                    "\n`{}` with vs without the skill (LLM judge against the accepted answers): win rate {:.2} over {} held-out prompts ({} won, {} lost, {} tied, {} failed); estimated tokens: {} without, {} with, {} judging.\n",
+                    table_cell(&s.name),
+                    e.win_rate(),
+                    e.trials,
+                    e.wins,
+                    e.losses,
+                    e.ties,
+                    e.failed,
+                    e.tokens_without,
+                    e.tokens_with,
+                    e.tokens_judge
+                ));
+            }
         }
         if result.skills.iter().any(|s| s.trigger.is_some()) {
             out.push_str("\nTrigger figures: the chat's skill ranker run on the newest 40 % of each pattern's sessions (held out of the skill) and on other work's prompts.\n");

@@ -3,6 +3,7 @@
 //! record per session, detect patterns, keep the strong ones, write or update skills
 //! (never over a person's edits), commit, and write a report.
 
+mod eval;
 pub mod state;
 
 use std::collections::HashMap;
@@ -78,6 +79,7 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
         let mut session_path = None;
         let mut code = Vec::new();
         let mut errors = Vec::new();
+        let mut answer = None;
         if let Some(id) = &e.commit.session {
             let git_path = repo.session_git_path(id);
             if let Ok(Some(bytes)) = repo.file_at(&e.sha, Path::new(&git_path))
@@ -88,6 +90,7 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
                     prompts.push(p);
                 }
                 (code, errors) = session_material(&doc, &text);
+                answer = doc.turns.iter().find(|t| t.role == Some(Role::Assistant)).map(|t| cap_chars(t.text(&text).trim(), CODE_BLOCK_CHARS));
                 session_path = Some(git_path);
             }
         }
@@ -105,6 +108,7 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
             session_path,
             code,
             errors,
+            answer,
         });
     }
     Ok((analyzed, records))
@@ -152,8 +156,22 @@ fn session_material(doc: &SessionDoc, text: &str) -> (Vec<CodeBlock>, Vec<TraceE
     (code, errors)
 }
 
-/// Runs the pipeline. `llm` is used by the `llm` and `hybrid` detectors.
+/// Runs the pipeline. `llm` is used by the `llm` and `hybrid` detectors and writes
+/// skill bodies.
 pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress: Progress<'_>, cancel: &dyn Fn() -> bool) -> Result<RunOutput, String> {
+    run_with_eval(config, options, llm, progress, cancel, false)
+}
+
+/// [`run`], and with `eval` (`llmos evolve --eval`) each written skill is also judged
+/// by the LLM with and without it on its pattern's held-out prompts.
+pub fn run_with_eval(
+    config: &Config,
+    options: &RunOptions,
+    llm: Option<Ask<'_>>,
+    progress: Progress<'_>,
+    cancel: &dyn Fn() -> bool,
+    eval: bool,
+) -> Result<RunOutput, String> {
     let vol = config.volume(options.volume);
     let repo = Volume::open(&vol.path).map_err(|e| e.to_string())?;
     let mut st = state::load(config, options.volume);
@@ -180,6 +198,10 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         p.confidence = thresholds.boosted_confidence(p);
     }
     let mut result = EvolutionResult { commits_analyzed: analyzed, patterns: kept.clone(), skills: Vec::new(), warnings };
+    let judge = eval;
+    if judge && llm.is_none() {
+        result.warnings.push("--eval needs an [llm] in llmos.toml; only the offline trigger evaluation ran".into());
+    }
     let writable = vol.writable || options.volume != VolumeKind::System;
     if !writable && !options.dry_run {
         result
@@ -201,7 +223,15 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
                 None => None,
             };
             match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, written.as_deref(), floors, options.dry_run) {
-                Ok(Some(outcome)) => result.skills.push(outcome),
+                Ok(Some(mut outcome)) => {
+                    if let (true, Some(ask)) = (judge, llm) {
+                        progress(&format!("judging {} with and without the skill", p.name));
+                        let text = std::fs::read_to_string(&outcome.path)
+                            .unwrap_or_else(|_| llmos_evolution::render_distilled_with(p, &material, Some(&eval), "dry-run", written.as_deref()));
+                        outcome.llm_eval = Some(eval::judge_skill(ask, p, &records, &text));
+                    }
+                    result.skills.push(outcome)
+                }
                 Ok(None) => {}
                 Err(e) => result.warnings.push(format!("{}: {e}", p.name)),
             }
@@ -365,7 +395,7 @@ fn generate(
     if !errors.is_empty() {
         return Err(format!("the generated skill failed the skill rules and was not written: {}", errors.join("; ")));
     }
-    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action, trigger: Some(eval.clone()), reason };
+    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action, trigger: Some(eval.clone()), reason, llm_eval: None };
     if dry_run {
         return Ok(Some(outcome));
     }
