@@ -264,3 +264,34 @@ async fn evolve_eval_judges_with_and_without_the_skill() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(r["warnings"].to_string().contains("--eval needs an [llm]"), "{r}");
 }
+
+#[test]
+fn a_skill_below_the_trigger_floors_is_only_proposed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    // A one-off that shares the word "plot" with the chart work: the ranker picks the
+    // chart skill for it too, so its trigger precision is 2/3, under a floor of 0.9.
+    let user = ws.join("volumes/user");
+    let novel = user.join("sessions/novel-plot.md");
+    std::fs::write(&novel, "---\ntitle: Novel plot\nid: novel-plot\nstatus: uncommitted\ncommit: null\n---\n\n<!-- turn: user -->\nOutline the plot of my fantasy novel in five acts.\n").unwrap();
+    assert!(llmos(&["commit", novel.to_str().unwrap()], &ws).status.success());
+    std::fs::write(ws.join("llmos.toml"), "[evolution]\nmin_trigger_precision = 0.9\nmin_trigger_recall = 0.5\n").unwrap();
+    let out = llmos(&["evolve", "--format", "json"], &ws);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let chart = r["skills"].as_array().unwrap().iter().find(|s| s["name"] == "chart-csv-axes").unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(chart["action"], "proposed", "{chart}");
+    let (tp, fp) = (chart["trigger"]["truePositives"].as_u64().unwrap(), chart["trigger"]["falsePositives"].as_u64().unwrap());
+    assert!((tp as f64) / ((tp + fp) as f64) < 0.9, "{chart}");
+    assert!(chart["reason"].as_str().unwrap().contains("below the floors 0.90 / 0.50"), "{chart}");
+    let dir = ws.join("volumes/user/skills/chart-csv-axes");
+    assert!(dir.join("SKILL.proposed.md").exists() && !dir.join("SKILL.md").exists());
+    // The other pattern met the floors and became a skill.
+    let quantum = r["skills"].as_array().unwrap().iter().find(|s| s["name"] == "quantum-circuit-optimizer").unwrap();
+    assert_eq!(quantum["action"], "created", "{quantum}");
+    // A floor outside 0..=1 is a config error, not a silent default.
+    std::fs::write(ws.join("llmos.toml"), "[evolution]\nmin_trigger_recall = 2\n").unwrap();
+    let out = llmos(&["check", "--format", "json"], &ws);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("config/bad-value"), "{}", String::from_utf8_lossy(&out.stdout));
+}
