@@ -327,8 +327,9 @@ mod tests {
                 name: "plots".into(),
                 path: "skills/plots/SKILL.md".into(),
                 action: SkillAction::Proposed,
-                trigger: None,
-                reason: None,
+                trigger: Some(TriggerEval { held_out: 2, true_positives: 1, negatives: 4, false_positives: 1 }),
+                reason: Some("trigger precision 0.50".into()),
+                llm_eval: Some(LlmEval { trials: 2, wins: 1, losses: 0, ties: 1, ..LlmEval::default() }),
             }],
             warnings: vec!["LLM answered prose; used local detection".into()],
         };
@@ -336,7 +337,8 @@ mod tests {
         assert!(md.contains("| `plots` | 2 | 88% | ada, b\\|ob | 1970-01-01 | 1970-01-02 |"), "{md}");
         assert!(md.contains("![Occurrences per day](occurrences.svg)"));
         assert!(md.contains("> Warning: LLM answered prose"));
-        assert!(md.contains("proposed"));
+        assert!(md.contains("| `plots` | proposed (trigger precision 0.50) | 0.50 (1/2) | 0.50 (1/2) |"), "{md}");
+        assert!(md.contains("win rate 0.75 over 2 held-out prompts"), "{md}");
         let empty = render_report(&EvolutionResult::default(), None);
         assert!(empty.contains("No recurring pattern"));
     }

@@ -599,7 +599,7 @@ mod tests {
         let text = "---\nname: quantum-circuit-design\ndescription: \"Circuits; use when asked\"\nsource: evolution\nconfidence: 0.91\noccurrences: 3\ncommits:\n  - \"1e10\"\n  - \"abc\"\n  - \"def\"\ncreated: \"2026-11-23\"\nkeywords:\n  - \"quantum\"\n---\n\n# Quantum\n\n## Example prompts\n\n- design a bell circuit\n";
         // Sealed the old way: a top-level hash line, hashed without itself.
         let hash = content_hash(text);
-        text.replace("keywords:\n", &format!("keywords:\n")).replacen("\n---\n\n#", &format!("\ngenerated-hash: {hash}\n---\n\n#"), 1)
+        text.replacen("\n---\n\n#", &format!("\ngenerated-hash: {hash}\n---\n\n#"), 1)
     }
 
     #[test]
