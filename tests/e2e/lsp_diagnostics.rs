@@ -263,3 +263,32 @@ async fn bad_input_never_breaks_the_server() {
     assert_eq!(status["ready"], true);
     s.shutdown().await;
 }
+
+#[tokio::test]
+async fn top_level_provenance_warns_and_one_fix_makes_the_skill_portable() {
+    let skill = "---\nname: old-evolved\ndescription: Evolved. Use when testing.\nsource: evolution\nconfidence: 0.9\ncommits:\n  - abc\n  - def\nkeywords: [csv, chart]\n---\n\nBody.\n";
+    let fixture = format!("//- volumes/user/skills/old-evolved/SKILL.md\n{skill}");
+    let s = TestServer::start(&fixture).await;
+    let uri = s.open("volumes/user/skills/old-evolved/SKILL.md").await;
+    let diags = s.current_diagnostics(&uri).await;
+    // The llmos profile warns on each provenance key (keywords stay an llmos key).
+    assert_eq!(codes(&diags), ["skill/not-portable", "skill/not-portable", "skill/not-portable"]);
+    assert!(diags.iter().all(|d| d["severity"] == 2), "{diags:#?}");
+    let text = s.text(&uri);
+    let actions = s
+        .call(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": diags[0]["range"], "context": { "diagnostics": [diags[0].clone()] } }),
+        )
+        .await;
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"Move `llmos-source` under `metadata`"), "{titles:?}");
+    let all = actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().starts_with("Move every non-standard key")).expect("whole fix");
+    let fixed = crate::harness::apply_text_edits(&text, all["edit"]["changes"][&uri].as_array().unwrap());
+    assert_eq!(
+        fixed,
+        "---\nname: old-evolved\ndescription: Evolved. Use when testing.\nmetadata:\n  llmos-source: \"evolution\"\n  llmos-confidence: \"0.9\"\n  llmos-commits: \"abc def\"\n  llmos-keywords: \"csv, chart\"\n---\n\nBody.\n"
+    );
+    s.edit(&uri, 0..text.len(), &fixed).await;
+    assert!(s.current_diagnostics(&uri).await.is_empty());
+}

@@ -294,3 +294,34 @@ async fn editor_settings_override_llmos_toml() {
     }
     assert_eq!(model, "changed");
 }
+
+/// "What the agent sees": the description's size against the standard and Claude
+/// Code's listing cut, on hover, as a diagnostic under the claude-code profile, and as
+/// the workspace's listing size per profile in `llmos/status`.
+#[tokio::test]
+async fn the_agent_listing_in_hover_diagnostics_and_status() {
+    // Sizes computed here, independently: 1,000 two-byte characters and 600 more.
+    let description = "é".repeat(1000);
+    let when = "w".repeat(600);
+    let fixture = format!(
+        "//- llmos.toml\nprofile = \"claude-code\"\n//- volumes/user/skills/big/SKILL.md\n---\nname: big\ndescription: \"{description}\"\nwhen_to_use: \"{when}\"\neffort: xhigh\ncontext: fork\nshell: powershell\ndisallowed-tools: [Bash]\n---\nBody.\n//- volumes/team/skills/small/SKILL.md\n---\nname: small\ndescription: Use when small.\n---\n"
+    );
+    let s = TestServer::start(&fixture).await;
+    let uri = s.open("volumes/user/skills/big/SKILL.md").await;
+    let diags = s.current_diagnostics(&uri).await;
+    let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["skill/listing-cut"], "current Claude Code keys are known: {diags:#?}");
+    assert!(diags[0]["message"].as_str().unwrap().contains("1601 characters"), "{diags:#?}");
+    let hover = hover_text(&s, at(&s, &uri, "description:", 2)).await;
+    assert!(hover.contains("description: 1000 / 1024 characters"), "{hover}");
+    assert!(hover.contains("1601 / 1536 characters — cut before"), "{hover}");
+    let on_value = hover_text(&s, at(&s, &uri, "éé", 1)).await;
+    assert!(on_value.contains("What the agent sees"), "{on_value}");
+
+    let status = s.call("llmos/status", json!(null)).await;
+    let entry = |name: &str, text_chars: usize| name.chars().count() + 2 + text_chars;
+    let small = entry("small", "Use when small.".chars().count());
+    assert_eq!(status["listing"]["agentskills"]["chars"], entry("big", 1000) + small, "{status}");
+    assert_eq!(status["listing"]["claude-code"]["chars"], entry("big", 1536) + small, "{status}");
+    assert_eq!(status["listing"]["claude-code"]["skills"], 2);
+}

@@ -15,6 +15,7 @@ mod lsp_diagnostics;
 mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
+mod portable;
 mod protocol_abuse;
 mod robustness;
 mod rules;

@@ -95,6 +95,15 @@ fn cases() -> Vec<Case> {
             ];
             (bad, good)
         }),
+        case(
+            "skill/not-portable",
+            sk(skill(&format!("{NAME_DESC}source: evolution\n"), ""), skill(&format!("{NAME_DESC}metadata:\n  llmos-source: evolution\n"), "")),
+        ),
+        case("skill/listing-cut", {
+            let front = |when: usize| format!("name: demo\ndescription: Use when {}\nwhen_to_use: {}\n", "d".repeat(990), "w".repeat(when));
+            let profile = ("llmos.toml", b"profile = \"claude-code\"\n".to_vec());
+            (vec![(SKILL_PATH, skill(&front(600), "")), profile.clone()], vec![(SKILL_PATH, skill(&front(400), "")), profile])
+        }),
         case("session/unknown-key", se(session("colour: blue\n", "<!-- turn: user -->\nHi\n"), SESSION_OK.into())),
         case("session/key-type", se(b"---\ntitle: Demo\nid: s1\nstatus: shipped\ncommit: null\n---\n\n<!-- turn: user -->\nHi\n".to_vec(), SESSION_OK.into())),
         case("session/unknown-role", se(session("", "<!-- turn: robot -->\nHi\n"), session("", "<!-- turn: user -->\nHi\n"))),

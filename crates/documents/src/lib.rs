@@ -12,6 +12,8 @@ pub mod frontmatter;
 pub mod line_index;
 pub mod links;
 pub mod lint;
+pub mod listing;
+pub mod portable;
 pub mod profile;
 pub mod rules;
 pub mod session;

@@ -105,13 +105,20 @@ keys! {
     "inputs", Legacy, Any, "LLMos-Lite legacy: the node skill's inputs.";
     "outputs", Legacy, Any, "LLMos-Lite legacy: the node skill's outputs.";
     "language", Legacy, String, "LLMos-Lite legacy: the node skill's code language.";
-    "model", ClaudeCode, String, "Claude Code: the model to use while the skill is active.";
+    "when_to_use", ClaudeCode, String, "Claude Code: when to use the skill; appended to `description` in the skill listing (the two together are cut at 1,536 characters).";
+    "argument-hint", ClaudeCode, String, "Claude Code: hint for the skill's arguments in autocomplete, e.g. `[issue-number]`.";
+    "arguments", ClaudeCode, StringOrList, "Claude Code: named arguments the skill takes (`$name` in the body).";
     "disable-model-invocation", ClaudeCode, Bool, "Claude Code: only the user can invoke the skill.";
     "user-invocable", ClaudeCode, Bool, "Claude Code: whether the skill shows in the slash-command menu.";
-    "argument-hint", ClaudeCode, String, "Claude Code: hint for the skill's arguments in autocomplete.";
-    "context", ClaudeCode, String, "Claude Code: `fork` runs the skill in a forked sub-agent context.";
+    "disallowed-tools", ClaudeCode, StringOrList, "Claude Code: tools the skill may not use while active (string or list).";
+    "model", ClaudeCode, String, "Claude Code: the model to use while the skill is active.";
+    "effort", ClaudeCode, Enum(&["low", "medium", "high", "xhigh", "max"]), "Claude Code: the reasoning effort while the skill is active.";
+    "context", ClaudeCode, Enum(&["fork"]), "Claude Code: `fork` runs the skill in a forked sub-agent context.";
     "agent", ClaudeCode, String, "Claude Code: which sub-agent type runs a forked skill.";
+    "background", ClaudeCode, Bool, "Claude Code: run the forked skill in the background.";
     "hooks", ClaudeCode, Any, "Claude Code: hooks scoped to the skill's lifetime.";
+    "paths", ClaudeCode, StringOrList, "Claude Code: glob patterns of files that make the skill relevant.";
+    "shell", ClaudeCode, Enum(&["bash", "powershell"]), "Claude Code: the shell for the skill's `!` commands.";
 }
 
 pub fn skill_key(key: &str) -> Option<&'static KeySpec> {

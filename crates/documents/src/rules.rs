@@ -39,6 +39,8 @@ rules! {
     SKILL_DESCRIPTION_TOO_LONG = "skill/description-too-long", Error, "A skill description is at most 1024 characters.";
     SKILL_DESCRIPTION_WHEN = "skill/description-when", Hint, "A good description says when to use the skill (\"Use when …\").";
     SKILL_UNKNOWN_KEY = "skill/unknown-key", Warning, "A frontmatter key the selected profile does not define.";
+    SKILL_LISTING_CUT = "skill/listing-cut", Warning, "Claude Code shows only the first 1,536 characters of `description` + `when_to_use` in its skill listing; the rest never reaches the model.";
+    SKILL_NOT_PORTABLE = "skill/not-portable", Warning, "llmos provenance (`source`, `confidence`, `commits` …) at the top level: other agents accept only the six standard keys; move it under `metadata` (as `llmos-source` …).";
     SKILL_KEY_TYPE = "skill/key-type", Error, "A frontmatter value has the wrong type or is out of range.";
     SKILL_COMPATIBILITY_TOO_LONG = "skill/compatibility-too-long", Error, "`compatibility` is at most 500 characters.";
     SKILL_BODY_TOO_LONG = "skill/body-too-long", Warning, "Skill bodies over 500 lines or about 5000 tokens load slowly into context; split them into references.";

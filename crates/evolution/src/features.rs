@@ -76,6 +76,10 @@ fn pair_id(a: u64, b: u64) -> u64 {
     mix(a.rotate_left(17) ^ b.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5bd1_e995)
 }
 
+pub(crate) fn concept_id(concept: &str) -> u64 {
+    mix(hash_str(concept) ^ 0x2d35_8dcc_aa6c_78a5)
+}
+
 pub(crate) fn artifact_kind_id(kind: &str) -> u64 {
     mix(hash_str(&kind.to_lowercase()) ^ 0xa076_1d64_78bd_642f)
 }
@@ -522,6 +526,10 @@ pub(crate) fn count_terms(prompts: &[String], title: &str, artifact_kinds: &[&st
             stem_into(word, &mut stemmed);
             let id = hash_str(&stemmed);
             raw.push((id, TermKind::Word));
+            // A paraphrase ("chart" for "plot") shares the concept term with the word it stands for.
+            if let Some(concept) = crate::concepts::concept_of_stem(&stemmed) {
+                raw.push((concept_id(concept), TermKind::Word));
+            }
             if let Some(prev) = previous
                 && prev != id
             {
@@ -671,22 +679,31 @@ mod tests {
 
     #[test]
     fn weights_are_normalised_and_rare_terms_weigh_more() {
-        let a = count_terms(&["plot sales chart".into()], "", &[]);
-        let b = count_terms(&["plot revenue chart".into()], "", &[]);
-        let c = count_terms(&["plot costs".into()], "", &[]);
+        // Words outside the concept table, so only the words themselves count.
+        let a = count_terms(&["drill sales bolt".into()], "", &[]);
+        let b = count_terms(&["drill revenue bolt".into()], "", &[]);
+        let c = count_terms(&["drill costs".into()], "", &[]);
         let all = [a, b, c];
         let df = document_frequencies(&all);
         let v = weigh(&all[0], &df, 3, 4);
         let norm: f32 = v.weights.iter().map(|(_, w)| w * w).sum();
         assert!((norm - 1.0).abs() < 1e-5);
-        let plot = hash_str(&stem("plot"));
+        let plot = hash_str(&stem("drill"));
         let sales = hash_str(&stem("sales"));
         let w = |id| v.weights.iter().find(|(t, _)| *t == short_id(id)).map(|(_, w)| *w);
         // "sales" is in one record only: it cannot show recurrence.
         assert_eq!(w(sales), None);
         assert!(w(plot).is_some());
-        let chart = hash_str(&stem("chart"));
+        let chart = hash_str(&stem("bolt"));
         // The rarer shared term is the heavier key.
         assert_eq!(v.top_terms, vec![short_id(chart), short_id(plot)]);
+    }
+
+    #[test]
+    fn paraphrases_share_a_concept_term() {
+        let a = count_terms(&["chart the sales".into()], "", &[]);
+        let b = count_terms(&["visualise revenue".into()], "", &[]);
+        let shared: Vec<u64> = a.terms.iter().map(|t| t.0).filter(|id| b.terms.iter().any(|u| u.0 == *id)).collect();
+        assert_eq!(shared, [concept_id("plot")]);
     }
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::distill::{CodeBlock, TraceError};
+
 /// What the engine knows about one session commit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -21,6 +23,19 @@ pub struct SessionRecord {
     pub artifacts: Vec<(String, String)>,
     pub traces: usize,
     pub skills: Vec<String>,
+    /// The session file inside its volume (`sessions/<id>.md`), when known.
+    #[serde(default)]
+    pub session_path: Option<String>,
+    /// Code blocks of the assistant's replies (size-capped by the reader).
+    #[serde(default)]
+    pub code: Vec<CodeBlock>,
+    /// Error lines the session's traces showed, with what followed.
+    #[serde(default)]
+    pub errors: Vec<TraceError>,
+    /// The assistant's first reply (size-capped): the answer the session accepted,
+    /// which `llmos evolve --eval` judges candidate answers against.
+    #[serde(default)]
+    pub answer: Option<String>,
 }
 
 impl SessionRecord {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::record::Pattern;
+use crate::trigger::TriggerEval;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,6 +21,42 @@ pub struct SkillOutcome {
     pub name: String,
     pub path: String,
     pub action: SkillAction,
+    /// The held-out trigger evaluation, when one ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<TriggerEval>,
+    /// Why the skill was only proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `llmos evolve --eval`: held-out prompts answered with and without the skill.
+    #[serde(default, rename = "llmEval", skip_serializing_if = "Option::is_none")]
+    pub llm_eval: Option<LlmEval>,
+}
+
+/// Held-out prompts answered with and without the skill, each pair judged by the LLM
+/// against the answer the session accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LlmEval {
+    pub trials: usize,
+    /// The answer with the skill was judged closer.
+    pub wins: usize,
+    pub losses: usize,
+    pub ties: usize,
+    /// Trials the provider or the judge failed (not counted above).
+    pub failed: usize,
+    /// Estimated tokens (4 characters a token) sent and received: answering without
+    /// the skill, with it, and judging.
+    pub tokens_without: usize,
+    pub tokens_with: usize,
+    pub tokens_judge: usize,
+}
+
+impl LlmEval {
+    /// Wins over judged trials, ties counting half.
+    pub fn win_rate(&self) -> f64 {
+        let judged = self.wins + self.losses + self.ties;
+        if judged == 0 { 0.0 } else { (self.wins as f64 + self.ties as f64 / 2.0) / judged as f64 }
+    }
 }
 
 /// What a run found and did; serialises to the JSON of `llmos evolve --format json`.
@@ -91,14 +128,42 @@ pub fn render_report(result: &EvolutionResult, chart_link: Option<&str>) -> Stri
         }
     }
     if !result.skills.is_empty() {
-        out.push_str("## Skills\n\n| Skill | Action | Path |\n|---|---|---|\n");
+        out.push_str("## Skills\n\n| Skill | Action | Trigger precision | Trigger recall | Path |\n|---|---|---:|---:|---|\n");
         for s in &result.skills {
-            let action = match s.action {
-                SkillAction::Created => "created",
-                SkillAction::Updated => "updated",
-                SkillAction::Proposed => "proposed (the existing skill was edited by a person)",
+            let action = match (s.action, &s.reason) {
+                (SkillAction::Created, _) => "created".to_string(),
+                (SkillAction::Updated, _) => "updated".to_string(),
+                (SkillAction::Proposed, Some(reason)) => format!("proposed ({reason})"),
+                (SkillAction::Proposed, None) => "proposed (the existing skill was edited by a person)".to_string(),
             };
-            out.push_str(&format!("| `{}` | {} | {} |\n", table_cell(&s.name), action, table_cell(&s.path)));
+            let (precision, recall) = match &s.trigger {
+                Some(t) => (
+                    format!("{:.2} ({}/{})", t.precision(), t.true_positives, t.true_positives + t.false_positives),
+                    format!("{:.2} ({}/{})", t.recall(), t.true_positives, t.held_out),
+                ),
+                None => ("–".to_string(), "–".to_string()),
+            };
+            out.push_str(&format!("| `{}` | {} | {precision} | {recall} | {} |\n", table_cell(&s.name), table_cell(&action), table_cell(&s.path)));
+        }
+        for s in result.skills.iter().filter(|s| s.llm_eval.is_some()) {
+            if let Some(e) = &s.llm_eval {
+                out.push_str(&format!(
+                    "\n`{}` with vs without the skill (LLM judge against the accepted answers): win rate {:.2} over {} held-out prompts ({} won, {} lost, {} tied, {} failed); estimated tokens: {} without, {} with, {} judging.\n",
+                    table_cell(&s.name),
+                    e.win_rate(),
+                    e.trials,
+                    e.wins,
+                    e.losses,
+                    e.ties,
+                    e.failed,
+                    e.tokens_without,
+                    e.tokens_with,
+                    e.tokens_judge
+                ));
+            }
+        }
+        if result.skills.iter().any(|s| s.trigger.is_some()) {
+            out.push_str("\nTrigger figures: the chat's skill ranker run on the newest 40 % of each pattern's sessions (held out of the skill) and on other work's prompts.\n");
         }
     }
     out
@@ -258,14 +323,22 @@ mod tests {
         let result = EvolutionResult {
             commits_analyzed: 10,
             patterns: vec![pattern("plots", &[0, 86_400])],
-            skills: vec![SkillOutcome { name: "plots".into(), path: "skills/plots/SKILL.md".into(), action: SkillAction::Proposed }],
+            skills: vec![SkillOutcome {
+                name: "plots".into(),
+                path: "skills/plots/SKILL.md".into(),
+                action: SkillAction::Proposed,
+                trigger: Some(TriggerEval { held_out: 2, true_positives: 1, negatives: 4, false_positives: 1 }),
+                reason: Some("trigger precision 0.50".into()),
+                llm_eval: Some(LlmEval { trials: 2, wins: 1, losses: 0, ties: 1, ..LlmEval::default() }),
+            }],
             warnings: vec!["LLM answered prose; used local detection".into()],
         };
         let md = render_report(&result, Some("occurrences.svg"));
         assert!(md.contains("| `plots` | 2 | 88% | ada, b\\|ob | 1970-01-01 | 1970-01-02 |"), "{md}");
         assert!(md.contains("![Occurrences per day](occurrences.svg)"));
         assert!(md.contains("> Warning: LLM answered prose"));
-        assert!(md.contains("proposed"));
+        assert!(md.contains("| `plots` | proposed (trigger precision 0.50) | 0.50 (1/2) | 0.50 (1/2) |"), "{md}");
+        assert!(md.contains("win rate 0.75 over 2 held-out prompts"), "{md}");
         let empty = render_report(&EvolutionResult::default(), None);
         assert!(empty.contains("No recurring pattern"));
     }

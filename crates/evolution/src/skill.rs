@@ -1,18 +1,27 @@
 //! Offline skill generation from a pattern (docs/design.md §5 step 5), updating an
 //! evolved skill with new evidence, and telling whether a person edited it.
 //!
-//! Edit detection: the frontmatter carries `generated-hash: <16 hex digits>`,
-//! FNV-1a 64 over the whole file with that one line removed and line endings
-//! normalised to `\n`. If the file still hashes to the stored value, nobody has
+//! Everything llmos records about a skill's origin sits under `metadata` as
+//! strings (`llmos-source`, `llmos-confidence`, `llmos-commits` …), so evolved
+//! skills are portable Agent Skills; the older top-level keys (`source:`,
+//! `commits:` list …) are still read, and an update rewrites them in the new form.
+//!
+//! Edit detection: the metadata carries `llmos-generated-hash: "<16 hex digits>"`
+//! (formerly a top-level `generated-hash:`), FNV-1a 64 over the whole file with
+//! that one line removed and line endings normalised to `\n`. If the file still hashes to the stored value, nobody has
 //! touched it since the engine wrote it and it may be updated in place;
 //! otherwise new evidence goes to a proposal beside it.
 
 use time::OffsetDateTime;
 
+use crate::distill::{Material, Recurring};
 use crate::record::Pattern;
+use crate::trigger::TriggerEval;
 
-/// The frontmatter key holding the content hash.
-pub const GENERATED_HASH_KEY: &str = "generated-hash";
+/// The metadata key holding the content hash.
+pub const GENERATED_HASH_KEY: &str = "llmos-generated-hash";
+/// The top-level key older versions wrote the hash under.
+const LEGACY_HASH_KEY: &str = "generated-hash";
 /// Example prompts listed in a new skill.
 const EXAMPLE_PROMPTS: usize = 10;
 /// Example prompts an updated skill may grow to.
@@ -44,6 +53,8 @@ fn yaml_string(value: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            // The reference validator splits a file on its first two `---`, wherever they are.
+            '-' if out.ends_with("--") => out.push_str("\\x2d"),
             c => out.push(c),
         }
     }
@@ -64,11 +75,15 @@ fn one_line(text: &str) -> String {
     truncate_chars(&text.split_whitespace().collect::<Vec<_>>().join(" "), PROMPT_LINE_CHARS)
 }
 
+/// Whether a frontmatter line holds the hash (either form).
+fn is_hash_line(line: &str) -> bool {
+    line.starts_with(&format!("{LEGACY_HASH_KEY}:")) || (line.starts_with(' ') && line.trim_start().starts_with(&format!("{GENERATED_HASH_KEY}:")))
+}
+
 fn content_hash(text: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let key = format!("{GENERATED_HASH_KEY}:");
     for line in text.split_inclusive('\n') {
-        if line.starts_with(&key) {
+        if is_hash_line(line) {
             continue;
         }
         let line = line.strip_suffix("\r\n").map(|l| format!("{l}\n")).unwrap_or_else(|| line.to_string());
@@ -80,10 +95,10 @@ fn content_hash(text: &str) -> String {
     format!("{h:016x}")
 }
 
-/// Adds (or replaces) the hash line just before the closing `---`.
+/// Adds (or replaces) the hash line just before the closing `---`, which is
+/// inside the `metadata` map (the renderer writes `metadata` last).
 fn seal(text: &str) -> String {
     let hash = content_hash(text);
-    let key = format!("{GENERATED_HASH_KEY}:");
     let mut out = String::with_capacity(text.len() + 40);
     let mut in_frontmatter = false;
     let mut sealed = false;
@@ -93,11 +108,11 @@ fn seal(text: &str) -> String {
             in_frontmatter = true;
         } else if in_frontmatter && bare == "---" {
             if !sealed {
-                out.push_str(&format!("{key} {hash}\n"));
+                out.push_str(&format!("  {GENERATED_HASH_KEY}: \"{hash}\"\n"));
                 sealed = true;
             }
             in_frontmatter = false;
-        } else if in_frontmatter && bare.starts_with(&key) {
+        } else if in_frontmatter && is_hash_line(bare) {
             continue;
         }
         out.push_str(line);
@@ -147,30 +162,118 @@ fn distinct_prompts(pattern: &Pattern, max: usize) -> Vec<String> {
     seen
 }
 
-/// Renders a complete SKILL.md for a pattern; `created` is the date to record
-/// (e.g. `2026-11-23`).
+/// Renders a complete SKILL.md for a pattern from its prompts alone; see
+/// [`render_distilled`] for the skill written from the member sessions.
 pub fn render_skill(pattern: &Pattern, created: &str) -> String {
-    let description = truncate_chars(pattern.description.trim(), MAX_DESCRIPTION_CHARS);
-    let mut fm = String::from("---\n");
-    fm.push_str(&format!("name: {}\n", pattern.name));
-    fm.push_str(&format!("description: {}\n", yaml_string(&description)));
-    fm.push_str("source: evolution\n");
-    fm.push_str(&format!("confidence: {:.2}\n", pattern.confidence.clamp(0.0, 1.0)));
-    fm.push_str(&format!("occurrences: {}\n", pattern.occurrences));
-    fm.push_str("commits:\n");
-    for sha in &pattern.commits {
-        fm.push_str(&format!("  - {}\n", yaml_string(sha)));
-    }
-    fm.push_str(&format!("created: {}\n", yaml_string(created)));
-    if pattern.keywords.is_empty() {
-        fm.push_str("keywords: []\n");
-    } else {
-        fm.push_str("keywords:\n");
-        for keyword in &pattern.keywords {
-            fm.push_str(&format!("  - {}\n", yaml_string(keyword)));
+    render_distilled(pattern, &Material::default(), None, created)
+}
+
+/// The provenance llmos keeps in a skill's `metadata` (all values strings, so the
+/// skill stays a portable Agent Skill).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Provenance {
+    confidence: f64,
+    occurrences: usize,
+    commits: Vec<String>,
+    created: String,
+    keywords: Vec<String>,
+    trigger: Option<(f64, f64)>,
+}
+
+impl Provenance {
+    fn render(&self) -> String {
+        let mut out = String::from("metadata:\n");
+        out.push_str(&format!("  {SOURCE_KEY}: \"evolution\"\n"));
+        out.push_str(&format!("  llmos-confidence: \"{:.2}\"\n", self.confidence.clamp(0.0, 1.0)));
+        out.push_str(&format!("  llmos-occurrences: \"{}\"\n", self.occurrences));
+        out.push_str(&format!("  llmos-commits: {}\n", yaml_string(&self.commits.join(" "))));
+        out.push_str(&format!("  llmos-created: {}\n", yaml_string(&self.created)));
+        out.push_str(&format!("  llmos-keywords: {}\n", yaml_string(&self.keywords.join(", "))));
+        if let Some((precision, recall)) = self.trigger {
+            out.push_str(&format!("  llmos-trigger-precision: \"{precision:.2}\"\n  llmos-trigger-recall: \"{recall:.2}\"\n"));
         }
+        out
     }
-    fm.push_str("---\n\n");
+
+    /// Reads provenance from frontmatter lines in either form: under `metadata`
+    /// (`llmos-commits: "a b"`) or the older top-level keys (`commits:` list).
+    fn parse(front: &[&str]) -> Option<Provenance> {
+        let mut p = Provenance::default();
+        let mut in_commits = false;
+        let mut in_keywords = false;
+        for line in front {
+            let trimmed = line.trim_start();
+            let nested = line.starts_with(' ');
+            if in_commits || in_keywords {
+                if let Some(item) = line.strip_prefix("  - ") {
+                    if in_commits {
+                        p.commits.push(unquote(item))
+                    } else {
+                        p.keywords.push(unquote(item))
+                    }
+                    continue;
+                }
+                in_commits = false;
+                in_keywords = false;
+            }
+            let Some((key, value)) = trimmed.split_once(':') else { continue };
+            let key = if nested { key.strip_prefix("llmos-").unwrap_or("") } else { key };
+            let value = unquote(value);
+            match key {
+                "confidence" => p.confidence = value.parse().ok()?,
+                "occurrences" => p.occurrences = value.parse().ok()?,
+                "created" => p.created = value,
+                "commits" if value.is_empty() => in_commits = true,
+                "commits" => p.commits = value.split_whitespace().map(str::to_string).collect(),
+                "keywords" if value.is_empty() => in_keywords = true,
+                "keywords" if value == "[]" => {}
+                "keywords" => p.keywords = value.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect(),
+                "trigger-precision" => p.trigger = Some((value.parse().ok()?, p.trigger.map_or(0.0, |t| t.1))),
+                "trigger-recall" => p.trigger = Some((p.trigger.map_or(0.0, |t| t.0), value.parse().ok()?)),
+                _ => {}
+            }
+        }
+        Some(p)
+    }
+}
+
+/// The metadata key marking a skill evolution wrote.
+const SOURCE_KEY: &str = "llmos-source";
+
+fn code_fence(code: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in code.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    "`".repeat((longest + 1).max(3))
+}
+
+fn backticked(items: &[Recurring], members: usize) -> String {
+    items.iter().map(|r| format!("`{}` ({} of {members})", r.term.replace('`', "'"), r.members)).collect::<Vec<_>>().join(", ")
+}
+
+/// Renders a SKILL.md from a pattern and the material distilled from its member
+/// sessions; `trigger` is the held-out trigger evaluation, when one ran.
+pub fn render_distilled(pattern: &Pattern, material: &Material, trigger: Option<&TriggerEval>, created: &str) -> String {
+    render_distilled_with(pattern, material, trigger, created, None)
+}
+
+/// [`render_distilled`] with the body's middle written by an LLM
+/// ([`crate::writer::parse_body`] output); the title, purpose, example prompts and
+/// sources stay the engine's, so updates and provenance work the same.
+pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Option<&TriggerEval>, created: &str, written: Option<&str>) -> String {
+    let description = truncate_chars(pattern.description.trim(), MAX_DESCRIPTION_CHARS);
+    let provenance = Provenance {
+        confidence: pattern.confidence,
+        occurrences: pattern.occurrences,
+        commits: pattern.commits.clone(),
+        created: created.to_string(),
+        keywords: pattern.keywords.clone(),
+        trigger: trigger.map(|t| (t.precision(), t.recall())),
+    };
+    let fm = format!("---\nname: {}\ndescription: {}\n{}---\n\n", pattern.name, yaml_string(&description), provenance.render());
 
     let title = title_case(&pattern.name);
     let kw = &pattern.keywords;
@@ -178,7 +281,7 @@ pub fn render_skill(pattern: &Pattern, created: &str) -> String {
     let kinds = list_phrase(&pattern.artifact_kinds, "and");
     let authors = list_phrase(&pattern.authors, "and");
     let examples = distinct_prompts(pattern, EXAMPLE_PROMPTS);
-    let typical = one_line(pattern.typical_prompt());
+    let n = material.members.max(pattern.occurrences);
 
     let mut body = format!("# {title}\n\n## Purpose\n\n{description}\n\n");
     body.push_str(&format!(
@@ -189,56 +292,126 @@ pub fn render_skill(pattern: &Pattern, created: &str) -> String {
         if authors.is_empty() { String::new() } else { format!(" by {authors}") }
     ));
 
-    body.push_str("## Inputs\n\n");
-    if topic.is_empty() {
-        body.push_str("- The request, phrased like the example prompts below.\n");
-    } else {
-        body.push_str(&format!("- The request; such requests usually mention {topic}.\n"));
+    if let Some(written) = written {
+        body.push_str(written.trim());
+        body.push_str("\n\n");
+        append_prompts_and_sources(&mut body, &examples, material);
+        return seal(&format!("{fm}{body}"));
     }
-    body.push_str("- Any files, data or earlier results the request refers to.\n");
-    body.push_str("- Constraints stated in the request: format, size, language, tools.\n\n");
 
     body.push_str("## Workflow\n\n");
     let focus = if topic.is_empty() { "the task".to_string() } else { topic.clone() };
-    let mut steps = vec![
-        format!("Restate the goal in one sentence and pick out what the request says about {focus}."),
-        "Ask for anything essential that is missing; otherwise state the assumptions you make.".to_string(),
-        "Compare with the example prompts below and reuse the approach that worked for the closest one.".to_string(),
-    ];
-    if kinds.is_empty() {
-        steps.push("Produce the result in the form the request asks for.".to_string());
+    let mut steps = Vec::new();
+    let types: Vec<String> = material.file_types.iter().map(|r| format!("`{}`", r.term)).collect();
+    if types.is_empty() {
+        steps.push(format!("Pin down what the request says about {focus}, and the files or data it refers to."));
     } else {
-        steps.push(format!("Produce the result as {kinds} artifacts, as earlier sessions did."));
+        steps.push(format!("Pin down what the request says about {focus}; these sessions worked with {} files.", list_phrase(&types, "and")));
     }
-    steps.push("Check the result against every constraint of the request and fix what does not hold.".to_string());
+    if !material.libraries.is_empty() {
+        let libs: Vec<String> = material.libraries.iter().map(|r| format!("`{}`", r.term)).collect();
+        steps.push(format!("Use {} unless the request names other tools: that is what worked here.", list_phrase(&libs, "and")));
+    }
+    if !material.apis.is_empty() || !material.commands.is_empty() {
+        steps.push("Start from the calls and commands listed under *Tools and APIs*, and from the worked example.".to_string());
+    } else {
+        steps.push("Reuse the approach of the worked example and of the closest example prompt.".to_string());
+    }
+    if !material.requirements.is_empty() {
+        steps.push("Meet the requirements users kept asking for (below) without waiting to be asked.".to_string());
+    }
+    if !material.errors.is_empty() {
+        steps.push("Avoid the errors listed under *Known errors*; they came up in several sessions.".to_string());
+    }
+    steps.push(if kinds.is_empty() {
+        "Produce the result in the form the request asks for.".to_string()
+    } else {
+        format!("Produce the result as {kinds} artifacts (fenced blocks with `artifact=NAME`).")
+    });
     steps.push("Summarise what was produced and how to adjust it.".to_string());
     for (i, step) in steps.iter().enumerate() {
         body.push_str(&format!("{}. {step}\n", i + 1));
     }
     body.push('\n');
 
+    if !material.requirements.is_empty() {
+        body.push_str("## Requirements users repeated\n\n");
+        for r in &material.requirements {
+            body.push_str(&format!("- {} ({} of {n} sessions)\n", r.term, r.members));
+        }
+        body.push('\n');
+    }
+    if !(material.libraries.is_empty() && material.apis.is_empty() && material.commands.is_empty() && material.file_types.is_empty()) {
+        body.push_str("## Tools and APIs\n\n");
+        for (label, items) in
+            [("Libraries", &material.libraries), ("APIs", &material.apis), ("Commands", &material.commands), ("File types", &material.file_types)]
+        {
+            if !items.is_empty() {
+                body.push_str(&format!("- {label}: {}\n", backticked(items, n)));
+            }
+        }
+        body.push('\n');
+    }
+    if !material.errors.is_empty() {
+        body.push_str("## Known errors\n\n");
+        for (e, fix) in &material.errors {
+            match fix {
+                Some(fix) => body.push_str(&format!("- `{}` ({} of {n} sessions); what followed: {fix}\n", e.term.replace('`', "'"), e.members)),
+                None => body.push_str(&format!("- `{}` ({} of {n} sessions)\n", e.term.replace('`', "'"), e.members)),
+            }
+        }
+        body.push('\n');
+    }
+
     body.push_str("## Example\n\n");
-    match (!typical.is_empty()).then_some(&typical).or(examples.first()) {
-        Some(first) => body.push_str(&format!(
-            "A typical request from the history:\n\n> {first}\n\nFollow the workflow: pin down what this request asks about {focus}, produce {}, then check it against the request.\n\n",
-            if kinds.is_empty() { "the result".to_string() } else { format!("the {kinds} artifacts") }
-        )),
-        None => body.push_str("No example prompt was recorded.\n\n"),
+    match &material.example {
+        Some(example) => {
+            body.push_str(&format!("A worked example from {} (one session; details here are not rules):\n\n> {}\n\n", example.source, example.prompt));
+            if let Some(code) = &example.code {
+                let fence = code_fence(&code.text);
+                let info = match &code.name {
+                    Some(name) => format!("{} artifact={name}", code.language).trim().to_string(),
+                    None => code.language.clone(),
+                };
+                body.push_str(&format!("{fence}{info}\n{}\n{fence}\n\n", code.text.trim_end()));
+            }
+        }
+        None => {
+            let typical = one_line(pattern.typical_prompt());
+            match (!typical.is_empty()).then_some(&typical).or(examples.first()) {
+                Some(first) => body.push_str(&format!("A typical request from the history:\n\n> {first}\n\n")),
+                None => body.push_str("No example prompt was recorded.\n\n"),
+            }
+        }
     }
 
-    body.push_str("## Variations\n\n");
     if kw.len() > 3 {
-        body.push_str(&format!("Requests in this family also mention {}; adapt the inputs and checks to them.\n", list_phrase(&kw[3..], "and")));
-    } else {
-        body.push_str("Requests in this family differ mostly in their details; adapt the inputs and checks to them.\n");
+        body.push_str(&format!(
+            "## Variations\n\nRequests in this family also mention {}; adapt the inputs and checks to them.\n\n",
+            list_phrase(&kw[3..], "and")
+        ));
     }
-    body.push_str("When a request only partly fits, use the steps that apply and say which were skipped.\n\n");
 
+    append_prompts_and_sources(&mut body, &examples, material);
+    seal(&format!("{fm}{body}"))
+}
+
+fn append_prompts_and_sources(body: &mut String, examples: &[String], material: &Material) {
     body.push_str("## Example prompts\n\n");
-    for prompt in &examples {
+    for prompt in examples {
         body.push_str(&format!("- {prompt}\n"));
     }
-    seal(&format!("{fm}{body}"))
+    if !material.sources.is_empty() {
+        body.push_str("\n## Sources\n\n");
+        for source in &material.sources {
+            if source.starts_with("sessions/") {
+                // The skill sits in `skills/<name>/SKILL.md` of the same volume.
+                body.push_str(&format!("- [{source}](../../{source})\n"));
+            } else {
+                body.push_str(&format!("- {source}\n"));
+            }
+        }
+    }
 }
 
 /// The frontmatter lines (without the `---` fences) and the line index where
@@ -263,11 +436,10 @@ pub fn generation_state(text: &str) -> GenerationState {
     let Some((front, _)) = split_frontmatter(text) else {
         return GenerationState::NotGenerated;
     };
-    let key = format!("{GENERATED_HASH_KEY}:");
-    let Some(stored) = front.iter().find_map(|l| l.strip_prefix(&key)) else {
+    let Some(stored) = front.iter().filter(|l| is_hash_line(l)).find_map(|l| l.split_once(':').map(|(_, v)| unquote(v))) else {
         return GenerationState::NotGenerated;
     };
-    if stored.trim() == content_hash(text) { GenerationState::Unedited } else { GenerationState::Edited }
+    if stored == content_hash(text) { GenerationState::Unedited } else { GenerationState::Edited }
 }
 
 fn unquote(value: &str) -> String {
@@ -283,53 +455,35 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
         return None;
     }
     let (front, body) = split_frontmatter(existing)?;
-    let mut old_commits: Vec<String> = Vec::new();
-    let mut in_commits = false;
-    let mut old_occurrences = 0usize;
-    let mut old_confidence = 0.0f64;
-    for line in &front {
-        if let Some(rest) = line.strip_prefix("occurrences:") {
-            old_occurrences = rest.trim().parse().ok()?;
-        } else if let Some(rest) = line.strip_prefix("confidence:") {
-            old_confidence = rest.trim().parse().ok()?;
-        }
-        if *line == "commits:" {
-            in_commits = true;
-            continue;
-        }
-        if in_commits {
-            match line.strip_prefix("  - ") {
-                Some(item) => old_commits.push(unquote(item)),
-                None => in_commits = false,
-            }
-        }
-    }
-    let new: Vec<usize> = (0..pattern.commits.len()).filter(|&i| !old_commits.contains(&pattern.commits[i])).collect();
+    let old = Provenance::parse(&front)?;
+    let new: Vec<usize> = (0..pattern.commits.len()).filter(|&i| !old.commits.contains(&pattern.commits[i])).collect();
     if new.is_empty() {
         return None;
     }
+    let mut provenance = old.clone();
+    provenance.occurrences = old.occurrences + new.len();
+    provenance.confidence = old.confidence.max(pattern.confidence).clamp(0.0, 1.0);
+    provenance.commits.extend(new.iter().map(|&i| pattern.commits[i].clone()));
+    if provenance.created.is_empty() {
+        provenance.created = "unknown".into();
+    }
 
+    // Keep the top-level entries that are not provenance (name, description …);
+    // provenance, in whichever form it was, is written back under `metadata`.
+    const PROVENANCE: &[&str] = &["source", "confidence", "occurrences", "commits", "created", "keywords", "metadata", LEGACY_HASH_KEY];
     let mut out = String::from("---\n");
-    let mut in_commits = false;
+    let mut keep = true;
     for line in &front {
-        if in_commits && !line.starts_with("  - ") {
-            for &i in &new {
-                out.push_str(&format!("  - {}\n", yaml_string(&pattern.commits[i])));
-            }
-            in_commits = false;
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            let key = line.split(':').next().unwrap_or("").trim();
+            keep = !PROVENANCE.contains(&key);
         }
-        if line.starts_with("occurrences:") {
-            out.push_str(&format!("occurrences: {}\n", old_occurrences + new.len()));
-        } else if line.starts_with("confidence:") {
-            out.push_str(&format!("confidence: {:.2}\n", old_confidence.max(pattern.confidence).clamp(0.0, 1.0)));
-        } else {
+        if keep {
             out.push_str(line);
             out.push('\n');
         }
-        if *line == "commits:" {
-            in_commits = true;
-        }
     }
+    out.push_str(&provenance.render());
     out.push_str("---\n");
 
     let heading = body.iter().position(|l| l.trim_end() == "## Example prompts")?;
@@ -390,21 +544,34 @@ mod tests {
     }
 
     #[test]
-    fn renders_quoted_frontmatter_and_all_sections() {
+    fn renders_portable_frontmatter_and_all_sections() {
         let text = render_skill(&pattern(), "2026-11-23");
         assert!(text.starts_with("---\nname: quantum-circuit-design\n"), "{text}");
-        assert!(text.contains("description: \"Recurring work on quantum: circuits # and gates; use when asked for a \\\"circuit\\\".\"\n"));
-        assert!(text.contains("source: evolution\nconfidence: 0.91\noccurrences: 3\ncommits:\n  - \"1e10\"\n"));
-        assert!(text.contains("created: \"2026-11-23\"\n"));
-        for section in ["## Purpose", "## Inputs", "## Workflow", "## Example\n", "## Variations", "## Example prompts"] {
+        assert!(text.contains("description: \"Recurring work on quantum: circuits # and gates; use when asked for a \\\"circuit\\\".\"\nmetadata:\n"));
+        assert!(text.contains(
+            "  llmos-source: \"evolution\"\n  llmos-confidence: \"0.91\"\n  llmos-occurrences: \"3\"\n  llmos-commits: \"1e10 abc def\"\n  llmos-created: \"2026-11-23\"\n  llmos-keywords: \"quantum, circuit, qubits, bell\"\n  llmos-generated-hash: \""
+        ), "{text}");
+        // Only the standard keys at the top level.
+        let front: Vec<&str> = text.lines().skip(1).take_while(|l| *l != "---").filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(front.iter().map(|l| l.split(':').next().unwrap()).collect::<Vec<_>>(), ["name", "description", "metadata"]);
+        for section in ["## Purpose", "## Workflow", "## Example\n", "## Variations", "## Example prompts"] {
             assert!(text.contains(section), "missing {section}");
         }
-        assert!(text.contains("1. Restate the goal"));
         // Duplicate prompts are listed once; newlines collapse.
         assert_eq!(text.matches("- design a bell circuit").count(), 1);
         assert!(text.contains("- ghz state on 3 qubits\n"));
         assert!(text.contains("between 2023-11-14 and 2023-11-16 by ada and bob"));
         assert_eq!(generation_state(&text), GenerationState::Unedited);
+    }
+
+    #[test]
+    fn triple_dashes_never_reach_the_file() {
+        let mut p = pattern();
+        p.description = "a --- b ---- c; use when".into();
+        let text = render_skill(&p, "2026-11-23");
+        // The second `---` of the file is the closing fence.
+        let second = text.match_indices("---").nth(1).map(|(i, _)| i);
+        assert_eq!(second, text.find("\n---\n").map(|i| i + 1), "{text}");
     }
 
     #[test]
@@ -420,11 +587,43 @@ mod tests {
     fn detects_edits() {
         let text = render_skill(&pattern(), "2026-11-23");
         assert_eq!(generation_state(&text.replace("\n", "\r\n")), GenerationState::Unedited);
-        let edited = text.replace("Restate the goal", "First restate the goal");
+        let edited = text.replace("Summarise what", "Then summarise what");
         assert_eq!(generation_state(&edited), GenerationState::Edited);
         assert_eq!(generation_state("---\nname: x\ndescription: y\n---\nbody\n"), GenerationState::NotGenerated);
         assert_eq!(generation_state("no frontmatter"), GenerationState::NotGenerated);
         assert_eq!(generation_state("---\nunclosed"), GenerationState::NotGenerated);
+    }
+
+    /// A skill as the previous version wrote it: provenance at the top level.
+    fn legacy_skill() -> String {
+        let text = "---\nname: quantum-circuit-design\ndescription: \"Circuits; use when asked\"\nsource: evolution\nconfidence: 0.91\noccurrences: 3\ncommits:\n  - \"1e10\"\n  - \"abc\"\n  - \"def\"\ncreated: \"2026-11-23\"\nkeywords:\n  - \"quantum\"\n---\n\n# Quantum\n\n## Example prompts\n\n- design a bell circuit\n";
+        // Sealed the old way: a top-level hash line, hashed without itself.
+        let hash = content_hash(text);
+        text.replacen("\n---\n\n#", &format!("\ngenerated-hash: {hash}\n---\n\n#"), 1)
+    }
+
+    #[test]
+    fn old_top_level_provenance_is_read_and_rewritten_portably() {
+        let old = legacy_skill();
+        assert_eq!(generation_state(&old), GenerationState::Unedited);
+        assert_eq!(generation_state(&old.replace("# Quantum", "# Quantum!")), GenerationState::Edited);
+        let mut newer = pattern();
+        newer.commits = vec!["abc".into(), "f00".into()];
+        newer.prompts = vec!["design a bell circuit".into(), "build a toffoli circuit".into()];
+        let updated = update_skill(&old, &newer).unwrap();
+        assert!(
+            updated.starts_with("---\nname: quantum-circuit-design\ndescription: \"Circuits; use when asked\"\nmetadata:\n  llmos-source: \"evolution\"\n"),
+            "{updated}"
+        );
+        assert!(
+            updated.contains(
+                "  llmos-occurrences: \"4\"\n  llmos-commits: \"1e10 abc def f00\"\n  llmos-created: \"2026-11-23\"\n  llmos-keywords: \"quantum\"\n"
+            ),
+            "{updated}"
+        );
+        assert!(!updated.contains("\nsource:") && !updated.contains("\ngenerated-hash:"));
+        assert!(updated.ends_with("- design a bell circuit\n- build a toffoli circuit\n"), "{updated}");
+        assert_eq!(generation_state(&updated), GenerationState::Unedited);
     }
 
     #[test]
@@ -435,9 +634,9 @@ mod tests {
         newer.prompts = vec!["design a bell circuit".into(), "build a toffoli circuit".into()];
         newer.confidence = 0.95;
         let updated = update_skill(&original, &newer).unwrap();
-        assert!(updated.contains("occurrences: 4\n"));
-        assert!(updated.contains("confidence: 0.95\n"));
-        assert!(updated.contains("  - \"def\"\n  - \"f00\"\ncreated:"), "{updated}");
+        assert!(updated.contains("  llmos-occurrences: \"4\"\n"));
+        assert!(updated.contains("  llmos-confidence: \"0.95\"\n"));
+        assert!(updated.contains("  llmos-commits: \"1e10 abc def f00\"\n"), "{updated}");
         assert!(updated.ends_with("- ghz state on 3 qubits\n- build a toffoli circuit\n"), "{updated}");
         assert_eq!(generation_state(&updated), GenerationState::Unedited);
         // Nothing new, or a person's edits: no update.
@@ -445,5 +644,41 @@ mod tests {
         let edited = original.replace("## Variations", "## Variations (mine)");
         assert_eq!(update_skill(&edited, &newer), None);
         assert_eq!(update_skill("not a skill", &newer), None);
+    }
+
+    #[test]
+    fn distilled_material_is_rendered() {
+        use crate::distill::{CodeBlock, WorkedExample};
+        let r = |t: &str, n: usize| Recurring { term: t.into(), members: n };
+        let material = Material {
+            example: Some(WorkedExample {
+                prompt: "Plot sales".into(),
+                code: Some(CodeBlock { language: "python".into(), name: Some("plot.py".into()), text: "x = 1\n```\n".into() }),
+                source: "sessions/a.md".into(),
+            }),
+            libraries: vec![r("pandas", 3)],
+            apis: vec![r("pd.read_csv", 2)],
+            file_types: vec![r(".csv", 3)],
+            requirements: vec![r("label the axes", 2)],
+            errors: vec![(r("KeyError", 2), Some("parse dates".into()))],
+            sources: vec!["sessions/a.md".into(), "commit abc".into()],
+            members: 3,
+            ..Material::default()
+        };
+        let text =
+            render_distilled(&pattern(), &material, Some(&TriggerEval { held_out: 2, true_positives: 1, negatives: 5, false_positives: 0 }), "2026-11-23");
+        for want in [
+            "- label the axes (2 of 3 sessions)",
+            "- Libraries: `pandas` (3 of 3)",
+            "- APIs: `pd.read_csv` (2 of 3)",
+            "- `KeyError` (2 of 3 sessions); what followed: parse dates",
+            "````python artifact=plot.py\nx = 1\n```\n````",
+            "- [sessions/a.md](../../sessions/a.md)\n- commit abc\n",
+            "  llmos-trigger-precision: \"1.00\"\n  llmos-trigger-recall: \"0.50\"\n",
+            "Use `pandas` unless",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        assert_eq!(generation_state(&text), GenerationState::Unedited);
     }
 }

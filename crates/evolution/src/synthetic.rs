@@ -212,6 +212,7 @@ pub fn generate_history(n: usize, seed: u64, one_off_percent: u64) -> Vec<Sessio
                 artifacts,
                 traces: rng.below(4),
                 skills: Vec::new(),
+                ..SessionRecord::default()
             }
         })
         .collect()

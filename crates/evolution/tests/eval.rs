@@ -141,8 +141,11 @@ fn local_detection_finds_kinds_of_work_and_ignores_one_offs() {
         "eval (every cluster of 2+): {} patterns, purity {:.3}, recall {:.3}, one-offs in patterns {}/{}",
         r.patterns, r.purity, r.recall, r.one_offs_in_patterns, r.one_offs
     );
-    assert!(f.purity >= 0.9, "purity {:.3}", f.purity);
-    assert!(f.recall >= 0.7, "recall {:.3}", f.recall);
+    // Measured 0.974 / 0.903 with the concept table (0.950 / 0.770 without it); the
+    // table was written while looking at this set's misses, so the whole-session set
+    // (tests/sessions.rs) is the held-out check.
+    assert!(f.purity >= 0.95, "purity {:.3}", f.purity);
+    assert!(f.recall >= 0.85, "recall {:.3}", f.recall);
     assert!(f.one_offs_in_patterns * 10 <= f.one_offs, "{} one-offs in patterns", f.one_offs_in_patterns);
 }
 

@@ -16,6 +16,9 @@ use toml::de::{DeTable, DeValue};
 use crate::duration::parse_duration;
 
 pub const FILE_NAME: &str = "llmos.toml";
+/// Default floors of the evolution trigger evaluation (`[evolution] min_trigger_*`).
+pub const DEFAULT_MIN_TRIGGER_PRECISION: f64 = 0.5;
+pub const DEFAULT_MIN_TRIGGER_RECALL: f64 = 0.5;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -60,6 +63,10 @@ pub struct EvolutionSettings {
     /// `install = ["claude-code", "agents"]`: where new evolved skills are installed
     /// for other agents (as `llmos install` does, into the user's home).
     pub install: Vec<String>,
+    /// The trigger evaluation's floors: below either, a pattern's skill is written as a
+    /// proposal (`SKILL.proposed.md`) instead of a skill.
+    pub min_trigger_precision: f64,
+    pub min_trigger_recall: f64,
     pub jobs: Vec<EvolutionJob>,
 }
 
@@ -126,6 +133,8 @@ impl Config {
             evolution: EvolutionSettings {
                 detector: "local".into(),
                 install: Vec::new(),
+                min_trigger_precision: DEFAULT_MIN_TRIGGER_PRECISION,
+                min_trigger_recall: DEFAULT_MIN_TRIGGER_RECALL,
                 jobs: VolumeKind::ALL.iter().map(|&v| EvolutionJob::default_for(v)).collect(),
             },
             github: GithubSettings {
@@ -268,6 +277,16 @@ impl Config {
                                 cfg.evolution.install = items.into_iter().map(str::to_string).collect();
                             }
                             _ => w.bad(v, "`install` is a list of targets: [\"claude-code\", \"agents\"]".to_string()),
+                        }
+                        return;
+                    }
+                    if matches!(k.get_ref().as_ref(), "min_trigger_precision" | "min_trigger_recall") {
+                        if let Some(x) = w.fraction(k, v) {
+                            if k.get_ref() == "min_trigger_precision" {
+                                cfg.evolution.min_trigger_precision = x;
+                            } else {
+                                cfg.evolution.min_trigger_recall = x;
+                            }
                         }
                         return;
                     }
@@ -589,6 +608,16 @@ pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
     ("llm", "max_tokens", "The most tokens a reply may have (default 4096)."),
     ("llm", "timeout", "How long to wait for the provider and between streamed events, e.g. `\"120s\"`."),
     ("evolution", "detector", "`local` (offline, default), `llm` or `hybrid` (local clusters named by the LLM)."),
+    (
+        "evolution",
+        "min_trigger_precision",
+        "The trigger evaluation's precision floor, 0–1 (default 0.5): of the held-out prompts the skill ranker picks the new skill for, this share must belong to the pattern; below it the skill is only proposed.",
+    ),
+    (
+        "evolution",
+        "min_trigger_recall",
+        "The trigger evaluation's recall floor, 0–1 (default 0.5): this share of the pattern's held-out prompts must pick the new skill; below it the skill is only proposed.",
+    ),
     ("evolution.*", "every", "How often the volume's evolution job runs: `\"24h\"`, `\"7d\"` or `\"off\"`."),
     ("evolution.*", "min_occurrences", "A pattern needs at least this many sessions (user 2, team 3, system 5)."),
     ("evolution.*", "min_confidence", "A pattern needs at least this confidence, 0–1 (user 0.7, team 0.75, system 0.85)."),

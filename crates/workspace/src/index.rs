@@ -19,6 +19,8 @@ pub struct SkillEntry {
     /// The declared name, or the folder/file name when none is declared.
     pub name: String,
     pub description: String,
+    /// Claude Code's `when_to_use` (empty when absent): part of what its listing shows.
+    pub when_to_use: String,
     pub keywords: Vec<String>,
     pub volume: VolumeKind,
     pub path: PathBuf,
@@ -219,6 +221,7 @@ fn parse_entry(volume: VolumeKind, path: &Path, kind: DocKind, text: &str) -> Pa
             Parsed::Skill(SkillEntry {
                 name,
                 description: doc.description().unwrap_or_default().to_string(),
+                when_to_use: doc.frontmatter.str_value("when_to_use").unwrap_or_default().to_string(),
                 keywords: doc.keywords().into_iter().map(str::to_string).collect(),
                 volume,
                 path: path.to_path_buf(),

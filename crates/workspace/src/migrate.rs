@@ -311,8 +311,10 @@ fn lint_errors(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
     diagnostics.iter().filter(|d| d.severity == Severity::Error).collect()
 }
 
+/// Migrated skills are checked against the Agent Skills standard, so the repair loop
+/// moves every non-standard key under `metadata`: the result is a portable skill.
 fn lint_context(path: &Path) -> DocContext<'_> {
-    DocContext { path, volume: Some(VolumeKind::User), profile: Profile::Llmos }
+    DocContext { path, volume: Some(VolumeKind::User), profile: Profile::Agentskills }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1035,9 +1037,10 @@ fn plan_skill(candidate: &Candidate, text: &str, planner: &mut Planner<'_>, repo
             continue;
         }
         match entry.value.as_ref().and_then(metadata_string) {
-            Some(value) if !metadata.iter().any(|(k, _)| *k == entry.key) => {
-                changes.push(format!("moved `{}` under `metadata` ({})", entry.key, diagnostic.message));
-                metadata.push((entry.key.clone(), value));
+            Some(value) if !metadata.iter().any(|(k, _)| *k == llmos_documents::portable::metadata_key(&entry.key)) => {
+                let key = llmos_documents::portable::metadata_key(&entry.key);
+                changes.push(format!("moved `{}` under `metadata` as `{key}` ({})", entry.key, diagnostic.message));
+                metadata.push((key, value));
             }
             _ => changes.push(format!("dropped `{}` ({})", entry.key, diagnostic.message)),
         }
@@ -1195,7 +1198,10 @@ fn render_metadata(existing: Option<&YamlNode>, added: &[(String, String)], chan
 fn metadata_string(value: &YamlNode) -> Option<String> {
     match &value.value {
         YamlValue::Scalar { text, .. } => Some(text.clone()),
-        YamlValue::Seq(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(|v| v.join(", ")),
+        // A list of strings reads best comma-joined; anything nested keeps its flow form.
+        YamlValue::Seq(items) => {
+            items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(|v| v.join(", ")).or_else(|| Some(render_value(value)))
+        }
         YamlValue::Map(_) => Some(render_value(value)),
         YamlValue::Alias => None,
     }

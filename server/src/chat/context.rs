@@ -13,17 +13,10 @@ Sessions and reusable skills live in git volumes; skills describe proven ways to
 Follow a skill when it applies. When you produce a file the person may want to keep, put it in a fenced code block whose info string names it, e.g. ```python artifact=circuit.py. \
 Answer in Markdown.";
 
-fn words(text: &str) -> HashSet<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2).map(str::to_lowercase).collect()
-}
-
-/// Scores a skill against the conversation: shared words in its name, description and
-/// keywords, name words weighing more.
+/// Scores a skill against the conversation with the ranker the evolution's trigger
+/// evaluation also uses (`llmos_evolution::trigger`), so what it measures is what the chat does.
 fn relevance(skill: &SkillEntry, conversation: &HashSet<String>) -> usize {
-    let name: usize = words(&skill.name.replace('-', " ")).iter().filter(|w| conversation.contains(*w)).count();
-    let desc: usize = words(&skill.description).iter().filter(|w| conversation.contains(*w)).count();
-    let keys: usize = skill.keywords.iter().flat_map(|k| words(k)).filter(|w| conversation.contains(w)).count();
-    name * 3 + desc + keys * 2
+    llmos_evolution::trigger::relevance(&skill.name, &skill.description, &skill.keywords, conversation)
 }
 
 pub fn build_request(config: &Config, index: &Index, doc: &SessionDoc, text: &str) -> ChatRequest {
@@ -46,7 +39,7 @@ pub fn build_request(config: &Config, index: &Index, doc: &SessionDoc, text: &st
         system.push_str("\n\n");
         system.push_str(t.text(text).trim());
     }
-    let conversation = words(&doc.user_prompts(text).join(" "));
+    let conversation = llmos_evolution::trigger::words(&doc.user_prompts(text).join(" "));
     let mut seen: HashSet<&str> = pinned.iter().map(String::as_str).collect();
     let mut candidates: Vec<(usize, &SkillEntry)> = Vec::new();
     let mut all: Vec<&SkillEntry> = index.skills().collect();

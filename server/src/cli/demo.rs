@@ -87,23 +87,23 @@ const SESSIONS: &[DemoSession] = &[
         title: "Monthly sales chart",
         skills: &["matplotlib-charts"],
         prompt: "Plot monthly sales from sales.csv as a line chart with a title and labelled axes.",
-        reply: "Read the CSV with pandas and plot month against revenue.\n\n```python artifact=sales_chart.py\nimport pandas as pd\ndf = pd.read_csv('sales.csv')\ndf.plot(x='month', y='revenue')\n```\n\nData: [sales.csv](../artifacts/sales.csv)\n",
-        followup: None,
+        reply: "Read the CSV with pandas and plot month against revenue.\n\n```python artifact=sales_chart.py\nimport pandas as pd\nimport matplotlib.pyplot as plt\ndf = pd.read_csv('sales.csv', parse_dates=['month'])\nfig, ax = plt.subplots()\nax.plot(df['month'], df['revenue'])\nax.set_title('Monthly sales')\nplt.savefig('sales_chart.png')\n```\n\nData: [sales.csv](../artifacts/sales.csv)\n",
+        followup: Some("Add units to the axes, please."),
     },
     DemoSession {
         days_ago: 2,
         title: "Temperature time series",
         skills: &["python-data-cleaning", "matplotlib-charts"],
         prompt: "Make a chart of daily temperatures from the CSV, plotted as a time series with a rolling mean.",
-        reply: "Parse dates, compute a 7-day rolling mean and plot both series.\n\n```python artifact=temperature_plot.py\ndf['rolling'] = df['temp'].rolling(7).mean()\n```\n",
-        followup: None,
+        reply: "Parse dates, compute a 7-day rolling mean and plot both series.\n\n```python artifact=temperature_plot.py\nimport pandas as pd\nimport matplotlib.pyplot as plt\ndf = pd.read_csv('temperatures.csv', parse_dates=['day'])\ndf['rolling'] = df['temp'].rolling(7).mean()\nplt.plot(df['day'], df['temp'], df['day'], df['rolling'])\nplt.savefig('temperatures.png')\n```\n\n```trace\nTraceback (most recent call last):\nKeyError: 'date'\n```\n\nThe column is called `day`, not `date`: read it with `parse_dates=['day']` as above.\n",
+        followup: Some("Put units on both axes."),
     },
     DemoSession {
         days_ago: 1,
         title: "Histogram of response times",
         skills: &[],
         prompt: "Plot a histogram of API response times from the CSV log and label the axes.",
-        reply: "Use 50 bins and a log-scaled x axis.\n\n```python artifact=latency_hist.py\nplt.hist(df['ms'], bins=50)\nplt.xscale('log')\n```\n",
+        reply: "Use 50 bins and a log-scaled x axis.\n\n```python artifact=latency_hist.py\nimport pandas as pd\nimport matplotlib.pyplot as plt\ndf = pd.read_csv('latency.csv')\nplt.hist(df['ms'], bins=50)\nplt.xscale('log')\nplt.savefig('latency_hist.png')\n```\n\n```trace\nKeyError: 'date'\n```\n\nThe log has no `date` column; the histogram only needs `ms`.\n",
         followup: None,
     },
     DemoSession {
@@ -138,7 +138,7 @@ pub fn write_demo(config: &Config) -> Result<(usize, usize), String> {
         let dir = vol.path.join("skills").join(skill.name);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let text = format!(
-            "---\nname: {}\ndescription: {}\nauthor: llmos demo\n---\n\n{}",
+            "---\nname: {}\ndescription: {}\nmetadata:\n  author: llmos demo\n---\n\n{}",
             skill.name,
             llmos_documents::lint::yaml_scalar(skill.description),
             skill.body

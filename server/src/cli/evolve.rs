@@ -7,7 +7,7 @@ use llmos_documents::VolumeKind;
 use super::{Format, fail, workspace_root};
 use crate::evolve::{self, RunOptions};
 
-pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Option<String>, format: Format) -> ExitCode {
+pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Option<String>, eval: bool, format: Format) -> ExitCode {
     let Some(volume) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
     let since = match since.as_deref().map(llmos_workspace::duration::parse_duration) {
         Some(Ok(d)) => Some(d),
@@ -28,7 +28,7 @@ pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Optio
         }
     };
     let options = RunOptions { volume, since, dry_run, detector };
-    let output = match evolve::run(&config, &options, ask, &progress, &|| false) {
+    let output = match evolve::run_with_eval(&config, &options, ask, &progress, &|| false, eval) {
         Ok(o) => o,
         Err(e) => return fail(e),
     };
@@ -47,6 +47,19 @@ pub fn print_text(output: &evolve::RunOutput) {
     }
     for s in &r.skills {
         println!("  skill {:?}: {} ({})", s.action, s.name, s.path);
+        if let Some(t) = &s.trigger {
+            println!("    trigger precision {:.2}, recall {:.2} ({} held out)", t.precision(), t.recall(), t.held_out);
+        }
+        if let Some(e) = &s.llm_eval {
+            println!(
+                "    with vs without the skill: win rate {:.2} over {} prompts; estimated tokens {} without, {} with, {} judging",
+                e.win_rate(),
+                e.trials,
+                e.tokens_without,
+                e.tokens_with,
+                e.tokens_judge
+            );
+        }
     }
     for w in &r.warnings {
         println!("  warning: {w}");

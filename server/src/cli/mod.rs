@@ -93,6 +93,10 @@ pub enum Command {
         dry_run: bool,
         #[arg(long, value_parser = ["local", "llm", "hybrid"])]
         detector: Option<String>,
+        /// Also judge each written skill with the LLM: held-out prompts answered with and
+        /// without it, compared with the answers the sessions accepted.
+        #[arg(long)]
+        eval: bool,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
@@ -191,7 +195,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Chat { session, message } => chat::run(session, message),
         Command::Commit { session } => commit::run(session),
         Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
-        Command::Evolve { volume, since, dry_run, detector, format } => evolve::run(volume, since, dry_run, detector, format),
+        Command::Evolve { volume, since, dry_run, detector, eval, format } => evolve::run(volume, since, dry_run, detector, eval, format),
         Command::Import { agent, path, volume, since, project, dry_run, format } => {
             import::run(import::ImportArgs { agent, path, volume, since, project, dry_run, format })
         }

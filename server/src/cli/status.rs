@@ -22,6 +22,7 @@ pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
         "provider": config.llm.as_ref().map(|l| json!({ "provider": l.provider, "model": l.model })),
         "jobs": config.evolution.jobs.iter().map(|j| json!({ "volume": j.volume.as_str(), "every": j.every.map(llmos_workspace::duration::format_duration) })).collect::<Vec<_>>(),
         "configProblems": diags.len(),
+        "listing": crate::commands::status::listing_json(&index),
     });
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
@@ -40,6 +41,11 @@ pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
             for j in &config.evolution.jobs {
                 let every = j.every.map_or("off".to_string(), llmos_workspace::duration::format_duration);
                 println!("  evolution {:<6} every {every}", j.volume.as_str());
+            }
+            let listing = crate::commands::status::listing_json(&index);
+            for profile in ["agentskills", "claude-code", "llmos"] {
+                let l = &listing[profile];
+                println!("  listing {profile:<11} {} skills, {} characters (~{} tokens)", l["skills"], l["chars"], l["tokens"]);
             }
             if !diags.is_empty() {
                 println!("  llmos.toml has {} problem(s): run `llmos check`", diags.len());

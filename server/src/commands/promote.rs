@@ -100,9 +100,12 @@ pub fn promote(config: &Config, index: &Index, skill_path: &Path, to: VolumeKind
     }
     let repo = Volume::open(&target.path).map_err(other)?;
     // Every file of the skill, with SKILL.md (or the flat file) stamped.
-    let stamped = match set_metadata_field(&text, "promoted-from", from.as_str()) {
-        Some(edits) => apply_edits(&text, &edits),
-        None => return Err(other("the skill's frontmatter is invalid; fix it (llmos check) before promoting")),
+    // The promoted copy is a portable Agent Skill: non-standard keys move under `metadata`.
+    let invalid = || other("the skill's frontmatter is invalid; fix it (llmos check) before promoting");
+    let portable = llmos_documents::portable::make_portable(&text).ok_or_else(invalid)?;
+    let stamped = match set_metadata_field(&portable, "promoted-from", from.as_str()) {
+        Some(edits) => apply_edits(&portable, &edits),
+        None => return Err(invalid()),
     };
     let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     if folder_layout {

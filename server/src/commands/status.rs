@@ -24,6 +24,24 @@ pub fn volumes_json(config: &llmos_workspace::Config, index: &llmos_workspace::I
         .collect()
 }
 
+/// The skill listing an agent would get for this workspace, per profile: one entry per
+/// skill name (a higher-precedence volume hides the others), in characters and about
+/// in tokens (4 characters a token). Claude Code gives its whole listing about 1 % of
+/// the context window.
+pub fn listing_json(index: &llmos_workspace::Index) -> Value {
+    use llmos_documents::Profile;
+    let mut seen = std::collections::HashSet::new();
+    let mut skills: Vec<&llmos_workspace::SkillEntry> = index.skills().collect();
+    skills.sort_by_key(|s| (s.volume.precedence(), s.name.clone()));
+    skills.retain(|s| seen.insert(s.name.clone()));
+    let mut out = serde_json::Map::new();
+    for profile in [Profile::Agentskills, Profile::ClaudeCode, Profile::Llmos] {
+        let chars: usize = skills.iter().map(|s| llmos_documents::listing::entry_chars(&s.name, &s.description, &s.when_to_use, profile)).sum();
+        out.insert(profile.as_str().to_string(), json!({ "skills": skills.len(), "chars": chars, "tokens": chars.div_ceil(4) }));
+    }
+    Value::Object(out)
+}
+
 pub fn status(backend: &Backend) -> Value {
     let ws = backend.ws_read();
     let volumes = volumes_json(&ws.config, &ws.index);
@@ -35,5 +53,6 @@ pub fn status(backend: &Backend) -> Value {
         "volumes": volumes,
         "provider": provider,
         "jobs": jobs,
+        "listing": listing_json(&ws.index),
     })
 }

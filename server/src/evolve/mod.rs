@@ -3,6 +3,7 @@
 //! record per session, detect patterns, keep the strong ones, write or update skills
 //! (never over a person's edits), commit, and write a report.
 
+mod eval;
 pub mod state;
 
 use std::collections::HashMap;
@@ -10,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use llmos_documents::lint::{DocContext, NoEnv, lint_skill};
-use llmos_documents::{SessionDoc, Severity, VolumeKind};
+use llmos_documents::{Role, SessionDoc, Severity, SkillDoc, VolumeKind};
+use llmos_evolution::distill::{CodeBlock, TraceError};
+use llmos_evolution::trigger::{self, SkillCard, TriggerEval};
 use llmos_evolution::{EvolutionResult, GenerationState, Pattern, SessionRecord, SkillAction, SkillOutcome, Thresholds};
 use llmos_vcs::{HistoryOptions, Volume, commit_message};
 use llmos_workspace::Config;
@@ -65,13 +68,22 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
             return Err("cancelled".into());
         }
         let mut prompts = vec![e.commit.prompt.clone()];
-        if let Some(id) = &e.commit.session
-            && let Ok(Some(bytes)) = repo.file_at(&e.sha, Path::new(&repo.session_git_path(id)))
-            && let Ok(text) = String::from_utf8(bytes)
-        {
-            let doc = SessionDoc::parse(&text);
-            for p in doc.user_prompts(&text).into_iter().skip(1) {
-                prompts.push(p);
+        let mut session_path = None;
+        let mut code = Vec::new();
+        let mut errors = Vec::new();
+        let mut answer = None;
+        if let Some(id) = &e.commit.session {
+            let git_path = repo.session_git_path(id);
+            if let Ok(Some(bytes)) = repo.file_at(&e.sha, Path::new(&git_path))
+                && let Ok(text) = String::from_utf8(bytes)
+            {
+                let doc = SessionDoc::parse(&text);
+                for p in doc.user_prompts(&text).into_iter().skip(1) {
+                    prompts.push(p);
+                }
+                (code, errors) = session_material(&doc, &text);
+                answer = doc.turns.iter().find(|t| t.role == Some(Role::Assistant)).map(|t| cap_chars(t.text(&text).trim(), CODE_BLOCK_CHARS));
+                session_path = Some(git_path);
             }
         }
         newest.insert(key, records.len());
@@ -85,13 +97,73 @@ pub fn read_records(repo: &Volume, since: Option<time::OffsetDateTime>, cancel: 
             artifacts: e.commit.artifacts.into_iter().map(|a| (a.kind, a.name)).collect(),
             traces: e.commit.traces,
             skills: e.commit.skills,
+            session_path,
+            code,
+            errors,
+            answer,
         });
     }
     Ok((analyzed, records))
 }
 
-/// Runs the pipeline. `llm` is used by the `llm` and `hybrid` detectors.
+/// The most code a record keeps per block and per session: the skill shows a capped
+/// excerpt, and a history of thousands of sessions must stay in memory.
+const CODE_BLOCK_CHARS: usize = 8_000;
+const CODE_BLOCKS: usize = 8;
+
+fn cap_chars(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+/// The code blocks of a session's assistant turns and the error lines of its traces,
+/// each with the first line that followed it (the fix, or the user's next request).
+fn session_material(doc: &SessionDoc, text: &str) -> (Vec<CodeBlock>, Vec<TraceError>) {
+    let mut code = Vec::new();
+    let mut errors = Vec::new();
+    let role_of = |turn: Option<usize>| turn.and_then(|t| doc.turns.get(t)).and_then(|t| t.role);
+    for fence in doc.fences.iter().filter(|f| f.closed && role_of(f.turn) == Some(Role::Assistant)) {
+        let Some(content) = text.get(fence.content.clone()) else { continue };
+        if fence.is_trace() {
+            let Some(error) = content.lines().rev().map(str::trim).find(|l| l.contains("Error") || l.contains("Exception") || l.starts_with("error")) else {
+                continue;
+            };
+            // What came next: the rest of this turn after the trace, else the next turn.
+            let after_in_turn = fence.turn.and_then(|t| doc.turns.get(t)).and_then(|t| text.get(fence.range.end..t.content.end)).unwrap_or("");
+            let next_turn = fence.turn.and_then(|t| doc.turns.get(t + 1)).map(|t| t.text(text)).unwrap_or("");
+            let fix = [after_in_turn, next_turn]
+                .iter()
+                .flat_map(|t| t.lines())
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with("```") && !l.starts_with("<!--"))
+                .map(|l| cap_chars(l, 300));
+            errors.push(TraceError { error: cap_chars(error, 300), fix });
+        } else if code.len() < CODE_BLOCKS {
+            code.push(CodeBlock {
+                language: fence.language.clone().unwrap_or_default(),
+                name: fence.artifact.clone(),
+                text: cap_chars(content, CODE_BLOCK_CHARS),
+            });
+        }
+    }
+    (code, errors)
+}
+
+/// Runs the pipeline. `llm` is used by the `llm` and `hybrid` detectors and writes
+/// skill bodies.
 pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress: Progress<'_>, cancel: &dyn Fn() -> bool) -> Result<RunOutput, String> {
+    run_with_eval(config, options, llm, progress, cancel, false)
+}
+
+/// [`run`], and with `eval` (`llmos evolve --eval`) each written skill is also judged
+/// by the LLM with and without it on its pattern's held-out prompts.
+pub fn run_with_eval(
+    config: &Config,
+    options: &RunOptions,
+    llm: Option<Ask<'_>>,
+    progress: Progress<'_>,
+    cancel: &dyn Fn() -> bool,
+    eval: bool,
+) -> Result<RunOutput, String> {
     let vol = config.volume(options.volume);
     let repo = Volume::open(&vol.path).map_err(|e| e.to_string())?;
     let mut st = state::load(config, options.volume);
@@ -118,6 +190,10 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         p.confidence = thresholds.boosted_confidence(p);
     }
     let mut result = EvolutionResult { commits_analyzed: analyzed, patterns: kept.clone(), skills: Vec::new(), warnings };
+    let judge = eval;
+    if judge && llm.is_none() {
+        result.warnings.push("--eval needs an [llm] in llmos.toml; only the offline trigger evaluation ran".into());
+    }
     let writable = vol.writable || options.volume != VolumeKind::System;
     if !writable && !options.dry_run {
         result
@@ -126,9 +202,28 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
     }
     if writable {
         progress(&format!("generating skills for {} patterns", kept.iter().filter(|p| thresholds.should_generate(p)).count()));
-        for p in kept.iter().filter(|p| thresholds.should_generate(p)) {
-            match generate(config, &repo, &vol.path, options.volume, p, options.dry_run) {
-                Ok(Some(outcome)) => result.skills.push(outcome),
+        let to_generate: Vec<&Pattern> = kept.iter().filter(|p| thresholds.should_generate(p)).collect();
+        let mut competitors: Vec<SkillCard> = existing_cards(&vol.path);
+        competitors.extend(to_generate.iter().map(|p| trigger::card_of(p)));
+        let floors = (config.evolution.min_trigger_precision, config.evolution.min_trigger_recall);
+        for p in to_generate {
+            let members = llmos_evolution::distill::members(&records, p);
+            let material = llmos_evolution::distill(&members);
+            let eval = trigger::evaluate_pattern(p, &records, &competitors);
+            let written = match llm {
+                Some(ask) => write_body(config, &vol.path, options.volume, ask, p, &material, &eval, &mut result.warnings),
+                None => None,
+            };
+            match generate(config, &repo, &vol.path, options.volume, p, &material, &eval, written.as_deref(), floors, options.dry_run) {
+                Ok(Some(mut outcome)) => {
+                    if let (true, Some(ask)) = (judge, llm) {
+                        progress(&format!("judging {} with and without the skill", p.name));
+                        let text = std::fs::read_to_string(&outcome.path)
+                            .unwrap_or_else(|_| llmos_evolution::render_distilled_with(p, &material, Some(&eval), "dry-run", written.as_deref()));
+                        outcome.llm_eval = Some(eval::judge_skill(ask, p, &records, &text));
+                    }
+                    result.skills.push(outcome)
+                }
                 Ok(None) => {}
                 Err(e) => result.warnings.push(format!("{}: {e}", p.name)),
             }
@@ -145,6 +240,28 @@ pub fn run(config: &Config, options: &RunOptions, llm: Option<Ask<'_>>, progress
         state::save(config, options.volume, &st).map_err(|e| format!("cannot save the scheduler state: {e}"))?;
     }
     Ok(RunOutput { result, report })
+}
+
+/// The skills already in the volume, as the chat's ranker sees them.
+fn existing_cards(volume_root: &Path) -> Vec<SkillCard> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(volume_root.join("skills")) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let file = if path.is_dir() { path.join("SKILL.md") } else { path };
+        if file.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let doc = SkillDoc::parse(&text);
+        let (Some(name), Some(description)) = (doc.name(), doc.description()) else { continue };
+        out.push(SkillCard {
+            name: name.to_string(),
+            description: description.to_string(),
+            keywords: doc.keywords().into_iter().map(str::to_string).collect(),
+        });
+    }
+    out
 }
 
 fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warnings: &mut Vec<String>) -> Result<Vec<Pattern>, String> {
@@ -193,26 +310,79 @@ fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warni
     }
 }
 
-/// Writes (or updates, or proposes) the skill of one pattern and commits it.
-fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind, pattern: &Pattern, dry_run: bool) -> Result<Option<SkillOutcome>, String> {
+/// With an LLM: the model writes the body from the pattern's material; the whole skill
+/// must pass the skill rules, else the offline body is used and a warning says why.
+#[allow(clippy::too_many_arguments)]
+fn write_body(
+    config: &Config,
+    volume_root: &Path,
+    kind: VolumeKind,
+    ask: Ask<'_>,
+    pattern: &Pattern,
+    material: &llmos_evolution::Material,
+    eval: &TriggerEval,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    use llmos_evolution::writer;
+    let body = ask(&writer::build_body_prompt(pattern, material)).and_then(|answer| writer::parse_body(&answer).map_err(|e| e.to_string()));
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            warnings.push(format!("{}: the LLM's skill body could not be used ({e}); wrote the offline body", pattern.name));
+            return None;
+        }
+    };
+    let text = llmos_evolution::render_distilled_with(pattern, material, Some(eval), "2000-01-01", Some(&body));
+    let path = volume_root.join("skills").join(&pattern.name).join("SKILL.md");
+    let ctx = DocContext { path: &path, volume: Some(kind), profile: config.profile };
+    let errors: Vec<String> =
+        lint_skill(&text, &ctx, &NoEnv).into_iter().filter(|d| d.severity == Severity::Error).map(|d| format!("{} {}", d.rule, d.message)).collect();
+    if !errors.is_empty() {
+        warnings.push(format!("{}: the LLM's skill body failed the skill rules ({}); wrote the offline body", pattern.name, errors.join("; ")));
+        return None;
+    }
+    Some(body)
+}
+
+/// Writes (or updates, or proposes) the skill of one pattern and commits it. A new
+/// skill whose trigger evaluation falls below the floors is only proposed.
+#[allow(clippy::too_many_arguments)]
+fn generate(
+    config: &Config,
+    repo: &Volume,
+    volume_root: &Path,
+    kind: VolumeKind,
+    pattern: &Pattern,
+    material: &llmos_evolution::Material,
+    eval: &TriggerEval,
+    written: Option<&str>,
+    (min_precision, min_recall): (f64, f64),
+    dry_run: bool,
+) -> Result<Option<SkillOutcome>, String> {
     let dir = volume_root.join("skills").join(&pattern.name);
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
+    let render = || llmos_evolution::render_distilled_with(pattern, material, Some(eval), &created, written);
+    let below = eval.precision() < min_precision || eval.recall() < min_recall;
+    let mut reason = None;
     let (target, text, action) = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES)
         .ok()
         .or_else(|| llmos_workspace::bounded::read_text(&flat, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok())
     {
-        None => (path.clone(), llmos_evolution::render_skill(pattern, &created), SkillAction::Created),
+        None if below => {
+            reason =
+                Some(format!("trigger precision {:.2} / recall {:.2} below the floors {min_precision:.2} / {min_recall:.2}", eval.precision(), eval.recall()));
+            (dir.join("SKILL.proposed.md"), render(), SkillAction::Proposed)
+        }
+        None => (path.clone(), render(), SkillAction::Created),
         Some(existing) => match llmos_evolution::generation_state(&existing) {
             GenerationState::Unedited => match llmos_evolution::update_skill(&existing, pattern) {
                 Some(updated) => (path.clone(), updated, SkillAction::Updated),
                 None => return Ok(None),
             },
             // A person wrote or edited it: the new evidence goes beside it.
-            GenerationState::Edited | GenerationState::NotGenerated => {
-                (dir.join("SKILL.proposed.md"), llmos_evolution::render_skill(pattern, &created), SkillAction::Proposed)
-            }
+            GenerationState::Edited | GenerationState::NotGenerated => (dir.join("SKILL.proposed.md"), render(), SkillAction::Proposed),
         },
     };
     // A proposal never replaces one already there: the person may have written notes
@@ -234,7 +404,7 @@ fn generate(config: &Config, repo: &Volume, volume_root: &Path, kind: VolumeKind
     if !errors.is_empty() {
         return Err(format!("the generated skill failed the skill rules and was not written: {}", errors.join("; ")));
     }
-    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action };
+    let outcome = SkillOutcome { name: pattern.name.clone(), path: target.display().to_string(), action, trigger: Some(eval.clone()), reason, llm_eval: None };
     if dry_run {
         return Ok(Some(outcome));
     }

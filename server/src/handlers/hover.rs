@@ -36,6 +36,11 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
         DocKind::Skill => {
             let doc = SkillDoc::parse(text);
             match cursor::in_skill(text, &doc, offset) {
+                // On `description` (key or value): the key's doc and what the agent sees.
+                Target::Key { key, range } if key == "description" || key == "when_to_use" => {
+                    (format!("{}\n\n{}", key_doc(&key, profile::skill_key(&key))?, llmos_documents::listing::summary(&doc)), range)
+                }
+                Target::Value { key, range, .. } if key == "description" || key == "when_to_use" => (llmos_documents::listing::summary(&doc), range),
                 Target::Key { key, range } => (key_doc(&key, profile::skill_key(&key))?, range),
                 Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
                 _ => return None,

@@ -5,6 +5,8 @@ use std::path::Path;
 use super::common::{entry_lines, lint_frontmatter, yaml_scalar};
 use super::{DocContext, LinkCheck, LintEnv};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Rename};
+use crate::listing;
+use crate::portable;
 use crate::profile::{self, KeyGroup, Profile, ValueKind};
 use crate::skill::SkillDoc;
 use crate::slug::{self, check_name};
@@ -68,14 +70,42 @@ pub fn lint_skill(text: &str, ctx: &DocContext<'_>, env: &dyn LintEnv) -> Vec<Di
                     )],
                 )),
         ),
-        Some((key, value)) => lint_description(value, key, &mut out),
+        Some((key, value)) => {
+            lint_description(value, key, &mut out);
+            if ctx.profile == Profile::ClaudeCode {
+                lint_listing_cut(fm, value, &mut out);
+                // Claude Code's `when_to_use` says when; the description need not.
+                if fm.str_value("when_to_use").is_some_and(|w| !w.trim().is_empty()) {
+                    out.retain(|d| d.rule != rules::SKILL_DESCRIPTION_WHEN.id);
+                }
+            }
+        }
     }
 
     // every key: known for the profile, right type
     for (key, value) in fm.entries() {
         let Some(name) = key.as_str() else { continue };
         match profile::skill_key(name) {
-            Some(spec) if ctx.profile.allows(spec.group) => check_type(text, name, spec.kind, value, &mut out),
+            Some(spec) if ctx.profile.allows(spec.group) => {
+                check_type(text, name, spec.kind, value, &mut out);
+                if spec.group == KeyGroup::Llmos && portable::PROVENANCE_KEYS.contains(&name) && name != "keywords" {
+                    let mut d = Diagnostic::new(
+                        &rules::SKILL_NOT_PORTABLE,
+                        key.span.clone(),
+                        format!(
+                            "`{name}` at the top level makes the skill unusable by other agents; llmos reads it under `metadata` as `{}`",
+                            portable::metadata_key(name)
+                        ),
+                    );
+                    if let Some(fix) = move_under_metadata(text, fm.entries(), key, value, name) {
+                        d = d.with_fix(fix);
+                    }
+                    if let Some(fix) = make_portable_fix(text) {
+                        d = d.with_fix(fix);
+                    }
+                    out.push(d);
+                }
+            }
             spec => out.push(unknown_key(text, fm.entries(), key, value, name, spec.map(|s| s.group), ctx.profile)),
         }
     }
@@ -176,6 +206,26 @@ fn lint_description(value: &YamlNode, key: &YamlNode, out: &mut Vec<Diagnostic>)
             &rules::SKILL_DESCRIPTION_WHEN,
             value.span.clone(),
             "the description does not say when to use the skill; add \"Use when …\" so agents know when to load it",
+        ));
+    }
+}
+
+/// Claude Code cuts `description` + `when_to_use` at 1,536 characters in its listing.
+fn lint_listing_cut(fm: &crate::frontmatter::Frontmatter, description: &YamlNode, out: &mut Vec<Diagnostic>) {
+    let desc = description.as_str().unwrap_or_default();
+    let when = fm.str_value("when_to_use").unwrap_or_default();
+    let text = listing::listing_text(desc, when, Profile::ClaudeCode);
+    let n = text.chars().count();
+    if n > listing::CLAUDE_CODE_LISTING_CUT {
+        let lost: String = text.chars().skip(listing::CLAUDE_CODE_LISTING_CUT).take(40).collect();
+        let span = fm.get("when_to_use").filter(|_| !when.is_empty()).map_or(description.span.clone(), |(_, v)| v.span.clone());
+        out.push(Diagnostic::new(
+            &rules::SKILL_LISTING_CUT,
+            span,
+            format!(
+                "description + when_to_use have {n} characters; Claude Code's skill listing shows the first {} and cuts the rest (from \"{lost}…\")",
+                listing::CLAUDE_CODE_LISTING_CUT
+            ),
         ));
     }
 }
@@ -293,17 +343,40 @@ fn unknown_key(
     if let Some(fix) = move_under_metadata(text, entries, key, value, name) {
         d = d.with_fix(fix);
     }
+    if profile == Profile::Agentskills
+        && let Some(fix) = make_portable_fix(text)
+    {
+        d = d.with_fix(fix);
+    }
     d
+}
+
+/// One edit rewriting the frontmatter with every non-standard key under `metadata`.
+fn make_portable_fix(text: &str) -> Option<Fix> {
+    let portable = portable::make_portable(text)?;
+    if portable == text {
+        return None;
+    }
+    // Replace only the part that changed, so the edit stays small for the client.
+    let prefix = text.bytes().zip(portable.bytes()).take_while(|(a, b)| a == b).count();
+    let prefix = (0..=prefix).rev().find(|&i| text.is_char_boundary(i) && portable.is_char_boundary(i)).unwrap_or(0);
+    let suffix = text[prefix..].bytes().rev().zip(portable[prefix..].bytes().rev()).take_while(|(a, b)| a == b).count();
+    let suffix = (0..=suffix).rev().find(|&n| text.is_char_boundary(text.len() - n) && portable.is_char_boundary(portable.len() - n)).unwrap_or(0);
+    let range = prefix..text.len() - suffix;
+    let new_text = portable.get(prefix..portable.len() - suffix)?.to_string();
+    Some(Fix::edit("Move every non-standard key under `metadata` (portable Agent Skill)", vec![Edit::replace(range, new_text)]))
 }
 
 /// Moves `key: value` under `metadata:` (creating it when absent). Only scalar values fit,
 /// since metadata maps strings to strings.
 fn move_under_metadata(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlNode, value: &YamlNode, name: &str) -> Option<Fix> {
     let value_text = match &value.value {
-        YamlValue::Scalar { text: v, .. } => v.clone(),
-        YamlValue::Seq(items) => items.iter().map(|i| i.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()?.join(", "),
+        YamlValue::Scalar { .. } | YamlValue::Seq(_) => portable::metadata_value(name, value)?,
         _ => return None,
     };
+    // llmos's own provenance moves with an `llmos-` prefix (`source` → `llmos-source`).
+    let target = portable::metadata_key(name);
+    let name = target.as_str();
     let remove = entry_lines(text, key, value);
     let line = format!("  {name}: {}\n", yaml_scalar(&value_text));
     let mut edits = vec![Edit::replace(remove.clone(), "")];
