@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod escape;
+pub mod tracker;
 
 use llmos_documents::{Role, SessionDoc};
 use llmos_llm::{LlmConfig, ProviderKind};
@@ -53,22 +54,38 @@ pub fn check_sendable(doc: &SessionDoc, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The text inserted before a reply: a blank line and the assistant marker.
-pub fn reply_opening(text: &str, model: &str) -> String {
-    let lead = if text.ends_with("\n\n") {
+/// The line breaks that put a blank line between `text` and what follows.
+pub fn reply_lead(text: &str) -> &'static str {
+    if text.ends_with("\n\n") || text.is_empty() {
         ""
     } else if text.ends_with('\n') {
         "\n"
     } else {
         "\n\n"
-    };
-    format!("{lead}{}\n", llmos_documents::session::render_marker(Role::Assistant, &[("model", model)]))
+    }
 }
 
-/// The text appended after a reply: the next, empty user turn.
+/// The text inserted before a reply: a blank line and the assistant marker.
+pub fn reply_opening(text: &str, model: &str) -> String {
+    format!("{}{}\n", reply_lead(text), llmos_documents::session::render_marker(Role::Assistant, &[("model", model)]))
+}
+
+/// The text appended after a reply: the fence the reply left open is closed, then the
+/// next, empty user turn, so the session can be sent again however the reply ended.
 pub fn reply_closing(reply: &str) -> String {
-    let lead = if reply.ends_with('\n') { "\n" } else { "\n\n" };
-    format!("{lead}{}\n\n", llmos_documents::session::render_marker(Role::User, &[]))
+    let mut out = String::new();
+    if let Some(closer) = llmos_documents::session::open_fence_closer(reply) {
+        if !reply.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&closer);
+        out.push('\n');
+    }
+    let ends_line = if out.is_empty() { reply.ends_with('\n') } else { true };
+    out.push_str(if ends_line { "\n" } else { "\n\n" });
+    out.push_str(&llmos_documents::session::render_marker(Role::User, &[]));
+    out.push_str("\n\n");
+    out
 }
 
 /// Everything needed to send one session.

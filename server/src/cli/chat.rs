@@ -12,7 +12,7 @@ use llmos_workspace::{Config, Index};
 
 use super::{fail, workspace_root};
 use crate::chat::{self, MarkerEscaper};
-use crate::commands::chat::{append_reply, write_atomically};
+use crate::commands::chat::{append_reply, stop_attrs, write_atomically};
 
 pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
     let path = match std::path::absolute(&session) {
@@ -70,12 +70,15 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         println!();
         (reply, result)
     });
-    let interrupted = result.is_err();
-    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, interrupted, &model) };
+    let new_text = if reply.is_empty() { text.clone() } else { append_reply(&text, &reply, &stop_attrs(&result), &model) };
     if let Err(e) = write_atomically(&path, &new_text) {
         return fail(format!("cannot write {}: {e}", path.display()));
     }
     match result {
+        Ok(outcome) if outcome.hit_token_limit() => {
+            eprintln!("llmos: the reply was cut at the token limit (max_tokens in [llm] of llmos.toml); marked stop=max_tokens");
+            ExitCode::SUCCESS
+        }
         Ok(_) => ExitCode::SUCCESS,
         Err(e) if e.is_cancelled() => {
             eprintln!("llmos: reply interrupted; the partial reply was kept");
