@@ -6,7 +6,7 @@ use llmos_llm::ProviderKind;
 use llmos_llm::testing::{FakeProvider, Script};
 use serde_json::{Value, json};
 
-use crate::harness::TestServer;
+use crate::harness::{Personality, TestServer};
 
 fn fixture(provider: &str, base_url: &str) -> String {
     format!(
@@ -185,4 +185,70 @@ async fn a_session_that_is_not_open_is_written_atomically() {
     let text = std::fs::read_to_string(s.path("volumes/user/sessions/c.md")).unwrap();
     assert!(text.ends_with("<!-- turn: assistant model=test-model -->\nWritten to disk.\n\n<!-- turn: user -->\n\n"), "{text}");
     assert!(!std::fs::read_dir(s.path("volumes/user/sessions")).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("llmos-tmp")));
+}
+
+/// A reply of 40 numbered words streams while the user types lines at the top, middle and
+/// end, in an editor with `who`'s applyEdit behaviour. The oracle knows nothing of the
+/// server: the numbered words appear exactly once each, in order, and every typed line is
+/// there, once.
+async fn typing_everywhere_during_a_reply(who: Personality) {
+    let fake = FakeProvider::start().await.unwrap();
+    let words: Vec<String> = (0..40).map(|i| format!("w{i:02} ")).collect();
+    fake.push(Script::Reply { chunks: words.clone(), delay_between: Duration::from_millis(12) });
+    let s = TestServer::start(&fixture("openai", &fake.base_url(ProviderKind::OpenAi))).await;
+    *s.personality.lock().unwrap() = who;
+    let uri = s.open("volumes/user/sessions/c.md").await;
+    send(&s, &uri).await;
+    wait_text(&s, &uri, |t| t.contains("w01 ")).await;
+    let mut typed = Vec::new();
+    for round in 0..5 {
+        for (place, name) in [(0usize, "top"), (usize::MAX, "middle"), (usize::MAX - 1, "end")] {
+            let line = format!("TYPED {name} {round}");
+            let lines = s.text(&uri).lines().count();
+            let at = match place {
+                0 => 0,
+                usize::MAX => lines / 2,
+                _ => lines + 1,
+            };
+            s.type_line(&uri, at, &line).await;
+            typed.push(line);
+            tokio::time::sleep(Duration::from_millis(17)).await;
+        }
+    }
+    let text = wait_text(&s, &uri, |t| turns(t).len() >= 3 && !s.text(&uri).is_empty() && t.contains("w39 ")).await;
+    // let the closing settle
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let text = if text.ends_with('\n') { s.text(&uri) } else { text };
+    let seen: Vec<&str> = text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 3 && w.starts_with('w') && w[1..].bytes().all(|b| b.is_ascii_digit())).collect();
+    let expected: Vec<String> = (0..40).map(|i| format!("w{i:02}")).collect();
+    assert_eq!(seen, expected, "{who:?}: reply words lost, doubled or out of order:\n{text}");
+    for line in &typed {
+        assert_eq!(text.matches(line.as_str()).count(), 1, "{who:?}: typed line {line:?} lost or doubled:\n{text}");
+    }
+    // the session is well formed and ends in an empty user turn after the reply
+    let markers = turns(&text);
+    assert_eq!(markers, ["<!-- turn: user -->", "<!-- turn: assistant model=test-model -->", "<!-- turn: user -->"], "{who:?}:\n{text}");
+    let reply_at = text.find("<!-- turn: assistant").unwrap();
+    let last_user = text.rfind("<!-- turn: user -->").unwrap();
+    assert!(text.find("w39").unwrap() < last_user && reply_at < text.find("w00").unwrap(), "{who:?}:\n{text}");
+}
+
+#[tokio::test]
+async fn neovim_skipping_stale_edits_loses_no_reply_text() {
+    typing_everywhere_during_a_reply(Personality::Neovim).await;
+}
+
+#[tokio::test]
+async fn eglot_with_late_did_change_streams_exactly_once() {
+    typing_everywhere_during_a_reply(Personality::Eglot).await;
+}
+
+#[tokio::test]
+async fn vscode_applying_stale_edits_gets_them_moved_into_place() {
+    typing_everywhere_during_a_reply(Personality::VsCodeStale).await;
+}
+
+#[tokio::test]
+async fn strict_editor_under_typing_keeps_everything() {
+    typing_everywhere_during_a_reply(Personality::Strict).await;
 }
