@@ -252,3 +252,48 @@ async fn vscode_applying_stale_edits_gets_them_moved_into_place() {
 async fn strict_editor_under_typing_keeps_everything() {
     typing_everywhere_during_a_reply(Personality::Strict).await;
 }
+
+/// A reply cut inside a code fence, however it was cut, leaves a session whose next Send
+/// works: the fence is closed before the new user turn and the marker says why it stopped.
+#[tokio::test]
+async fn a_reply_cut_inside_a_fence_leaves_a_sendable_session() {
+    let cut = ["Here:\n\n```python\nfor i in range(3):\n", "    print(i"];
+    let cases: Vec<(Script, &str)> = vec![
+        (Script::TokenLimit { chunks: cut.iter().map(|s| s.to_string()).collect() }, "stop=max_tokens"),
+        (Script::DropAfter { chunks: cut.iter().map(|s| s.to_string()).collect() }, "interrupted=true"),
+        (Script::StreamError { chunks_before: cut.iter().map(|s| s.to_string()).collect(), kind: "overloaded_error".into(), message: "busy".into() }, "interrupted=true"),
+    ];
+    for open in [true, false] {
+        for (script, why) in &cases {
+            let fake = FakeProvider::start().await.unwrap();
+            fake.push(script.clone());
+            fake.push(Script::reply(["second answer"]));
+            let s = TestServer::start(&fixture("openai", &fake.base_url(ProviderKind::OpenAi))).await;
+            let rel = "volumes/user/sessions/c.md";
+            let uri = if open { s.open(rel).await } else { s.uri(rel) };
+            let r = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.send", "arguments": [{ "uri": uri, "wait": true }] })).await;
+            assert!(r["chars"].as_u64().unwrap() > 0, "{r}");
+            let text = if open { s.text(&uri) } else { std::fs::read_to_string(s.path(rel)).unwrap() };
+            assert!(
+                text.contains(&format!("<!-- turn: assistant model=test-model {why} -->\nHere:\n\n```python\nfor i in range(3):\n    print(i\n```\n\n<!-- turn: user -->\n\n")),
+                "open={open} {why}:\n{text}"
+            );
+            // The user writes the next prompt and sends: it works.
+            let prompt = "Now finish it.\n";
+            if open {
+                let end = s.text(&uri).len();
+                s.edit(&uri, end..end, prompt).await;
+            } else {
+                std::fs::write(s.path(rel), format!("{text}{prompt}")).unwrap();
+            }
+            let r = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.send", "arguments": [{ "uri": uri, "wait": true }] })).await;
+            assert_eq!(r["interrupted"], false, "{r}");
+            let text = if open { s.text(&uri) } else { std::fs::read_to_string(s.path(rel)).unwrap() };
+            assert!(text.contains("Now finish it.\n\n<!-- turn: assistant model=test-model -->\nsecond answer\n\n<!-- turn: user -->\n\n"), "{text}");
+            // the provider saw the cut reply as the assistant's message
+            let body = &fake.requests()[1].body;
+            let messages = body["messages"].as_array().unwrap();
+            assert!(messages.iter().any(|m| m["role"] == "assistant" && m["content"].as_str().unwrap().contains("print(i")), "{body}");
+        }
+    }
+}

@@ -444,6 +444,15 @@ mod tests {
     const SAMPLE: &str = "---\ntitle: T\nskills: [a, b]\n---\n\n<!-- turn: user -->\nMake a VQE [see](../artifacts/x.py).\n\n<!-- turn: assistant model=m -->\nHere:\n\n```python artifact=vqe.py\n<!-- turn: user -->\nprint(1)\n```\n\n```trace\nran\n```\n<!-- turn: user -->\n";
 
     #[test]
+    fn open_fence_closer_matches_the_opening_fence() {
+        assert_eq!(open_fence_closer("a\n```py\nx\n"), Some("```".into()));
+        assert_eq!(open_fence_closer("~~~~\n```\nstill code"), Some("~~~~".into()));
+        assert_eq!(open_fence_closer("````\nx\n```\n"), Some("````".into()), "a shorter run does not close");
+        assert_eq!(open_fence_closer("```\nx\n```\ntext"), None);
+        assert_eq!(open_fence_closer("no fence"), None);
+    }
+
+    #[test]
     fn turns_fences_links() {
         let doc = SessionDoc::parse(SAMPLE);
         assert_eq!(doc.turns.len(), 3, "{:#?}", doc.turns);

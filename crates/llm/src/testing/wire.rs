@@ -49,18 +49,24 @@ pub(crate) fn delta(provider: ProviderKind, model: &str, text: &str) -> String {
 
 /// Events that end a reply normally.
 pub(crate) fn epilogue(provider: ProviderKind, model: &str) -> Vec<String> {
+    epilogue_because(provider, model, false)
+}
+
+/// Events that end a reply, normally or at the token limit (`max_tokens` / `length`).
+pub(crate) fn epilogue_because(provider: ProviderKind, model: &str, token_limit: bool) -> Vec<String> {
+    let (anthropic, openai) = if token_limit { ("max_tokens", "length") } else { ("end_turn", "stop") };
     match provider {
         ProviderKind::Anthropic => vec![
             named_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
             named_event(
                 "message_delta",
                 &json!({"type": "message_delta",
-                        "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                        "delta": {"stop_reason": anthropic, "stop_sequence": null},
                         "usage": {"output_tokens": 15}}),
             ),
             named_event("message_stop", &json!({"type": "message_stop"})),
         ],
-        ProviderKind::OpenAi => vec![data_event(&openai_chunk(model, json!({}), Some("stop"))), data_event("[DONE]")],
+        ProviderKind::OpenAi => vec![data_event(&openai_chunk(model, json!({}), Some(openai))), data_event("[DONE]")],
     }
 }
 
