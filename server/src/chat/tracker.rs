@@ -51,13 +51,28 @@ impl ReplyTracker {
 
     /// Records one content change: `start..end` (chars, in `before`) replaced by `text`.
     pub fn observe(&mut self, before: &Rope, start: usize, end: usize, text: &str) {
+        // Editors that diff whole lines (Neovim) report an insertion as the replacement
+        // of a line break by a longer text: reduce it to what really changed.
+        let (start, end, text) = minimal_change(before, start, end, text);
+        let text = text.as_str();
         let len = text.chars().count();
         if start == end && len > 0 {
             // Ours, where it belongs?
             let candidates = self.inflight.iter().chain(self.stale.iter()).cloned().collect::<Vec<_>>();
+            let at_end = start == before.len_chars() && self.anchor == start;
             for sent in &candidates {
-                if self.queue.starts_with(sent.as_str()) && same_insertion(before, start, text, self.anchor, sent) {
+                if !self.queue.starts_with(sent.as_str()) {
+                    continue;
+                }
+                if same_insertion(before, start, text, self.anchor, sent) {
                     self.place(sent);
+                    return;
+                }
+                // Appended at the very end by an editor whose buffer always ends in a
+                // line break (Neovim, Emacs with require-final-newline): ours, plus "\n".
+                if at_end && text.strip_prefix(sent.as_str()) == Some("\n") {
+                    self.place(sent);
+                    self.shift(self.anchor, self.anchor, 1);
                     return;
                 }
             }
@@ -130,6 +145,21 @@ impl ReplyTracker {
     }
 }
 
+/// `start..end` replaced by `text`, without the characters that stay the same at
+/// either end.
+fn minimal_change(before: &Rope, start: usize, end: usize, text: &str) -> (usize, usize, String) {
+    let end = end.min(before.len_chars());
+    let start = start.min(end);
+    if start == end {
+        return (start, end, text.to_string());
+    }
+    let old: Vec<char> = before.slice(start..end).chars().collect();
+    let new: Vec<char> = text.chars().collect();
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
+    (start + prefix, end - suffix, new[prefix..new.len() - suffix].iter().collect())
+}
+
 /// Whether inserting `text` at `at` gives the same document as inserting `sent` at
 /// `anchor` (the same insertion reported at another spot of a repeated run of text).
 fn same_insertion(before: &Rope, at: usize, text: &str, anchor: usize, sent: &str) -> bool {
@@ -187,6 +217,20 @@ mod tests {
         assert_eq!(t.queue, "w0 ");
         assert!(t.inflight.is_none());
         assert_eq!(t.anchor, 16);
+    }
+
+    #[test]
+    fn a_line_replacement_that_only_adds_text_is_an_insertion() {
+        // Neovim appends "X" at the end of "a\n" as: replace "\n" by "\nX\n".
+        let doc = String::from("a\n");
+        let mut t = ReplyTracker::new(2);
+        t.queue.push_str("X");
+        t.inflight = Some("X".into());
+        t.observe(&Rope::from_str(&doc), 1, 2, "\nX\n");
+        assert!(t.settled(), "{t:?}");
+        assert_eq!(t.anchor, 3, "the reply continues before the editor's final line break");
+        assert_eq!(minimal_change(&Rope::from_str("abc"), 0, 3, "abXc"), (2, 2, "X".to_string()));
+        assert_eq!(minimal_change(&Rope::from_str("abc"), 0, 3, "ac"), (1, 2, String::new()));
     }
 
     #[test]
