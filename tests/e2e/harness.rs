@@ -388,6 +388,14 @@ impl TestServer {
         self.edit(uri, at..at, &typed).await;
     }
 
+    /// Saves the editor's copy to disk, as an editor does on `:w` / Ctrl+S.
+    pub async fn save(&self, uri: &str) {
+        let text = self.text(uri);
+        let path = uri.parse::<tower_lsp_server::ls_types::Uri>().ok().and_then(|u| u.to_file_path().map(|p| p.into_owned())).expect("a file: uri");
+        std::fs::write(path, &text).unwrap();
+        self.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } })).await;
+    }
+
     pub fn text(&self, uri: &str) -> String {
         self.docs.lock().unwrap()[uri].text.clone()
     }

@@ -109,17 +109,18 @@ local function buf_uri(buf)
   return vim.uri_from_bufnr(buf or vim.api.nvim_get_current_buf())
 end
 
--- The committed text is on disk; once the server's edit of `status:`/`commit:` lands
--- in the buffer, buffer and file agree, so the buffer is no longer modified.
-local function mark_saved_if_same(buf)
+-- The server commits the buffer's text and stamps `status:`/`commit:` in the buffer
+-- without touching the file (writing it would bring up W12 at the next :w); saving the
+-- buffer makes it, the file and HEAD agree.
+local function save_committed(buf, result)
   vim.schedule(function()
-    if not vim.api.nvim_buf_is_valid(buf) then
+    if type(result) ~= "table" or type(result.save) ~= "string" or not vim.api.nvim_buf_is_valid(buf) then
       return
     end
-    local path = vim.api.nvim_buf_get_name(buf)
-    local ok, lines = pcall(vim.fn.readfile, path)
-    if ok and vim.deep_equal(lines, vim.api.nvim_buf_get_lines(buf, 0, -1, false)) then
-      vim.bo[buf].modified = false
+    if vim.uri_from_bufnr(buf) == result.save and vim.bo[buf].modified then
+      vim.api.nvim_buf_call(buf, function()
+        vim.cmd("silent update")
+      end)
     end
   end)
 end
@@ -206,7 +207,7 @@ local function define_commands()
     local buf = vim.api.nvim_get_current_buf()
     M.execute("llmos.session.commit", { uri = buf_uri(buf) }, function(r)
       notify("committed " .. ((type(r) == "table" and r.short) or ""))
-      mark_saved_if_same(buf)
+      save_committed(buf, r)
     end, buf)
   end, { desc = "llmos: commit the session to its volume" })
   cmd("LlmosNewSession", function(o)
