@@ -108,6 +108,7 @@ async function withArguments(
   }
   try {
     const result = await next(command, finalArgs);
+    await saveIfAsked(result);
     void refreshStatus();
     return result;
   } catch (e) {
@@ -115,6 +116,18 @@ async function withArguments(
     void vscode.window.showErrorMessage(`LLMos: ${message}`);
     return undefined;
   }
+}
+
+/**
+ * A commit of an open session stamps the buffer and leaves the file to the editor
+ * (`result.save`): saving it makes the buffer, the file and HEAD agree, with no
+ * "file is newer" conflict whether autoSave is on or off.
+ */
+async function saveIfAsked(result: unknown): Promise<void> {
+  const save = (result as { save?: unknown } | undefined)?.save;
+  if (typeof save !== "string") return;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === save);
+  if (doc?.isDirty) await doc.save();
 }
 
 async function refreshStatus(): Promise<void> {
