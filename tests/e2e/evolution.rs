@@ -135,7 +135,11 @@ async fn evolution_through_the_lsp_with_progress_lenses_and_status() {
     // the read-only system volume: analysed, nothing written, and it says so
     let sys = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "system", "since": "30d" }] })).await;
     assert!(sys["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("read-only")), "{sys}");
-    let said = s.wait_for("read-only notice", |m| m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or_default().contains("will only report")).await;
+    let said = s
+        .wait_for("read-only notice", |m| {
+            m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or_default().contains("will only report")
+        })
+        .await;
     assert_eq!(said["params"]["type"], 3);
 }
 

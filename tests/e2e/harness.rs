@@ -375,7 +375,8 @@ impl TestServer {
             doc.version += 1;
             (s, e, doc.version)
         };
-        let change = json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": start, "end": end }, "text": new_text }] });
+        let change =
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": start, "end": end }, "text": new_text }] });
         write_frame(&mut *w, &json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": change })).await;
     }
 

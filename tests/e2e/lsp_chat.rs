@@ -219,7 +219,8 @@ async fn typing_everywhere_during_a_reply(who: Personality) {
     // let the closing settle
     tokio::time::sleep(Duration::from_millis(300)).await;
     let text = if text.ends_with('\n') { s.text(&uri) } else { text };
-    let seen: Vec<&str> = text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 3 && w.starts_with('w') && w[1..].bytes().all(|b| b.is_ascii_digit())).collect();
+    let seen: Vec<&str> =
+        text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| w.len() == 3 && w.starts_with('w') && w[1..].bytes().all(|b| b.is_ascii_digit())).collect();
     let expected: Vec<String> = (0..40).map(|i| format!("w{i:02}")).collect();
     assert_eq!(seen, expected, "{who:?}: reply words lost, doubled or out of order:\n{text}");
     for line in &typed {
@@ -261,7 +262,10 @@ async fn a_reply_cut_inside_a_fence_leaves_a_sendable_session() {
     let cases: Vec<(Script, &str)> = vec![
         (Script::TokenLimit { chunks: cut.iter().map(|s| s.to_string()).collect() }, "stop=max_tokens"),
         (Script::DropAfter { chunks: cut.iter().map(|s| s.to_string()).collect() }, "interrupted=true"),
-        (Script::StreamError { chunks_before: cut.iter().map(|s| s.to_string()).collect(), kind: "overloaded_error".into(), message: "busy".into() }, "interrupted=true"),
+        (
+            Script::StreamError { chunks_before: cut.iter().map(|s| s.to_string()).collect(), kind: "overloaded_error".into(), message: "busy".into() },
+            "interrupted=true",
+        ),
     ];
     for open in [true, false] {
         for (script, why) in &cases {
@@ -275,7 +279,9 @@ async fn a_reply_cut_inside_a_fence_leaves_a_sendable_session() {
             assert!(r["chars"].as_u64().unwrap() > 0, "{r}");
             let text = if open { s.text(&uri) } else { std::fs::read_to_string(s.path(rel)).unwrap() };
             assert!(
-                text.contains(&format!("<!-- turn: assistant model=test-model {why} -->\nHere:\n\n```python\nfor i in range(3):\n    print(i\n```\n\n<!-- turn: user -->\n\n")),
+                text.contains(&format!(
+                    "<!-- turn: assistant model=test-model {why} -->\nHere:\n\n```python\nfor i in range(3):\n    print(i\n```\n\n<!-- turn: user -->\n\n"
+                )),
                 "open={open} {why}:\n{text}"
             );
             // The user writes the next prompt and sends: it works.

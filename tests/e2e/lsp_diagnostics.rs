@@ -279,7 +279,11 @@ async fn an_unclosed_fence_is_flagged_and_fixed_and_code_actions_honour_only() {
         let uri = uri.clone();
         let s = &s;
         async move {
-            s.call("textDocument/codeAction", json!({ "textDocument": { "uri": uri }, "range": diags[0]["range"], "context": { "diagnostics": diags, "only": only } })).await
+            s.call(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": diags[0]["range"], "context": { "diagnostics": diags, "only": only } }),
+            )
+            .await
         }
     };
     let kinds = |actions: &Value| actions.as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>();

@@ -224,7 +224,7 @@ mod tests {
         // Neovim appends "X" at the end of "a\n" as: replace "\n" by "\nX\n".
         let doc = String::from("a\n");
         let mut t = ReplyTracker::new(2);
-        t.queue.push_str("X");
+        t.queue.push('X');
         t.inflight = Some("X".into());
         t.observe(&Rope::from_str(&doc), 1, 2, "\nX\n");
         assert!(t.settled(), "{t:?}");
@@ -244,7 +244,7 @@ mod tests {
         t.observe(&rope, 1, 1, "\n\n");
         assert!(t.queue == "\nb", "different text is not ours");
         let mut t = ReplyTracker::new(2);
-        t.queue.push_str("\n");
+        t.queue.push('\n');
         t.inflight = Some("\n".into());
         t.observe(&rope, 1, 1, "\n");
         assert!(t.settled());

@@ -258,7 +258,10 @@ impl ChatJob {
                     let mut edits: Vec<TextEdit> = reply
                         .misplaced
                         .iter()
-                        .map(|r| TextEdit { range: Range::new(rope_position(&rope, r.start, unit), rope_position(&rope, r.end, unit)), new_text: String::new() })
+                        .map(|r| TextEdit {
+                            range: Range::new(rope_position(&rope, r.start, unit), rope_position(&rope, r.end, unit)),
+                            new_text: String::new(),
+                        })
                         .collect();
                     if !reply.queue.is_empty() {
                         let at = rope_position(&rope, reply.anchor, unit);
@@ -386,7 +389,10 @@ impl ChatJob {
         if open_elsewhere && !self.backend.state().client.apply_edit {
             self.backend
                 .client
-                .show_message(MessageType::INFO, format!("llmos: this editor cannot take edits from the server; the reply was written to {}", self.path.display()))
+                .show_message(
+                    MessageType::INFO,
+                    format!("llmos: this editor cannot take edits from the server; the reply was written to {}", self.path.display()),
+                )
                 .await;
         }
         let Ok(text) = std::fs::read_to_string(&self.path) else { return };

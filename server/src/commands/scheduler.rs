@@ -89,10 +89,7 @@ pub async fn run_due(backend: &Backend) {
             Ok(output) if !output.result.skills.is_empty() => tell_skills_written(backend, volume, &output),
             Ok(_) => {}
             Err(e) => {
-                backend
-                    .client
-                    .log_message(MessageType::WARNING, format!("llmos: scheduled evolution of the {volume} volume: {}", e.message))
-                    .await;
+                backend.client.log_message(MessageType::WARNING, format!("llmos: scheduled evolution of the {volume} volume: {}", e.message)).await;
             }
         }
     }

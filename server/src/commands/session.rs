@@ -177,7 +177,8 @@ fn commit_text_with(config: &Config, path: &Path, text: &str, when: Option<i64>,
         stamped = edits_for(&base).map_or_else(|| text.to_string(), |e| apply_edits(text, &e));
         stamped.clone().into_bytes()
     };
-    let id = if write_file { repo.commit_file_with_at(path, &message, when, build) } else { repo.commit_buffer_with(path, &message, build) }.map_err(|e| e.to_string())?;
+    let id = if write_file { repo.commit_file_with_at(path, &message, when, build) } else { repo.commit_buffer_with(path, &message, build) }
+        .map_err(|e| e.to_string())?;
     Ok(Committed { sha: id.sha(), short: id.short(), text: stamped })
 }
 

@@ -351,15 +351,15 @@ fn index_entry(git_path: &str, metadata: Option<&fs::Metadata>, blob: Oid, mode:
     let (ctime, mtime, dev, ino, uid, gid) = match metadata {
         None => (IndexTime::new(0, 0), IndexTime::new(0, 0), 0, 0, 0, 0),
         Some(metadata) => {
-        use std::os::unix::fs::MetadataExt as _;
-        (
-            IndexTime::new(metadata.ctime() as i32, metadata.ctime_nsec() as u32),
-            IndexTime::new(metadata.mtime() as i32, metadata.mtime_nsec() as u32),
-            metadata.dev() as u32,
-            metadata.ino() as u32,
-            metadata.uid(),
-            metadata.gid(),
-        )
+            use std::os::unix::fs::MetadataExt as _;
+            (
+                IndexTime::new(metadata.ctime() as i32, metadata.ctime_nsec() as u32),
+                IndexTime::new(metadata.mtime() as i32, metadata.mtime_nsec() as u32),
+                metadata.dev() as u32,
+                metadata.ino() as u32,
+                metadata.uid(),
+                metadata.gid(),
+            )
         }
     };
     #[cfg(not(unix))]
