@@ -129,12 +129,14 @@ timers never fire in --batch; do what it does whenever the user \"pauses\" (ever
              (start (string-match "```elisp\n(require 'eglot)" readme))
              (from (+ start (length "```elisp\n")))
              (to (string-match "^```$" readme from))
-             (block (substring readme from to))
-             (pos 0))
-        (while (string-match "[^ \t\n]" block pos)
-          (let ((r (read-from-string block pos)))
-            (eval (car r) nil)
-            (setq pos (cdr r)))))
+             (block (substring readme from to)))
+        ;; Loads both ways; the tests below run the definitions made without it.
+        (dolist (lexical '(t nil))
+          (let ((pos 0))
+            (while (string-match "[^ \t\n]" block pos)
+              (let ((r (read-from-string block pos)))
+                (eval (car r) lexical)
+                (setq pos (cdr r)))))))
       (add-to-list 'auto-mode-alist '("\\.md\\'" . text-mode))
       (let ((bin (llmos-test-env "LLMOS_BIN")))
         ;; The README starts "llmos" from PATH.
@@ -219,6 +221,14 @@ timers never fire in --batch; do what it does whenever the user \"pauses\" (ever
         (llmos-test-wait "the second reply"
                          (lambda () (string-match-p (regexp-quote "Now finish it.\n\n<!-- turn: assistant model=m -->\nsecond answer\n\n<!-- turn: user -->") (llmos-test-text))))
         (message "ok - emacs cut_fence")
+        ;; New session: eglot 1.9 has no window/showDocument; the helper opens the path.
+        (with-current-buffer llmos-test-buffer (llmos-new-session "From Emacs"))
+        (let ((opened (llmos-test-wait "the new session to be visited"
+                                       (lambda () (cl-find-if (lambda (b) (string-match-p "/sessions/.*from-emacs.*\\.md\\'" (or (buffer-file-name b) "")))
+                                                              (buffer-list))))))
+          (unless (string-match-p "title: From Emacs" (with-current-buffer opened (buffer-string)))
+            (llmos-test-fail "the new session has no title:\n%s" (with-current-buffer opened (buffer-string)))))
+        (message "ok - emacs new_session")
         (eglot-shutdown (with-current-buffer llmos-test-buffer (eglot-current-server))))
       (dolist (p llmos-test-procs) (when (process-live-p p) (delete-process p)))
       (kill-emacs 0))
