@@ -303,3 +303,40 @@ async fn a_reply_cut_inside_a_fence_leaves_a_sendable_session() {
         }
     }
 }
+
+/// An editor that refuses every edit does not hold the reply (or the session) forever:
+/// the reply goes to the file with a message, and the session can be sent again.
+#[tokio::test]
+async fn an_editor_that_never_applies_gets_the_reply_on_disk() {
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::reply(["kept ", "anyway"]));
+    let s = TestServer::start(&fixture("openai", &fake.base_url(ProviderKind::OpenAi))).await;
+    let uri = s.open("volumes/user/sessions/c.md").await;
+    *s.refuse_edits.lock().unwrap() = usize::MAX;
+    let r = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.send", "arguments": [{ "uri": uri, "wait": true }] })).await;
+    assert_eq!(r["interrupted"], false, "{r}");
+    let disk = std::fs::read_to_string(s.path("volumes/user/sessions/c.md")).unwrap();
+    assert!(disk.ends_with("<!-- turn: assistant model=test-model -->\nkept anyway\n\n<!-- turn: user -->\n\n"), "{disk}");
+    let said =
+        s.wait_for("a message", |m| m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or_default().contains("did not take")).await;
+    assert!(said["params"]["message"].as_str().unwrap().contains("c.md"));
+    // the job is over: another send is not refused as "already being written"
+    let again = send(&s, &uri).await;
+    assert!(!again.to_string().contains("already being written"), "{again}");
+}
+
+/// A client without `workspace.applyEdit` gets the reply written to the file, with a message.
+#[tokio::test]
+async fn a_client_that_cannot_apply_edits_gets_the_reply_on_disk() {
+    let fake = FakeProvider::start().await.unwrap();
+    fake.push(Script::reply(["to ", "disk"]));
+    let options = crate::harness::Options { capabilities: json!({ "workspace": { "applyEdit": false } }), ..Default::default() };
+    let s = TestServer::start_with(&fixture("openai", &fake.base_url(ProviderKind::OpenAi)), options).await;
+    let uri = s.open("volumes/user/sessions/c.md").await;
+    let r = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.send", "arguments": [{ "uri": uri, "wait": true }] })).await;
+    assert_eq!(r["interrupted"], false, "{r}");
+    let disk = std::fs::read_to_string(s.path("volumes/user/sessions/c.md")).unwrap();
+    assert!(disk.ends_with("model=test-model -->\nto disk\n\n<!-- turn: user -->\n\n"), "{disk}");
+    assert!(s.requests.lock().unwrap().iter().all(|(m, _)| m != "workspace/applyEdit"), "no edit was sent");
+    s.wait_for("a message", |m| m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or_default().contains("cannot take edits")).await;
+}

@@ -31,6 +31,8 @@ const SEEN_TIMEOUT: Duration = Duration::from_millis(1500);
 /// After a refused edit, how long to wait for the editor's own didChange before trying
 /// again.
 const REFUSED_PAUSE: Duration = Duration::from_millis(200);
+/// Edits in a row that place nothing before the reply goes to the file instead.
+const MAX_FRUITLESS_EDITS: usize = 25;
 
 pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
     let uri = arg_uri(args)?;
@@ -229,6 +231,7 @@ impl ChatJob {
             return Placed::Closed;
         }
         let mut last_send: Option<Instant> = None;
+        let mut fruitless = 0;
         loop {
             let done = outbox.done.load(std::sync::atomic::Ordering::SeqCst);
             let chunk = outbox.take();
@@ -290,11 +293,30 @@ impl ChatJob {
             }
             last_send = Some(Instant::now());
             let had_insert = edits.iter().any(|e| !e.new_text.is_empty());
+            let placed_before = self.placed_len();
             let applied = self.send_edit(version, edits).await;
             if !self.settle(version, applied, had_insert).await {
                 return Placed::Closed;
             }
+            // An editor that never takes the edits must not hold the reply forever.
+            fruitless = if self.placed_len() == placed_before && had_insert { fruitless + 1 } else { 0 };
+            if fruitless >= MAX_FRUITLESS_EDITS {
+                self.backend
+                    .client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!("llmos: the editor did not take the reply's edits; the reply is written to {} instead", self.path.display()),
+                    )
+                    .await;
+                return Placed::Closed;
+            }
         }
+    }
+
+    fn placed_len(&self) -> usize {
+        let mut len = 0;
+        self.with_reply(|r| len = r.placed.len());
+        len
     }
 
     /// Runs `f` on the tracker; false when the document is no longer open.
