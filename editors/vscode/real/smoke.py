@@ -78,9 +78,16 @@ def main():
                 page.keyboard.type(name)
                 time.sleep(0.8)
                 page.keyboard.press("Enter")
-                time.sleep(2.0 if r == 0 else 1.0)
-                page.keyboard.press("Control+End")
-                page.keyboard.press("Control+Enter")  # LLMos: Send
+                time.sleep(10.0 if r == 0 else 1.0)  # the extension activates on the first session
+                if r == 0:
+                    page.screenshot(path=os.path.join(DIR, "first-open.png"))
+                # Send through the command palette, then back to the editor.
+                page.keyboard.press("F1")
+                page.wait_for_selector(".quick-input-widget input", state="visible", timeout=10000)
+                page.keyboard.type("LLMos: Send Chat Turn")
+                time.sleep(1.0)
+                page.keyboard.press("Enter")
+                time.sleep(0.3)
                 time.sleep(0.7)
                 typed = []
                 for k in range(3):
@@ -91,6 +98,8 @@ def main():
                     typed.append(line)
                     time.sleep(0.3)
                 time.sleep(5)
+                if r == 0:
+                    page.screenshot(path=os.path.join(DIR, "first-reply.png"))
                 page.keyboard.press("Control+s")
                 time.sleep(1)
                 text = open(path).read()
