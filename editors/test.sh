@@ -4,7 +4,11 @@
 #            server's stdio, and packaging to a .vsix;
 #   Neovim:  headless Neovim 0.11 (`--clean`) with the plugin (nvim/tests/test_*.lua):
 #            diagnostics and :checkhealth, :LlmosCommit and :LlmosStatus,
-#            :LlmosNewSession, :LlmosSend against the fake LLM, the plugin without a server.
+#            :LlmosNewSession, :LlmosSend against the fake LLM, the plugin without a server,
+#            typing at the top, middle and end during a reply, commit with the buffer open,
+#            a reply cut inside a fence;
+#   Emacs:   Emacs + eglot in --batch (emacs/test.el) running the README's helper: the same
+#            streaming, commit and cut-fence scenarios.
 # Builds `llmos` and `llmos-fake-llm` into $CARGO_TARGET_DIR (default: target/), unless
 # LLMOS_BIN and LLMOS_FAKE_LLM already name both binaries.
 # LLMOS_EDITORS_SKIP="send commit …" skips Neovim tests by name.
@@ -101,6 +105,19 @@ for test in "$EDITORS"/nvim/tests/test_*.lua; do
   fi
   record "nvim $name" $rc
 done
+
+step "emacs: eglot (editors/emacs/test.el)"
+# Debian's Emacs 28.2 + elpa-eglot 1.9 (.ci/run installs them); skipped without emacs.
+if command -v emacs >/dev/null 2>&1 && [[ " ${LLMOS_EDITORS_SKIP:-} " != *" emacs "* ]]; then
+  emacs --version | sed -n 1p
+  set +e
+  timeout 180 emacs --batch -Q -l "$EDITORS/emacs/test.el" </dev/null 2>&1 | grep -v -e "applying [0-9]* edits" -e "Edit successful"
+  rc=${PIPESTATUS[0]}
+  set -e
+  record "emacs eglot" "$rc"
+else
+  echo "skip - emacs (not installed, or LLMOS_EDITORS_SKIP)"
+fi
 
 step "done"
 if [ ${#failures[@]} -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi

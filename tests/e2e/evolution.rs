@@ -118,11 +118,11 @@ async fn evolution_through_the_lsp_with_progress_lenses_and_status() {
     let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": false }), ..Options::default() }).await;
     let status = s.call("llmos/status", json!(null)).await;
     let user_job = status["jobs"].as_array().unwrap().iter().find(|j| j["volume"] == "user").unwrap().clone();
-    assert_eq!(user_job["nextRunIn"], "0s", "never ran: due now");
+    assert_eq!(user_job["nextRunIn"], "1d 0h", "never ran: the first run is one interval away, not at the first open");
     let toml = s.open_abs(&ws.join("llmos.toml")).await;
     let lenses = s.call("textDocument/codeLens", json!({ "textDocument": { "uri": toml } })).await;
     let titles: Vec<&str> = lenses.as_array().unwrap().iter().map(|l| l["command"]["title"].as_str().unwrap()).collect();
-    assert_eq!(titles, ["due now · Run now", "due now · Run now", "evolution off · Run now"]);
+    assert_eq!(titles, ["next run in 1d 0h · Run now", "next run in 7d 0h · Run now", "evolution off · Run now"]);
     let r = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "user" }] })).await;
     assert_eq!(r["commitsAnalyzed"], 9);
     assert!(r["report"].as_str().unwrap().ends_with(".md"));
@@ -145,6 +145,12 @@ async fn evolution_through_the_lsp_with_progress_lenses_and_status() {
     // the read-only system volume: analysed, nothing written, and it says so
     let sys = s.call("workspace/executeCommand", json!({ "command": "llmos.evolution.run", "arguments": [{ "volume": "system", "since": "30d" }] })).await;
     assert!(sys["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("read-only")), "{sys}");
+    let said = s
+        .wait_for("read-only notice", |m| {
+            m["method"] == "window/showMessage" && m["params"]["message"].as_str().unwrap_or_default().contains("will only report")
+        })
+        .await;
+    assert_eq!(said["params"]["type"], 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -177,26 +183,63 @@ async fn llm_detector_validates_and_falls_back_to_local() {
     assert!(!r["patterns"].as_array().unwrap().is_empty(), "the local result is used");
 }
 
-#[tokio::test]
-async fn the_scheduler_runs_a_due_job_by_itself() {
-    let dir = tempfile::tempdir().unwrap();
-    let ws = dir.path().join("ws");
-    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
-    let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": true }), ..Options::default() }).await;
-    let state = ws.join(".llmos/evolution/user.json");
+fn head_count(volume: &std::path::Path) -> usize {
+    let out = std::process::Command::new("git").args(["rev-list", "--count", "HEAD"]).current_dir(volume).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+async fn wait_file(path: &std::path::Path, pred: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..400 {
-        if state.exists() {
-            break;
+        if let Some(v) = std::fs::read_to_string(path).ok().and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            && pred(&v)
+        {
+            return v;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&state).expect("the user job ran")).unwrap();
+    panic!("{} never reached the expected state", path.display());
+}
+
+#[tokio::test]
+async fn the_scheduler_waits_an_interval_then_catches_up_and_tells_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let commits = head_count(&ws.join("volumes/user"));
+    let state = ws.join(".llmos/evolution/user.json");
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    {
+        // First open of a new workspace: nothing runs, the first interval starts now.
+        let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": true }), ..Options::default() }).await;
+        let saved = wait_file(&state, |v| v["firstSeen"].is_number()).await;
+        assert!(saved["firstSeen"].as_i64().unwrap() >= before && saved["lastRun"].is_null(), "{saved}");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(head_count(&ws.join("volumes/user")), commits, "no skill committed at the first open");
+        let status = s.call("llmos/status", json!(null)).await;
+        let user = status["jobs"].as_array().unwrap().iter().find(|j| j["volume"] == "user").unwrap().clone();
+        assert!(user["nextRunIn"].as_str().unwrap().starts_with("1d") || user["nextRunIn"].as_str().unwrap().starts_with("23h"), "{user}");
+        s.shutdown().await;
+    }
+    // The editor was closed for a long time: the job catches up at the next open.
+    std::fs::write(&state, json!({ "lastRun": 1 }).to_string()).unwrap();
+    let s = TestServer::start_at(&ws, Options { init_options: json!({ "debounceMs": 0, "scheduler": true }), ..Options::default() }).await;
+    let saved = wait_file(&state, |v| v["lastResult"].is_object()).await;
     assert_eq!(saved["lastResult"]["commitsAnalyzed"], 9);
-    // the team job was due too, but its volume has no session commits; the system job is off
-    assert!(!ws.join(".llmos/evolution/system.json").exists());
-    let status = s.call("llmos/status", json!(null)).await;
-    let user = status["jobs"].as_array().unwrap().iter().find(|j| j["volume"] == "user").unwrap().clone();
-    assert!(user["lastRun"].is_number() && user["nextRunIn"] != "0s", "{user}");
+    assert!(saved["lastResult"]["skills"].as_u64().unwrap() > 0, "the demo history yields a skill: {saved}");
+    {
+        // It says what it wrote, with a way to open the report.
+        let asked = (0..400).find_map(|_| {
+            let found = s.requests.lock().unwrap().iter().find(|(m, _)| m == "window/showMessageRequest").map(|(_, p)| p.clone());
+            if found.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            found
+        });
+        let asked = asked.expect("the user is told about the new skills");
+        assert!(asked["message"].as_str().unwrap().contains("wrote"), "{asked}");
+        assert_eq!(asked["actions"][0]["title"], "Open report");
+    }
+    assert!(!ws.join(".llmos/evolution/system.json").exists(), "the system job is off");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -64,6 +64,28 @@ pub struct TestServer {
     pub request_times: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
     /// When set, `workspace/applyEdit` is refused this many times (a user typing).
     pub refuse_edits: Arc<Mutex<usize>>,
+    /// How the editor treats `workspace/applyEdit`.
+    pub personality: Arc<Mutex<Personality>>,
+    /// didChange notifications the editor has not sent yet (eglot sends them late, but
+    /// always before any change of its own).
+    late: Arc<Mutex<Vec<Value>>>,
+}
+
+/// How a real editor applies `workspace/applyEdit` (see issue 12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Personality {
+    /// Refuses an edit for another version; didChange before the answer.
+    #[default]
+    Strict,
+    /// Neovim: skips an edit whose version is older than the buffer, yet answers
+    /// `applied: true`.
+    Neovim,
+    /// eglot: refuses other versions; sends the didChange of an applied edit late.
+    Eglot,
+    /// VS Code under typing: checks the version, waits a moment (a keystroke can land),
+    /// then applies the edit at its old positions in the newer text and answers
+    /// `applied: true`.
+    VsCodeStale,
 }
 
 pub struct Options {
@@ -198,8 +220,11 @@ impl TestServer {
             requests: Arc::default(),
             request_times: Arc::default(),
             refuse_edits: Arc::default(),
+            personality: Arc::default(),
+            late: Arc::default(),
         };
         let (seen, docs, requests, refuse) = (server.seen.clone(), server.docs.clone(), server.requests.clone(), server.refuse_edits.clone());
+        let (personality, late) = (server.personality.clone(), server.late.clone());
         let request_times = server.request_times.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(client_read);
@@ -209,13 +234,39 @@ impl TestServer {
                     let method = msg["method"].as_str().unwrap_or_default().to_string();
                     request_times.lock().unwrap().push((method.clone(), std::time::Instant::now()));
                     requests.lock().unwrap().push((method.clone(), msg["params"].clone()));
-                    let (result, follow_up) = answer(&method, &msg["params"], &docs, &refuse);
-                    let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result });
+                    let who = *personality.lock().unwrap();
+                    if method == "workspace/applyEdit" && who == Personality::VsCodeStale {
+                        // The version is checked now, the edit applied after an await.
+                        let current = version_matches(&msg["params"], &docs);
+                        tokio::time::sleep(Duration::from_millis(8)).await;
+                        let mut w = writer.lock().await;
+                        let (result, follow_up) = if current { answer_stale(&msg["params"], &docs) } else { refused() };
+                        for n in follow_up {
+                            write_frame(&mut *w, &n).await;
+                        }
+                        write_frame(&mut *w, &json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result })).await;
+                        continue;
+                    }
+                    // The writer is held while the editor's copy changes, so didChange
+                    // notifications leave in the order of the changes.
                     let mut w = writer.lock().await;
-                    write_frame(&mut *w, &reply).await;
+                    let (result, follow_up) = answer(&method, &msg["params"], &docs, &refuse, who);
+                    let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result });
+                    if who == Personality::Eglot && !follow_up.is_empty() {
+                        write_frame(&mut *w, &reply).await;
+                        late.lock().unwrap().extend(follow_up);
+                        drop(w);
+                        let (late, writer) = (late.clone(), writer.clone());
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(60)).await;
+                            flush_late(&late, &writer).await;
+                        });
+                        continue;
+                    }
                     for n in follow_up {
                         write_frame(&mut *w, &n).await;
                     }
+                    write_frame(&mut *w, &reply).await;
                 } else if let Some(id) = msg.get("id").and_then(Value::as_i64) {
                     if let Some(tx) = pending.lock().unwrap().remove(&id) {
                         let _ = tx.send(msg);
@@ -311,6 +362,11 @@ impl TestServer {
 
     /// Replaces `range` (byte offsets of the editor's current text) with `new_text`.
     pub async fn edit(&self, uri: &str, range: std::ops::Range<usize>, new_text: &str) {
+        let mut w = self.writer.lock().await;
+        let pending = std::mem::take(&mut *self.late.lock().unwrap());
+        for n in pending {
+            write_frame(&mut *w, &n).await;
+        }
         let (start, end, version) = {
             let mut docs = self.docs.lock().unwrap();
             let doc = docs.get_mut(uri).expect("document open");
@@ -319,11 +375,26 @@ impl TestServer {
             doc.version += 1;
             (s, e, doc.version)
         };
-        self.notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": start, "end": end }, "text": new_text }] }),
-        )
-        .await;
+        let change =
+            json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "range": { "start": start, "end": end }, "text": new_text }] });
+        write_frame(&mut *w, &json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": change })).await;
+    }
+
+    /// Types `line` (with its line break) at the start of line `line_no` of the editor's
+    /// text (past the end: at the end).
+    pub async fn type_line(&self, uri: &str, line_no: usize, line: &str) {
+        let text = self.text(uri);
+        let at = text.split_inclusive('\n').take(line_no).map(str::len).sum::<usize>();
+        let typed = if at == text.len() && !text.ends_with('\n') && !text.is_empty() { format!("\n{line}\n") } else { format!("{line}\n") };
+        self.edit(uri, at..at, &typed).await;
+    }
+
+    /// Saves the editor's copy to disk, as an editor does on `:w` / Ctrl+S.
+    pub async fn save(&self, uri: &str) {
+        let text = self.text(uri);
+        let path = uri.parse::<tower_lsp_server::ls_types::Uri>().ok().and_then(|u| u.to_file_path().map(|p| p.into_owned())).expect("a file: uri");
+        std::fs::write(path, &text).unwrap();
+        self.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } })).await;
     }
 
     pub fn text(&self, uri: &str) -> String {
@@ -395,7 +466,7 @@ impl TestServer {
 }
 
 /// How the fake editor answers server requests.
-fn answer(method: &str, params: &Value, docs: &Arc<Mutex<HashMap<String, EditorDoc>>>, refuse: &Arc<Mutex<usize>>) -> (Value, Vec<Value>) {
+fn answer(method: &str, params: &Value, docs: &Arc<Mutex<HashMap<String, EditorDoc>>>, refuse: &Arc<Mutex<usize>>, who: Personality) -> (Value, Vec<Value>) {
     match method {
         "workspace/applyEdit" => {
             {
@@ -413,10 +484,13 @@ fn answer(method: &str, params: &Value, docs: &Arc<Mutex<HashMap<String, EditorD
                 if let Some(v) = version
                     && v != doc.version as i64
                 {
+                    if who == Personality::Neovim && v < doc.version as i64 {
+                        // "Buffer … newer than edits": skipped, yet reported applied.
+                        return true;
+                    }
                     return false;
                 }
-                let new_text = apply_text_edits(&doc.text, edits);
-                let changes: Vec<Value> = vec![json!({ "text": new_text })];
+                let (new_text, changes) = incremental(&doc.text, edits);
                 doc.text = new_text;
                 doc.version += 1;
                 notes.push(json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": uri, "version": doc.version }, "contentChanges": changes } }));
@@ -442,6 +516,62 @@ fn answer(method: &str, params: &Value, docs: &Arc<Mutex<HashMap<String, EditorD
         }
         "window/showDocument" => (json!({ "success": true }), Vec::new()),
         _ => (Value::Null, Vec::new()),
+    }
+}
+
+fn refused() -> (Value, Vec<Value>) {
+    (json!({ "applied": false, "failureReason": "version mismatch" }), Vec::new())
+}
+
+/// Whether every versioned document edit is for the editor's current version.
+fn version_matches(params: &Value, docs: &Arc<Mutex<HashMap<String, EditorDoc>>>) -> bool {
+    let docs = docs.lock().unwrap();
+    params["edit"]["documentChanges"].as_array().into_iter().flatten().all(|c| {
+        let uri = c["textDocument"]["uri"].as_str().unwrap_or_default();
+        match (docs.get(uri), c["textDocument"]["version"].as_i64()) {
+            (Some(d), Some(v)) => v == d.version as i64,
+            _ => true,
+        }
+    })
+}
+
+/// VS Code after a keystroke landed between its version check and the edit: the edit's
+/// positions are applied to whatever the text is now.
+fn answer_stale(params: &Value, docs: &Arc<Mutex<HashMap<String, EditorDoc>>>) -> (Value, Vec<Value>) {
+    let mut docs = docs.lock().unwrap();
+    let mut notes = Vec::new();
+    for c in params["edit"]["documentChanges"].as_array().into_iter().flatten() {
+        let uri = c["textDocument"]["uri"].as_str().unwrap_or_default();
+        let Some(doc) = docs.get_mut(uri) else { continue };
+        let edits = c["edits"].as_array().cloned().unwrap_or_default();
+        let (new_text, changes) = incremental(&doc.text, &edits);
+        doc.text = new_text;
+        doc.version += 1;
+        notes.push(json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": uri, "version": doc.version }, "contentChanges": changes } }));
+    }
+    (json!({ "applied": true }), notes)
+}
+
+/// Applies edits (all against `text`) like an editor does: one content change per edit,
+/// last in the document first, so each change's range is valid when it is applied.
+fn incremental(text: &str, edits: &[Value]) -> (String, Vec<Value>) {
+    let mut spans: Vec<(usize, usize, String)> =
+        edits.iter().map(|e| (offset(text, &e["range"]["start"]), offset(text, &e["range"]["end"]), e["newText"].as_str().unwrap().to_string())).collect();
+    spans.sort_by_key(|s| std::cmp::Reverse((s.0, s.1)));
+    let mut out = text.to_string();
+    let mut changes = Vec::new();
+    for (s, e, t) in spans {
+        changes.push(json!({ "range": { "start": pos(&out, s), "end": pos(&out, e) }, "text": t }));
+        out.replace_range(s..e, &t);
+    }
+    (out, changes)
+}
+
+async fn flush_late(late: &Mutex<Vec<Value>>, writer: &tokio::sync::Mutex<tokio::io::WriteHalf<tokio::io::DuplexStream>>) {
+    let mut w = writer.lock().await;
+    let pending = std::mem::take(&mut *late.lock().unwrap());
+    for n in pending {
+        write_frame(&mut *w, &n).await;
     }
 }
 

@@ -292,3 +292,40 @@ async fn top_level_provenance_warns_and_one_fix_makes_the_skill_portable() {
     s.edit(&uri, 0..text.len(), &fixed).await;
     assert!(s.current_diagnostics(&uri).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_unclosed_fence_is_flagged_and_fixed_and_code_actions_honour_only() {
+    let s = TestServer::start(
+        "//- llmos.toml\n//- volumes/user/sessions/f.md\n---\ntitle: F\nid: f\n---\n<!-- turn: user -->\nloop?\n\n<!-- turn: assistant model=m -->\n```python\nfor i in x:\n\n<!-- turn: user -->\nmore\n",
+    )
+    .await;
+    let uri = s.open("volumes/user/sessions/f.md").await;
+    let diags = s.current_diagnostics(&uri).await;
+    assert_eq!(codes(&diags), ["session/unclosed-fence"], "{diags:?}");
+    assert_eq!(covered(&s.text(&uri), &diags), ["session/unclosed-fence: ```python"]);
+    let ask = |only: Value| {
+        let diags = diags.clone();
+        let uri = uri.clone();
+        let s = &s;
+        async move {
+            s.call(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": diags[0]["range"], "context": { "diagnostics": diags, "only": only } }),
+            )
+            .await
+        }
+    };
+    let kinds = |actions: &Value| actions.as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>();
+    let quick = ask(json!(["quickfix"])).await;
+    assert_eq!(kinds(&quick), ["quickfix"], "{quick}");
+    let source = ask(json!(["source"])).await;
+    assert!(!kinds(&source).is_empty() && kinds(&source).iter().all(|k| k == "source"), "{source}");
+    assert!(kinds(&ask(json!(["source.fixAll"])).await).is_empty(), "a sub-kind does not match its parent");
+    assert!(kinds(&ask(json!(["refactor"])).await).is_empty());
+    // the fix closes the fence before the swallowed marker; the session is whole again
+    let edits = quick[0]["edit"]["changes"][&uri].as_array().unwrap();
+    let fixed = crate::harness::apply_text_edits(&s.text(&uri), edits);
+    assert!(fixed.ends_with("```python\nfor i in x:\n\n```\n\n<!-- turn: user -->\nmore\n"), "{fixed}");
+    s.edit(&uri, 0..s.text(&uri).len(), &fixed).await;
+    assert!(s.current_diagnostics(&uri).await.is_empty());
+}

@@ -18,8 +18,18 @@ fn git_options() -> Options {
     Options { git_volumes: vec!["user", "team"], ..Options::default() }
 }
 
+/// Commits like the editor plugins do: run the command, then save the buffer when the
+/// result asks for it. The file on disk is not touched before that save.
 async fn commit(s: &TestServer, uri: &str) -> Value {
-    s.request("workspace/executeCommand", json!({ "command": "llmos.session.commit", "arguments": [{ "uri": uri }] })).await
+    let path = s.path(&uri[uri.find("/volumes/").map_or(0, |i| i + 1)..]);
+    let before = std::fs::read(&path).ok();
+    let r = s.request("workspace/executeCommand", json!({ "command": "llmos.session.commit", "arguments": [{ "uri": uri }] })).await;
+    if let Some(save) = r["result"]["save"].as_str() {
+        assert_eq!(save, uri);
+        assert_eq!(std::fs::read(&path).ok(), before, "the server wrote the file under the open buffer");
+        s.save(uri).await;
+    }
+    r
 }
 
 #[tokio::test]

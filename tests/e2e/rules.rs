@@ -104,6 +104,13 @@ fn cases() -> Vec<Case> {
             let profile = ("llmos.toml", b"profile = \"claude-code\"\n".to_vec());
             (vec![(SKILL_PATH, skill(&front(600), "")), profile.clone()], vec![(SKILL_PATH, skill(&front(400), "")), profile])
         }),
+        case(
+            "session/unclosed-fence",
+            se(
+                session("", "<!-- turn: user -->\nloop?\n\n<!-- turn: assistant -->\n```python\nfor i in x:\n\n<!-- turn: user -->\nmore\n"),
+                session("", "<!-- turn: user -->\nloop?\n\n<!-- turn: assistant -->\n```python\nfor i in x:\n```\n\n<!-- turn: user -->\nmore\n"),
+            ),
+        ),
         case("session/unknown-key", se(session("colour: blue\n", "<!-- turn: user -->\nHi\n"), SESSION_OK.into())),
         case("session/key-type", se(b"---\ntitle: Demo\nid: s1\nstatus: shipped\ncommit: null\n---\n\n<!-- turn: user -->\nHi\n".to_vec(), SESSION_OK.into())),
         case("session/unknown-role", se(session("", "<!-- turn: robot -->\nHi\n"), session("", "<!-- turn: user -->\nHi\n"))),

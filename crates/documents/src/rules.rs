@@ -52,6 +52,7 @@ rules! {
     SESSION_KEY_TYPE = "session/key-type", Error, "A session frontmatter value has the wrong type or an unknown value.";
     SESSION_UNKNOWN_ROLE = "session/unknown-role", Error, "A turn marker names a role other than user, assistant or system.";
     SESSION_MALFORMED_MARKER = "session/malformed-marker", Warning, "A line that looks like a turn marker but is not one.";
+    SESSION_UNCLOSED_FENCE = "session/unclosed-fence", Warning, "A code fence is never closed, so every turn marker after it reads as code and the session cannot be sent; close it before the next turn.";
     SESSION_EMPTY_USER_TURN = "session/empty-user-turn", Warning, "A user turn with no text before another turn follows.";
     SESSION_TEXT_BEFORE_FIRST_TURN = "session/text-before-first-turn", Warning, "Text between the frontmatter and the first turn marker belongs to no turn.";
     SESSION_NO_TURNS = "session/no-turns", Info, "The session has no turn markers yet.";

@@ -150,6 +150,22 @@ pub fn render_marker(role: Role, attrs: &[(&str, &str)]) -> String {
     s
 }
 
+/// The line that closes the code fence still open at the end of `text` (which starts at
+/// a line start outside any fence), or `None` when every fence is closed. A reply cut
+/// inside a fence needs it, or the next turn marker would be read as code.
+pub fn open_fence_closer(text: &str) -> Option<String> {
+    let mut open: Option<(u8, usize)> = None;
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        match open {
+            Some((ch, len)) if fence_closes(line, ch, len) => open = None,
+            Some(_) => {}
+            None => open = fence_open(line).map(|(ch, len, _)| (ch, len)),
+        }
+    }
+    open.map(|(ch, len)| char::from(ch).to_string().repeat(len))
+}
+
 /// Escapes lines of model output that would otherwise read as turn markers, so a reply
 /// can never forge a turn. The escape is a zero-width-free, visible backslash.
 pub fn escape_markers(text: &str) -> String {
@@ -375,6 +391,15 @@ mod tests {
     use super::*;
 
     const SAMPLE: &str = "---\ntitle: T\nskills: [a, b]\n---\n\n<!-- turn: user -->\nMake a VQE [see](../artifacts/x.py).\n\n<!-- turn: assistant model=m -->\nHere:\n\n```python artifact=vqe.py\n<!-- turn: user -->\nprint(1)\n```\n\n```trace\nran\n```\n<!-- turn: user -->\n";
+
+    #[test]
+    fn open_fence_closer_matches_the_opening_fence() {
+        assert_eq!(open_fence_closer("a\n```py\nx\n"), Some("```".into()));
+        assert_eq!(open_fence_closer("~~~~\n```\nstill code"), Some("~~~~".into()));
+        assert_eq!(open_fence_closer("````\nx\n```\n"), Some("````".into()), "a shorter run does not close");
+        assert_eq!(open_fence_closer("```\nx\n```\ntext"), None);
+        assert_eq!(open_fence_closer("no fence"), None);
+    }
 
     #[test]
     fn turns_fences_links() {

@@ -6,7 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
@@ -25,6 +27,8 @@ let client: LanguageClient | undefined;
 let statusItem: vscode.StatusBarItem | undefined;
 let statusTimer: NodeJS.Timeout | undefined;
 let output: vscode.OutputChannel | undefined;
+/** Set while the extension itself stops the server (restart, deactivate). */
+let stopping = false;
 
 function warnIfKeyPasted(): void {
   if (looksLikeApiKey(vscode.workspace.getConfiguration("llmos").get<string>("llm.apiKeyEnv"))) {
@@ -108,6 +112,7 @@ async function withArguments(
   }
   try {
     const result = await next(command, finalArgs);
+    await saveIfAsked(result);
     void refreshStatus();
     return result;
   } catch (e) {
@@ -115,6 +120,18 @@ async function withArguments(
     void vscode.window.showErrorMessage(`LLMos: ${message}`);
     return undefined;
   }
+}
+
+/**
+ * A commit of an open session stamps the buffer and leaves the file to the editor
+ * (`result.save`): saving it makes the buffer, the file and HEAD agree, with no
+ * "file is newer" conflict whether autoSave is on or off.
+ */
+async function saveIfAsked(result: unknown): Promise<void> {
+  const save = (result as { save?: unknown } | undefined)?.save;
+  if (typeof save !== "string") return;
+  const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === save);
+  if (doc?.isDirty) await doc.save();
 }
 
 async function refreshStatus(): Promise<void> {
@@ -173,6 +190,12 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     // client's generic "Request … failed" notification would only repeat it.
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: { executeCommand: withArguments },
+    // A stop we asked for (Restart Language Server) is not an error; an unexpected
+    // exit restarts the server as the client does by default.
+    errorHandler: {
+      error: () => ({ action: ErrorAction.Continue }),
+      closed: () => (stopping ? { action: CloseAction.DoNotRestart, handled: true } : { action: CloseAction.Restart }),
+    },
   };
   client = new LanguageClient("llmos", "LLMos", serverOptions, clientOptions);
   context.subscriptions.push(
@@ -188,13 +211,24 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     client = undefined;
     return;
   }
+  const info = client.initializeResult?.serverInfo;
+  output?.appendLine(
+    `[${new Date().toISOString()}] started ${resolved.path} lsp (${info?.name ?? "llmos"} ${info?.version ?? "unknown version"}) for workspace ${folders[0].uri.fsPath}`,
+  );
   await refreshStatus();
 }
 
 async function stopClient(): Promise<void> {
   const c = client;
   client = undefined;
-  if (c) await c.stop();
+  if (!c) return;
+  stopping = true;
+  try {
+    await c.stop();
+    output?.appendLine(`[${new Date().toISOString()}] stopped the language server`);
+  } finally {
+    stopping = false;
+  }
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {

@@ -4,6 +4,7 @@
 
 pub mod context;
 pub mod escape;
+pub mod tracker;
 
 use llmos_documents::{Role, SessionDoc};
 use llmos_llm::{LlmConfig, ProviderKind};
@@ -53,19 +54,23 @@ pub fn check_sendable(doc: &SessionDoc, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The text inserted before a reply: a blank line and the assistant marker.
-pub fn reply_opening(text: &str, model: &str) -> String {
-    let lead = if text.ends_with("\n\n") {
+/// The line breaks that put a blank line between `text` and what follows.
+pub fn reply_lead(text: &str) -> &'static str {
+    if text.ends_with("\n\n") || text.is_empty() {
         ""
     } else if text.ends_with('\n') {
         "\n"
     } else {
         "\n\n"
-    };
-    format!("{lead}{}\n", llmos_documents::session::render_marker(Role::Assistant, &[("model", model)]))
+    }
 }
 
-/// How a reply ended, as its assistant marker records it (DESIGN.md §3.2).
+/// The text inserted before a reply: a blank line and the assistant marker.
+pub fn reply_opening(text: &str, model: &str) -> String {
+    format!("{}{}\n", reply_lead(text), llmos_documents::session::render_marker(Role::Assistant, &[("model", model)]))
+}
+
+/// How a reply ended, as its assistant marker records it (docs/design.md §3.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReplyEnd {
     /// Cancelled, dropped or failed: the text is partial.
@@ -84,32 +89,43 @@ impl ReplyEnd {
     }
 }
 
-/// The assistant marker of a finished reply: `model=…` plus `interrupted=true`,
-/// `stop=max_tokens`, `tokens=IN/OUT` and `cache=READ/WRITE` when they apply; `None`
-/// when the opening marker (the model alone) already says everything.
-pub fn closing_marker(model: &str, end: &ReplyEnd) -> Option<String> {
-    let tokens = end.usage.map(|u| format!("{}/{}", u.input, u.output));
-    let cache = end.usage.filter(|u| u.cache_read > 0 || u.cache_write > 0).map(|u| format!("{}/{}", u.cache_read, u.cache_write));
-    let mut attrs: Vec<(&str, &str)> = vec![("model", model)];
-    if end.interrupted {
-        attrs.push(("interrupted", "true"));
+impl ReplyEnd {
+    /// The marker attributes after `model=…`: `interrupted=true`, `stop=max_tokens`,
+    /// `tokens=IN/OUT` and `cache=READ/WRITE`, each when it applies.
+    pub fn attrs(&self) -> Vec<(&'static str, String)> {
+        let mut attrs = Vec::new();
+        if self.interrupted {
+            attrs.push(("interrupted", "true".to_string()));
+        }
+        if self.max_tokens {
+            attrs.push(("stop", "max_tokens".to_string()));
+        }
+        if let Some(u) = self.usage {
+            attrs.push(("tokens", format!("{}/{}", u.input, u.output)));
+            if u.cache_read > 0 || u.cache_write > 0 {
+                attrs.push(("cache", format!("{}/{}", u.cache_read, u.cache_write)));
+            }
+        }
+        attrs
     }
-    if end.max_tokens {
-        attrs.push(("stop", "max_tokens"));
-    }
-    if let Some(t) = &tokens {
-        attrs.push(("tokens", t));
-    }
-    if let Some(c) = &cache {
-        attrs.push(("cache", c));
-    }
-    (attrs.len() > 1).then(|| llmos_documents::session::render_marker(Role::Assistant, &attrs))
 }
 
-/// The text appended after a reply: the next, empty user turn.
+/// The text appended after a reply: the fence the reply left open is closed, then the
+/// next, empty user turn, so the session can be sent again however the reply ended.
 pub fn reply_closing(reply: &str) -> String {
-    let lead = if reply.ends_with('\n') { "\n" } else { "\n\n" };
-    format!("{lead}{}\n\n", llmos_documents::session::render_marker(Role::User, &[]))
+    let mut out = String::new();
+    if let Some(closer) = llmos_documents::session::open_fence_closer(reply) {
+        if !reply.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&closer);
+        out.push('\n');
+    }
+    let ends_line = if out.is_empty() { reply.ends_with('\n') } else { true };
+    out.push_str(if ends_line { "\n" } else { "\n\n" });
+    out.push_str(&llmos_documents::session::render_marker(Role::User, &[]));
+    out.push_str("\n\n");
+    out
 }
 
 /// Everything needed to send one session.

@@ -12,7 +12,7 @@ use llmos_workspace::{Config, Index};
 
 use super::{fail, workspace_root};
 use crate::chat::{self, MarkerEscaper};
-use crate::commands::chat::{append_reply, write_atomically};
+use crate::commands::chat::{append_reply, stop_attrs, write_atomically};
 
 pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
     let path = match std::path::absolute(&session) {
@@ -70,7 +70,8 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         println!();
         (reply, result)
     });
-    let end = crate::chat::ReplyEnd::of(&result);
+    let owned_attrs = stop_attrs(&result);
+    let attrs: Vec<(&str, &str)> = owned_attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // The file may have been edited while the reply streamed (an editor saved, a line
     // was appended): merge into what is there now, as the server does for a closed
     // document, instead of writing back the copy read at the start.
@@ -81,11 +82,15 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         },
         Err(_) => text,
     };
-    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, &end, &model) };
+    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, &attrs, &model) };
     if let Err(e) = write_atomically(&path, &new_text) {
         return fail(format!("cannot write {}: {e}", path.display()));
     }
     match result {
+        Ok(outcome) if outcome.hit_token_limit() => {
+            eprintln!("llmos: the reply was cut at the token limit (max_tokens in [llm] of llmos.toml); marked stop=max_tokens");
+            ExitCode::SUCCESS
+        }
         Ok(_) => ExitCode::SUCCESS,
         Err(e) if e.is_cancelled() => {
             eprintln!("llmos: reply interrupted; the partial reply was kept");

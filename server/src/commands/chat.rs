@@ -19,11 +19,20 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::{arg_uri, invalid_args, user_error};
+use crate::chat::tracker::ReplyTracker;
 use crate::chat::{self, MarkerEscaper};
 use crate::lsp::Backend;
 use crate::lsp::convert::{PosConv, uri_to_path};
 
 const MIN_EDIT_INTERVAL: Duration = Duration::from_millis(50);
+/// How long an edit answered `applied` may take to show in a didChange (eglot sends its
+/// changes after an idle timer) before it counts as skipped.
+const SEEN_TIMEOUT: Duration = Duration::from_millis(1500);
+/// After a refused edit, how long to wait for the editor's own didChange before trying
+/// again.
+const REFUSED_PAUSE: Duration = Duration::from_millis(200);
+/// Edits in a row that place nothing before the reply goes to the file instead.
+const MAX_FRUITLESS_EDITS: usize = 25;
 
 pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
     let uri = arg_uri(args)?;
@@ -49,7 +58,20 @@ pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
         return Err(user_error("a reply is already being written into this session; cancel it first (llmos.chat.cancel)"));
     };
     let model = prepared.request.model.clone().unwrap_or_else(|| prepared.config.model.clone());
-    let job = ChatJob { backend: backend.clone(), uri: uri.clone(), path, open: open.is_some(), model, cancel };
+    // From here on every change to the buffer is seen by the reply's tracker, so the
+    // reply lands where it belongs whatever the user types.
+    let streams = {
+        let mut state = backend.state();
+        let can_edit = state.client.apply_edit;
+        match state.docs.get_mut(&uri) {
+            Some(doc) if can_edit => {
+                doc.reply = Some(ReplyTracker::new(doc.rope.len_chars()));
+                true
+            }
+            _ => false,
+        }
+    };
+    let job = ChatJob { backend: backend.clone(), uri: uri.clone(), path, open: streams, model, cancel };
     let run = job.run(client, prepared.request);
     if wait {
         let outcome = run.await;
@@ -81,6 +103,32 @@ struct Outbox {
     done: std::sync::atomic::AtomicBool,
 }
 
+impl Outbox {
+    fn push(&self, text: &str) {
+        if !text.is_empty() {
+            self.text.lock().unwrap_or_else(|e| e.into_inner()).push_str(text);
+            self.notify.notify_one();
+        }
+    }
+
+    fn take(&self) -> String {
+        std::mem::take(&mut *self.text.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// How a reply ended, for its marker.
+pub fn stop_attrs(result: &std::result::Result<llmos_llm::ChatOutcome, llmos_llm::LlmError>) -> Vec<(&'static str, String)> {
+    chat::ReplyEnd::of(result).attrs()
+}
+
+/// What became of the reply text in the open document.
+enum Placed {
+    /// Everything is in the buffer, closing turn included.
+    All,
+    /// The document was closed (or never could take edits): the whole reply goes to disk.
+    Closed,
+}
+
 impl ChatJob {
     async fn run(self, client: LlmClient, request: llmos_llm::ChatRequest) -> Value {
         let progress = self.begin_progress().await;
@@ -88,29 +136,33 @@ impl ChatJob {
         let writer = {
             let job = self.clone_parts();
             let outbox = outbox.clone();
-            tokio::spawn(async move { crate::lsp::unwind::task("chat writer", job.write_loop(&outbox)).await })
+            tokio::spawn(async move { crate::lsp::unwind::task("chat writer", job.write_loop(&outbox, false)).await })
         };
         let mut escaper = MarkerEscaper::new();
+        let mut reply = String::new();
         let result = client
             .stream_chat(&request, &self.cancel, |delta| {
                 let safe = escaper.push(delta);
-                if !safe.is_empty() {
-                    outbox.text.lock().unwrap_or_else(|e| e.into_inner()).push_str(&safe);
-                    outbox.notify.notify_one();
-                }
+                reply.push_str(&safe);
+                outbox.push(&safe);
             })
             .await;
         let rest = escaper.finish();
-        outbox.text.lock().unwrap_or_else(|e| e.into_inner()).push_str(&rest);
+        reply.push_str(&rest);
+        outbox.push(&rest);
         outbox.done.store(true, std::sync::atomic::Ordering::SeqCst);
         outbox.notify.notify_one();
-        let written = writer.await.ok().flatten().unwrap_or_default();
-        let (interrupted, error) = match &result {
-            Ok(_) => (false, None),
-            Err(e) if e.is_cancelled() => (true, None),
-            Err(e) => (true, Some(chat::describe_error(e))),
+        let placed = writer.await.ok().flatten().unwrap_or(Placed::Closed);
+        let owned_attrs = stop_attrs(&result);
+        let attrs: Vec<(&str, &str)> = owned_attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let interrupted = result.is_err();
+        let error = match &result {
+            Err(e) if !e.is_cancelled() => Some(chat::describe_error(e)),
+            _ => None,
         };
-        self.finish(&written, &chat::ReplyEnd::of(&result)).await;
+        if !reply.is_empty() {
+            self.finish(&reply, &attrs, placed).await;
+        }
         if let Some(token) = progress {
             self.backend.jobs.forget_progress(&token);
             self.backend
@@ -126,9 +178,11 @@ impl ChatJob {
         self.backend.jobs.end_chat(&self.uri);
         if let Some(msg) = &error {
             self.backend.client.show_message(MessageType::ERROR, format!("llmos: {msg}")).await;
+        } else if attrs.contains(&("stop", "max_tokens")) {
+            self.backend.client.show_message(MessageType::WARNING, "llmos: the reply was cut at the token limit (max_tokens in [llm] of llmos.toml)").await;
         }
         crate::handlers::diagnostics::schedule(&self.backend, self.uri.clone(), true);
-        json!({ "chars": written.chars().count(), "interrupted": interrupted, "error": error })
+        json!({ "chars": reply.chars().count(), "interrupted": interrupted, "stop": attrs.first().map(|a| a.1), "error": error })
     }
 
     fn clone_parts(&self) -> ChatJob {
@@ -166,156 +220,274 @@ impl ChatJob {
         Some(token)
     }
 
-    /// Writes what arrives until the stream is done; returns the reply text written.
-    async fn write_loop(&self, outbox: &Outbox) -> String {
-        let mut written = String::new();
-        let mut opened = false;
-        let mut last_edit: Option<Instant> = None;
+    /// Streams what arrives into the open document until the reply (closing included)
+    /// is in place: one edit at a time against the latest version seen, each checked
+    /// against the editor's didChange, whatever the editor answered.
+    async fn write_loop(&self, outbox: &Outbox, mut started: bool) -> Placed {
+        if !self.open {
+            return Placed::Closed;
+        }
+        let mut last_send: Option<Instant> = None;
+        let mut fruitless = 0;
         loop {
             let done = outbox.done.load(std::sync::atomic::Ordering::SeqCst);
-            let chunk = std::mem::take(&mut *outbox.text.lock().unwrap_or_else(|e| e.into_inner()));
-            if chunk.is_empty() {
-                if done {
-                    break;
+            let chunk = outbox.take();
+            let step = {
+                let mut state = self.backend.state();
+                let unit = state.unit;
+                let Some(doc) = state.docs.get_mut(&self.uri) else { return Placed::Closed };
+                let version = doc.version;
+                let rope = doc.rope.clone();
+                let Some(reply) = doc.reply.as_mut() else { return Placed::Closed };
+                if !chunk.is_empty() {
+                    if !started {
+                        let before = rope.slice(..reply.anchor.min(rope.len_chars())).to_string();
+                        reply.queue.push_str(&chat::reply_opening(&before, &self.model));
+                        started = true;
+                    }
+                    reply.queue.push_str(&chunk);
                 }
-                outbox.notify.notified().await;
+                if reply.settled() {
+                    if done && outbox.text.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
+                        return Placed::All;
+                    }
+                    None
+                } else if reply.inflight.is_some() {
+                    None
+                } else {
+                    let mut edits: Vec<TextEdit> = reply
+                        .misplaced
+                        .iter()
+                        .map(|r| TextEdit {
+                            range: Range::new(rope_position(&rope, r.start, unit), rope_position(&rope, r.end, unit)),
+                            new_text: String::new(),
+                        })
+                        .collect();
+                    if !reply.queue.is_empty() {
+                        let at = rope_position(&rope, reply.anchor, unit);
+                        edits.push(TextEdit { range: Range::new(at, at), new_text: reply.queue.clone() });
+                        reply.inflight = Some(reply.queue.clone());
+                    }
+                    Some((version, edits))
+                }
+            };
+            let Some((version, edits)) = step else {
+                if !done {
+                    let _ = tokio::time::timeout(MIN_EDIT_INTERVAL, outbox.notify.notified()).await;
+                } else {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                continue;
+            };
+            // Coalesce: after the first edit, no more than one every MIN_EDIT_INTERVAL.
+            if let Some(t) = last_send
+                && t.elapsed() < MIN_EDIT_INTERVAL
+                && !done
+            {
+                self.with_reply(|r| r.inflight = None);
+                tokio::time::sleep(MIN_EDIT_INTERVAL - t.elapsed()).await;
                 continue;
             }
-            if self.open {
-                // Coalesce: after the first edit, no more than one every MIN_EDIT_INTERVAL.
-                if let Some(t) = last_edit {
-                    let since = t.elapsed();
-                    if since < MIN_EDIT_INTERVAL && !done {
-                        tokio::time::sleep(MIN_EDIT_INTERVAL - since).await;
-                        outbox.text.lock().unwrap_or_else(|e| e.into_inner()).insert_str(0, &chunk);
-                        continue;
-                    }
-                }
-                if !self.insert_into_document(&chunk, &written, !opened).await {
-                    // The document was closed: keep the text for the file.
-                    written.push_str(&chunk);
-                    opened = true;
-                    continue;
-                }
-                last_edit = Some(Instant::now());
+            last_send = Some(Instant::now());
+            let had_insert = edits.iter().any(|e| !e.new_text.is_empty());
+            let placed_before = self.placed_len();
+            let applied = self.send_edit(version, edits).await;
+            if !self.settle(version, applied, had_insert).await {
+                return Placed::Closed;
             }
-            opened = true;
-            written.push_str(&chunk);
+            // An editor that never takes the edits must not hold the reply forever.
+            fruitless = if self.placed_len() == placed_before && had_insert { fruitless + 1 } else { 0 };
+            if fruitless >= MAX_FRUITLESS_EDITS {
+                self.backend
+                    .client
+                    .show_message(
+                        MessageType::WARNING,
+                        format!("llmos: the editor did not take the reply's edits; the reply is written to {} instead", self.path.display()),
+                    )
+                    .await;
+                return Placed::Closed;
+            }
         }
-        written
     }
 
-    /// Inserts `chunk` after the reply written so far (opening the assistant turn first
-    /// when `opening`). Retries when the editor refuses a stale edit. Returns false when
-    /// the document is no longer open.
-    async fn insert_into_document(&self, chunk: &str, written: &str, opening: bool) -> bool {
-        for _ in 0..100 {
-            let Some(snap) = self.backend.state().snapshot(&self.uri) else { return false };
-            let text = &snap.text;
-            let (at, insert) = if opening {
-                (text.len(), format!("{}{chunk}", chat::reply_opening(text, &self.model)))
-            } else {
-                (reply_end(text, written), chunk.to_string())
-            };
-            if self.apply(&snap, vec![llmos_documents::Edit::insert(at, insert)]).await {
-                return true;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        false
+    fn placed_len(&self) -> usize {
+        let mut len = 0;
+        self.with_reply(|r| len = r.placed.len());
+        len
     }
 
-    /// Sends one versioned edit; true when the editor applied it and its didChange arrived.
-    async fn apply(&self, snap: &crate::lsp::state::DocSnapshot, edits: Vec<llmos_documents::Edit>) -> bool {
-        let unit = self.backend.state().unit;
-        let conv = PosConv { text: &snap.text, index: &snap.index, unit };
+    /// Runs `f` on the tracker; false when the document is no longer open.
+    fn with_reply(&self, f: impl FnOnce(&mut crate::chat::tracker::ReplyTracker)) -> bool {
+        let mut state = self.backend.state();
+        match state.docs.get_mut(&self.uri).and_then(|d| d.reply.as_mut()) {
+            Some(r) => {
+                f(r);
+                true
+            }
+            None => false,
+        }
+    }
+
+    async fn send_edit(&self, version: i32, edits: Vec<TextEdit>) -> bool {
         let edit = WorkspaceEdit {
             document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                text_document: OptionalVersionedTextDocumentIdentifier { uri: self.uri.clone(), version: Some(snap.version) },
-                edits: edits.iter().map(|e| OneOf::Left(conv.text_edit(e))).collect(),
+                text_document: OptionalVersionedTextDocumentIdentifier { uri: self.uri.clone(), version: Some(version) },
+                edits: edits.into_iter().map(OneOf::Left).collect(),
             }])),
             ..Default::default()
         };
-        let applied = matches!(self.backend.client.apply_edit(edit).await, Ok(r) if r.applied);
-        if applied {
-            // Wait for the editor's didChange so the next edit is computed on the new text.
-            for _ in 0..200 {
-                let now = self.backend.state().docs.get(&self.uri).map(|d| d.version);
-                if now != Some(snap.version) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(2)).await;
-            }
-        }
-        applied
+        matches!(self.backend.client.apply_edit(edit).await, Ok(r) if r.applied)
     }
 
-    /// Closes the reply: marks an interrupted one, appends the next user turn, sets
-    /// `status: uncommitted` when it was committed.
-    async fn finish(&self, written: &str, end: &chat::ReplyEnd) {
-        if self.open {
-            for _ in 0..100 {
+    /// After an edit's answer: waits until its didChange shows where the text went. An
+    /// edit answered `applied` whose text never shows (the editor skipped it) is sent
+    /// again; a refused one is sent again once the editor's own change has arrived.
+    /// Returns false when the document was closed.
+    async fn settle(&self, sent_version: i32, applied: bool, had_insert: bool) -> bool {
+        let version_now = || self.backend.state().docs.get(&self.uri).map(|d| d.version);
+        let Some(at_answer) = version_now() else { return false };
+        let deadline = Instant::now() + if applied { SEEN_TIMEOUT } else { REFUSED_PAUSE };
+        loop {
+            let mut seen = false;
+            if !self.with_reply(|r| seen = r.inflight.is_none()) {
+                return false;
+            }
+            let now = version_now();
+            let done = match (applied, had_insert) {
+                // Seen where it went, or a later didChange came without it (skipped).
+                (true, true) => seen || now != Some(at_answer),
+                (true, false) | (false, _) => now != Some(sent_version),
+            };
+            if done || Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        self.with_reply(|r| {
+            if let Some(text) = r.inflight.take()
+                && applied
+            {
+                // Answered `applied` but never seen: skipped, or late. Late text that
+                // shows up elsewhere is removed then.
+                r.stale.push(text);
+            }
+        })
+    }
+
+    /// Closes the reply: the marker says how it stopped, and a committed session is
+    /// marked `status: uncommitted`. A session that is not open gets the whole reply
+    /// written to its file.
+    async fn finish(&self, reply: &str, attrs: &[(&str, &str)], placed: Placed) {
+        let mut placed = placed;
+        if let Placed::All = placed {
+            for _ in 0..50 {
                 let Some(snap) = self.backend.state().snapshot(&self.uri) else { break };
-                let Some(edits) = closing_edits(&snap.text, written, end, &self.model) else { return };
-                if self.apply(&snap, edits).await {
-                    return;
+                let Some(edits) = closing_edits(&snap.text, reply, attrs, &self.model) else { break };
+                if edits.is_empty() {
+                    break;
                 }
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                self.apply(&snap, edits).await;
+            }
+            // The closing (a fence left open, then the next user turn) streams like the
+            // reply, so it lands right after it whatever the user typed meanwhile.
+            let closing = Outbox::default();
+            closing.push(&chat::reply_closing(reply));
+            closing.done.store(true, std::sync::atomic::Ordering::SeqCst);
+            placed = self.write_loop(&closing, true).await;
+            if let Placed::All = placed {
+                if let Some(doc) = self.backend.state().docs.get_mut(&self.uri) {
+                    doc.reply = None;
+                }
+                return;
             }
         }
-        // Not open (or closed meanwhile): write the file atomically.
+        if let Some(doc) = self.backend.state().docs.get_mut(&self.uri) {
+            doc.reply = None;
+        }
+        let open_elsewhere = { self.backend.state().docs.contains_key(&self.uri) };
+        if open_elsewhere && !self.backend.state().client.apply_edit {
+            self.backend
+                .client
+                .show_message(
+                    MessageType::INFO,
+                    format!("llmos: this editor cannot take edits from the server; the reply was written to {}", self.path.display()),
+                )
+                .await;
+        }
         let Ok(text) = llmos_workspace::bounded::read_text(&self.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) else { return };
-        let new_text = if written.is_empty() { text } else { append_reply(&text, written, end, &self.model) };
+        let new_text = append_reply(&text, reply, attrs, &self.model);
         if let Err(e) = write_atomically(&self.path, &new_text) {
             self.backend.client.show_message(MessageType::ERROR, format!("llmos: cannot write {}: {e}", self.path.display())).await;
         }
     }
+
+    /// Sends one versioned edit and waits for its didChange; true when applied.
+    async fn apply(&self, snap: &crate::lsp::state::DocSnapshot, edits: Vec<llmos_documents::Edit>) -> bool {
+        let unit = self.backend.state().unit;
+        let conv = PosConv { text: &snap.text, index: &snap.index, unit };
+        let applied = self.send_edit(snap.version, edits.iter().map(|e| conv.text_edit(e)).collect()).await;
+        let deadline = Instant::now() + if applied { SEEN_TIMEOUT } else { REFUSED_PAUSE };
+        while Instant::now() < deadline {
+            let now = self.backend.state().docs.get(&self.uri).map(|d| d.version);
+            if now != Some(snap.version) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        applied
+    }
 }
 
-/// Where the reply written so far ends in the current text: right after it when the
-/// assistant turn still starts with it, else at the end of that turn.
-fn reply_end(text: &str, written: &str) -> usize {
+/// The LSP position of a char index of `rope`.
+fn rope_position(rope: &ropey::Rope, at: usize, unit: llmos_documents::line_index::ColumnUnit) -> Position {
+    use llmos_documents::line_index::ColumnUnit;
+    let at = at.min(rope.len_chars());
+    let line = rope.char_to_line(at);
+    let start = rope.line_to_char(line);
+    let col = match unit {
+        ColumnUnit::Chars => at - start,
+        ColumnUnit::Utf16 => rope.char_to_utf16_cu(at) - rope.char_to_utf16_cu(start),
+        ColumnUnit::Utf8 => rope.char_to_byte(at) - rope.char_to_byte(start),
+    };
+    Position::new(line as u32, col as u32)
+}
+
+/// The edits still needed after a reply is in place: its marker says how it stopped,
+/// and a committed session goes back to `status: uncommitted`. Empty when done; `None`
+/// when the reply's turn cannot be found (the user deleted it).
+fn closing_edits(text: &str, reply: &str, attrs: &[(&str, &str)], model: &str) -> Option<Vec<llmos_documents::Edit>> {
     let doc = SessionDoc::parse(text);
-    let Some(turn) = doc.turns.iter().rev().find(|t| t.role == Some(llmos_documents::Role::Assistant)) else { return text.len() };
-    let start = turn.content.start;
-    if text[start..].starts_with(written) { start + written.len() } else { turn.content.end }
-}
-
-/// The edits that close a streamed reply in the document.
-fn closing_edits(text: &str, written: &str, end_of_reply: &chat::ReplyEnd, model: &str) -> Option<Vec<llmos_documents::Edit>> {
     let mut edits = Vec::new();
-    if written.is_empty() {
-        return None;
+    if !attrs.is_empty() {
+        let head: String = reply.chars().take(40).collect();
+        let turn = doc
+            .turns
+            .iter()
+            .rev()
+            .find(|t| t.role == Some(llmos_documents::Role::Assistant) && text.get(t.content.clone()).is_some_and(|c| c.starts_with(&head)))?;
+        let marker = reply_marker(model, attrs);
+        if text.get(turn.marker.clone()) != Some(marker.as_str()) {
+            edits.push(llmos_documents::Edit::replace(turn.marker.clone(), marker));
+        }
     }
-    let end = reply_end(text, written);
-    let doc = SessionDoc::parse(text);
-    let turn = doc.turns.iter().rev().find(|t| t.role == Some(llmos_documents::Role::Assistant))?;
-    if let Some(marker) = chat::closing_marker(model, end_of_reply) {
-        edits.push(llmos_documents::Edit::replace(turn.marker.clone(), marker));
-    }
-    let reply = &text[turn.content.start..end];
-    edits.push(llmos_documents::Edit::insert(end, chat::reply_closing(reply)));
     if doc.is_marked_committed() {
         edits.extend(set_fields(text, &[("status", "uncommitted")]).unwrap_or_default());
     }
     Some(edits)
 }
 
+fn reply_marker(model: &str, attrs: &[(&str, &str)]) -> String {
+    let mut all = vec![("model", model)];
+    all.extend_from_slice(attrs);
+    llmos_documents::session::render_marker(llmos_documents::Role::Assistant, &all)
+}
+
 /// The file text with a whole reply appended (for sessions that are not open).
-pub fn append_reply(text: &str, reply: &str, end: &chat::ReplyEnd, model: &str) -> String {
+pub fn append_reply(text: &str, reply: &str, attrs: &[(&str, &str)], model: &str) -> String {
     let mut out = text.to_string();
-    if let Some(marker) = chat::closing_marker(model, end) {
-        let lead = if out.ends_with("\n\n") {
-            ""
-        } else if out.ends_with('\n') {
-            "\n"
-        } else {
-            "\n\n"
-        };
-        out.push_str(&format!("{lead}{marker}\n"));
-    } else {
-        out.push_str(&chat::reply_opening(&out, model));
-    }
+    out.push_str(chat::reply_lead(text));
+    out.push_str(&reply_marker(model, attrs));
+    out.push('\n');
     out.push_str(reply);
     out.push_str(&chat::reply_closing(reply));
     if SessionDoc::parse(&out).is_marked_committed()

@@ -47,6 +47,12 @@ pub async fn run_with_progress(backend: &Backend, options: RunOptions) -> Result
         return Err(user_error(format!("evolution is already running on the {volume} volume")));
     };
     let config = backend.ws_read().config.clone();
+    if options.volume == llmos_documents::VolumeKind::System && !config.volume(options.volume).writable && !options.dry_run {
+        backend
+            .client
+            .show_message(MessageType::INFO, "llmos: the system volume is read-only: evolution will only report patterns, no skill is written (`[volumes.system] writable = true` allows it)")
+            .await;
+    }
     let token = ProgressToken::String(format!("llmos-evolution-{}", backend.jobs.next_id()));
     let progress_on = backend.state().client.work_done_progress && backend.client.create_work_done_progress(token.clone()).await.is_ok();
     if progress_on {

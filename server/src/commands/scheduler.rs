@@ -7,6 +7,8 @@ use std::time::Duration;
 use llmos_documents::VolumeKind;
 use serde_json::{Value, json};
 
+use tower_lsp_server::ls_types::{MessageActionItem, MessageType, ShowDocumentParams};
+
 use crate::evolve::{RunOptions, state};
 use crate::lsp::Backend;
 use crate::lsp::state::Workspace;
@@ -70,6 +72,13 @@ pub async fn run_due(backend: &Backend) {
             return;
         }
         let t = now();
+        for v in VolumeKind::ALL {
+            if ws.config.job(v).every.is_some()
+                && let Err(e) = state::note_first_seen(&ws.config, v, t)
+            {
+                tracing::warn!("cannot write the scheduler state of the {v} volume: {e}");
+            }
+        }
         VolumeKind::ALL
             .into_iter()
             .filter(|v| state::due_in(&ws.config, *v, t) == Some(0) && crate::commands::session::is_repository(&ws.config.volume(*v).path))
@@ -77,11 +86,33 @@ pub async fn run_due(backend: &Backend) {
     };
     for volume in due {
         let options = RunOptions { volume, since: None, dry_run: false, detector: None };
-        if let Err(e) = crate::commands::evolution::run_with_progress(backend, options).await {
-            backend
-                .client
-                .log_message(tower_lsp_server::ls_types::MessageType::WARNING, format!("llmos: scheduled evolution of the {volume} volume: {}", e.message))
-                .await;
+        match crate::commands::evolution::run_with_progress(backend, options).await {
+            Ok(output) if !output.result.skills.is_empty() => tell_skills_written(backend, volume, &output),
+            Ok(_) => {}
+            Err(e) => {
+                backend.client.log_message(MessageType::WARNING, format!("llmos: scheduled evolution of the {volume} volume: {}", e.message)).await;
+            }
         }
     }
 }
+
+/// A scheduled run that wrote skills says which, with a button that opens the report
+/// (without holding up the scheduler while the message waits for the user).
+fn tell_skills_written(backend: &Backend, volume: VolumeKind, output: &crate::evolve::RunOutput) {
+    let names: Vec<&str> = output.result.skills.iter().map(|s| s.name.as_str()).collect();
+    let message = format!("llmos: scheduled evolution wrote {} skill(s) to the {volume} volume: {}", names.len(), names.join(", "));
+    let report = output.report.clone();
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        let actions = report.as_ref().map(|_| vec![MessageActionItem { title: OPEN_REPORT.into(), properties: Default::default() }]);
+        let choice = backend.client.show_message_request(MessageType::INFO, message, actions).await;
+        if let (Ok(Some(item)), Some(report)) = (choice, report)
+            && item.title == OPEN_REPORT
+            && let Some(uri) = crate::lsp::convert::path_to_uri(&report)
+        {
+            let _ = backend.client.show_document(ShowDocumentParams { uri, external: None, take_focus: Some(true), selection: None }).await;
+        }
+    });
+}
+
+const OPEN_REPORT: &str = "Open report";

@@ -14,7 +14,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::{arg_uri, invalid_args, user_error};
 use crate::lsp::Backend;
-use crate::lsp::convert::{PosConv, path_to_uri, uri_to_path};
+use crate::lsp::convert::{path_to_uri, uri_to_path};
 use crate::lsp::state::Workspace;
 
 pub fn is_repository(dir: &Path) -> bool {
@@ -149,6 +149,16 @@ pub fn commit_text(config: &Config, path: &Path, text: &str) -> std::result::Res
 
 /// [`commit_text`] authored at `when` (unix seconds; `None`: now).
 pub fn commit_text_at(config: &Config, path: &Path, text: &str, when: Option<i64>) -> std::result::Result<Committed, String> {
+    commit_text_with(config, path, text, when, true)
+}
+
+/// [`commit_text`] for a session open in an editor: the file on disk is left for the
+/// editor to save (see [`Volume::commit_buffer_with`]).
+pub fn commit_buffer_text(config: &Config, path: &Path, text: &str) -> std::result::Result<Committed, String> {
+    commit_text_with(config, path, text, None, false)
+}
+
+fn commit_text_with(config: &Config, path: &Path, text: &str, when: Option<i64>, write_file: bool) -> std::result::Result<Committed, String> {
     let vol = config.volume_of(path).ok_or_else(|| format!("{} is not inside a volume of this workspace", path.display()))?;
     if vol.kind == VolumeKind::System && !vol.writable {
         return Err("the system volume is read-only; set `[volumes.system] writable = true` in llmos.toml to commit there".into());
@@ -169,12 +179,12 @@ pub fn commit_text_at(config: &Config, path: &Path, text: &str, when: Option<i64
         return Err("the frontmatter is not valid YAML; fix it before committing".into());
     }
     let mut stamped = String::new();
-    let id = repo
-        .commit_file_with_at(path, &message, when, |base| {
-            let base = base.map_or("null".to_string(), |b| b.sha());
-            stamped = edits_for(&base).map_or_else(|| text.to_string(), |e| apply_edits(text, &e));
-            stamped.clone().into_bytes()
-        })
+    let build = |base: Option<&llmos_vcs::CommitId>| {
+        let base = base.map_or("null".to_string(), |b| b.sha());
+        stamped = edits_for(&base).map_or_else(|| text.to_string(), |e| apply_edits(text, &e));
+        stamped.clone().into_bytes()
+    };
+    let id = if write_file { repo.commit_file_with_at(path, &message, when, build) } else { repo.commit_buffer_with(path, &message, build) }
         .map_err(|e| e.to_string())?;
     Ok(Committed { sha: id.sha(), short: id.short(), text: stamped })
 }
@@ -184,8 +194,10 @@ pub async fn commit(backend: &Backend, args: &Value) -> Result<Value> {
     let path = uri_to_path(&uri).ok_or_else(|| invalid_args("only file: sessions can be committed"))?;
     let (text, version) = {
         let mut state = backend.state();
+        let can_edit = state.client.apply_edit;
         match state.snapshot(&uri) {
-            Some(s) => (s.text.clone(), Some(s.version)),
+            Some(s) if can_edit => (s.text.clone(), Some(s.version)),
+            Some(s) => (s.text.clone(), None),
             None => (llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).map_err(|e| user_error(e.to_string()))?, None),
         }
     };
@@ -197,34 +209,50 @@ pub async fn commit(backend: &Backend, args: &Value) -> Result<Value> {
         }
     }
     let (p, t) = (path.clone(), text.clone());
-    let committed =
-        tokio::task::spawn_blocking(move || commit_text(&config, &p, &t)).await.map_err(|e| user_error(format!("commit failed: {e}")))?.map_err(user_error)?;
-    // Bring the open buffer in line with what was committed (status and commit lines).
-    if let Some(version) = version {
-        let edits = {
+    // An open buffer gets the stamped fields by an edit and is saved by the editor; the
+    // server never writes the file under it (which would make the editor ask about a
+    // file changed on disk).
+    let open = version.is_some();
+    let committed = tokio::task::spawn_blocking(move || if open { commit_buffer_text(&config, &p, &t) } else { commit_text(&config, &p, &t) })
+        .await
+        .map_err(|e| user_error(format!("commit failed: {e}")))?
+        .map_err(user_error)?;
+    // Bring the open buffer in line with what was committed (status and commit lines),
+    // against its latest version (the user may type meanwhile).
+    if open {
+        let base = committed_base(&committed.text);
+        for _ in 0..20 {
+            let Some(snap) = backend.state().snapshot(&uri) else { break };
+            let edits = set_fields(&snap.text, &[("status", "committed"), ("commit", &base)]).unwrap_or_default();
+            if edits.is_empty() {
+                break;
+            }
             let unit = backend.state().unit;
-            let index = llmos_documents::LineIndex::new(&text);
-            let conv = PosConv { text: &text, index: &index, unit };
-            let base = committed_base(&committed.text);
-            set_fields(&text, &[("status", "committed"), ("commit", &base)])
-                .unwrap_or_default()
-                .iter()
-                .map(|e| OneOf::Left(conv.text_edit(e)))
-                .collect::<Vec<_>>()
-        };
-        if !edits.is_empty() {
+            let conv = snap.conv(unit);
             let edit = WorkspaceEdit {
                 document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
-                    text_document: OptionalVersionedTextDocumentIdentifier { uri: uri.clone(), version: Some(version) },
-                    edits,
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri: uri.clone(), version: Some(snap.version) },
+                    edits: edits.iter().map(|e| OneOf::Left(conv.text_edit(e))).collect(),
                 }])),
                 ..Default::default()
             };
-            let _ = backend.client.apply_edit(edit).await;
+            if !matches!(backend.client.apply_edit(edit).await, Ok(r) if r.applied) {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                continue;
+            }
+            // Wait for the editor's didChange before checking again.
+            for _ in 0..500 {
+                if backend.state().docs.get(&uri).map(|d| d.version) != Some(snap.version) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
         }
     }
     crate::handlers::diagnostics::refresh_all(backend);
-    Ok(json!({ "sha": committed.sha, "short": committed.short, "path": path.display().to_string() }))
+    // `save`: the buffer the editor should save now, so that it, the file and HEAD agree.
+    let save = open.then(|| uri.as_str().to_string());
+    Ok(json!({ "sha": committed.sha, "short": committed.short, "path": path.display().to_string(), "save": save }))
 }
 
 fn committed_base(text: &str) -> String {

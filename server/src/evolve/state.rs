@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase")]
 pub struct State {
     pub last_run: Option<i64>,
+    /// When the scheduler first saw this volume without a run: the first run is one
+    /// interval later, never at the first open of a new workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen: Option<i64>,
     pub last_result: Option<Summary>,
 }
 
@@ -42,8 +46,17 @@ pub fn save(config: &Config, kind: VolumeKind, state: &State) -> std::io::Result
 /// Seconds until the job is due (0 when due now); `None` when the job is off.
 pub fn due_in(config: &Config, kind: VolumeKind, now: i64) -> Option<i64> {
     let every = config.job(kind).every?.as_secs() as i64;
-    match load(config, kind).last_run {
-        None => Some(0),
-        Some(last) => Some((last + every - now).max(0)),
+    let state = load(config, kind);
+    let since = state.last_run.or(state.first_seen).unwrap_or(now);
+    Some((since + every - now).max(0))
+}
+
+/// Remembers `now` as the start of the first interval of a volume that never ran.
+pub fn note_first_seen(config: &Config, kind: VolumeKind, now: i64) -> std::io::Result<()> {
+    let mut state = load(config, kind);
+    if state.last_run.is_some() || state.first_seen.is_some() {
+        return Ok(());
     }
+    state.first_seen = Some(now);
+    save(config, kind, &state)
 }

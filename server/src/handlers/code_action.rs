@@ -73,7 +73,20 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Option<CodeAc
         command(&format!("New session in the {volume} volume"), "llmos.session.new", serde_json::json!({ "volume": volume.as_str() }));
         command(&format!("Run evolution now on the {volume} volume"), "llmos.evolution.run", serde_json::json!({ "volume": volume.as_str() }));
     }
+    if let Some(only) = &params.context.only {
+        actions.retain(|a| match a {
+            CodeActionOrCommand::CodeAction(a) => a.kind.as_ref().is_some_and(|k| only.iter().any(|o| kind_within(k, o))),
+            CodeActionOrCommand::Command(_) => false,
+        });
+    }
     Some(actions)
+}
+
+/// Whether `kind` is `wanted` or one of its sub-kinds (`source.fixAll` is within
+/// `source`), as `context.only` is defined.
+fn kind_within(kind: &CodeActionKind, wanted: &CodeActionKind) -> bool {
+    let (k, w) = (kind.as_str(), wanted.as_str());
+    w.is_empty() || k == w || k.strip_prefix(w).is_some_and(|rest| rest.starts_with('.'))
 }
 
 fn fix_edit(fix: &Fix, conv: &PosConv<'_>, uri: &Uri, version: i32) -> Option<WorkspaceEdit> {

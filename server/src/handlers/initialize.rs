@@ -36,6 +36,7 @@ pub fn initialize(backend: &Backend, params: InitializeParams) -> InitializeResu
         state.client.show_document = caps.window.as_ref().and_then(|w| w.show_document.as_ref()).is_some_and(|s| s.support);
         state.client.code_lens_refresh = caps.workspace.as_ref().and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
         state.client.pull_diagnostics = pull;
+        state.client.apply_edit = caps.workspace.as_ref().and_then(|w| w.apply_edit).unwrap_or(false);
         state.editor_settings = options.clone();
         if let Some(p) = options.get("profile").and_then(|v| v.as_str()).and_then(Profile::parse) {
             state.profile_override = Some(p);

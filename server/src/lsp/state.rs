@@ -27,6 +27,8 @@ pub struct OpenDoc {
     /// matches.
     pub generation: u64,
     snapshot: Option<Arc<DocSnapshot>>,
+    /// The reply streaming into this document, if any: sees every change in order.
+    pub reply: Option<crate::chat::tracker::ReplyTracker>,
 }
 
 /// An immutable copy of a document for requests and background work.
@@ -79,6 +81,8 @@ pub struct ClientCaps {
     pub show_document: bool,
     pub code_lens_refresh: bool,
     pub pull_diagnostics: bool,
+    /// `workspace.applyEdit`: whether a reply can stream into an open buffer.
+    pub apply_edit: bool,
 }
 
 impl Default for State {
@@ -98,7 +102,7 @@ impl Default for State {
 impl OpenDoc {
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
         let path = uri_to_path(&uri);
-        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None }
+        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, reply: None }
     }
 
     /// Applies one content change. Ranges past the end clamp to the end.
@@ -106,10 +110,18 @@ impl OpenDoc {
         self.snapshot = None;
         self.generation += 1;
         match change.range {
-            None => self.rope = Rope::from_str(&change.text),
+            None => {
+                if let Some(reply) = &mut self.reply {
+                    reply.observe_full(&self.rope, &change.text);
+                }
+                self.rope = Rope::from_str(&change.text)
+            }
             Some(range) => {
                 let start = self.char_index(range.start, unit);
                 let end = self.char_index(range.end, unit).max(start);
+                if let Some(reply) = &mut self.reply {
+                    reply.observe(&self.rope, start, end, &change.text);
+                }
                 self.rope.remove(start..end);
                 self.rope.insert(start, &change.text);
             }

@@ -37,6 +37,7 @@ pub fn lint_parsed_session(text: &str, doc: &SessionDoc, ctx: &DocContext<'_>, e
         }
     }
     lint_turns(text, doc, &mut out);
+    lint_unclosed_fences(text, doc, &mut out);
     lint_links(doc, ctx, env, &mut out);
     out
 }
@@ -148,6 +149,34 @@ fn lint_turns(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>) {
             range.clone(),
             "this line looks like a turn marker but is not one; write `<!-- turn: user -->` (role, then optional key=value pairs)",
         ));
+    }
+}
+
+/// A fence left open (a reply cut mid code block) swallows every later turn marker.
+/// The fix closes it right before the first line that would be a marker.
+fn lint_unclosed_fences(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>) {
+    for fence in doc.fences.iter().filter(|f| !f.closed) {
+        let opening = text.get(fence.range.start..fence.info_range.start).unwrap_or_default();
+        let closer = opening.trim_start_matches(' ');
+        let mut at = text.len();
+        let mut pos = fence.content.start;
+        for line in text.get(fence.content.clone()).unwrap_or_default().split_inclusive('\n') {
+            if line.starts_with("<!-- turn") && crate::session::parse_marker(line).is_some() {
+                at = pos;
+                break;
+            }
+            pos += line.len();
+        }
+        let lead = if at == 0 || text[..at].ends_with('\n') { "" } else { "\n" };
+        let tail = if at == text.len() { "\n" } else { "\n\n" };
+        out.push(
+            Diagnostic::new(
+                &rules::SESSION_UNCLOSED_FENCE,
+                fence.range.start..fence.info_range.end,
+                "this code fence is never closed: the turn markers after it read as code",
+            )
+            .with_fix(Fix::edit("Close the code fence", vec![Edit::insert(at, format!("{lead}{closer}{tail}"))]).preferred()),
+        );
     }
 }
 

@@ -7,6 +7,9 @@
 //! llmos-fake-llm [--port N] [--provider anthropic|openai] [--reply TEXT] [--chunks N]
 //!                [--delay-ms N] [--status CODE [--body TEXT]] [--expect-key-env VAR]
 //!                [--requests-log FILE] [--framing chunked|close] [--exit-after SECS]
+//!                [--cut-first TEXT]
+//! `--cut-first TEXT`: the first request gets TEXT, stopped at the token limit
+//! (`max_tokens` / `length`); later ones get `--reply`.
 //! ```
 
 use std::io::Write as _;
@@ -18,7 +21,7 @@ use llmos_llm::testing::{FakeProvider, Framing, Script, split_into_deltas};
 
 const USAGE: &str = "usage: llmos-fake-llm [--port N] [--provider anthropic|openai] [--reply TEXT] \
 [--chunks N] [--delay-ms N] [--status CODE [--body TEXT]] [--expect-key-env VAR] \
-[--requests-log FILE] [--framing chunked|close] [--exit-after SECS]";
+[--requests-log FILE] [--framing chunked|close] [--exit-after SECS] [--cut-first TEXT]";
 
 struct Options {
     port: u16,
@@ -32,6 +35,7 @@ struct Options {
     requests_log: Option<String>,
     framing: Framing,
     exit_after: Option<Duration>,
+    cut_first: Option<String>,
 }
 
 fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -47,6 +51,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         requests_log: None,
         framing: Framing::Chunked,
         exit_after: None,
+        cut_first: None,
     };
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
@@ -68,6 +73,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
                 options.status = Some(u16::try_from(number("an HTTP status")?).map_err(|_| format!("bad status {value}"))?);
             }
             "--body" => options.body = value,
+            "--cut-first" => options.cut_first = Some(value),
             "--expect-key-env" => options.expect_key_env = Some(value),
             "--requests-log" => options.requests_log = Some(value),
             "--framing" => {
@@ -105,6 +111,9 @@ async fn main() -> ExitCode {
         None => Script::Reply { chunks: split_into_deltas(&options.reply, options.chunks), delay_between: options.delay },
     };
     fake.set_default(script);
+    if let Some(text) = &options.cut_first {
+        fake.push(Script::TokenLimit { chunks: split_into_deltas(text, options.chunks) });
+    }
     fake.set_framing(options.framing);
     if let Some(var) = &options.expect_key_env {
         match std::env::var(var) {

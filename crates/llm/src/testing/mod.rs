@@ -60,6 +60,8 @@ pub enum Script {
     Hang,
     /// Writes these bytes as the whole response, then closes.
     Raw { bytes: Vec<u8> },
+    /// A full reply that stops at the token limit (`max_tokens` / finish `length`).
+    TokenLimit { chunks: Vec<String> },
 }
 
 impl Script {
@@ -366,6 +368,13 @@ impl Response<'_> {
             Script::Reply { chunks, delay_between } => {
                 self.send_deltas(&chunks, delay_between).await?;
                 for event in wire::epilogue(provider, self.model, chunks.len(), self.include_usage) {
+                    http::write_body_piece(self.stream, framing, &event).await?;
+                }
+                http::finish_body(self.stream, framing).await
+            }
+            Script::TokenLimit { chunks } => {
+                self.send_deltas(&chunks, Duration::ZERO).await?;
+                for event in wire::epilogue_because(provider, self.model, chunks.len(), self.include_usage, true) {
                     http::write_body_piece(self.stream, framing, &event).await?;
                 }
                 http::finish_body(self.stream, framing).await

@@ -53,19 +53,25 @@ pub(crate) fn delta(provider: ProviderKind, model: &str, text: &str) -> String {
 /// OpenAI-compatible servers send usage only when the request asked for it
 /// (`stream_options.include_usage`), in a last chunk with no choices.
 pub(crate) fn epilogue(provider: ProviderKind, model: &str, deltas: usize, include_usage: bool) -> Vec<String> {
+    epilogue_because(provider, model, deltas, include_usage, false)
+}
+
+/// Events that end a reply, normally or at the token limit (`max_tokens` / `length`).
+pub(crate) fn epilogue_because(provider: ProviderKind, model: &str, deltas: usize, include_usage: bool, token_limit: bool) -> Vec<String> {
+    let (anthropic, openai) = if token_limit { ("max_tokens", "length") } else { ("end_turn", "stop") };
     match provider {
         ProviderKind::Anthropic => vec![
             named_event("content_block_stop", &json!({"type": "content_block_stop", "index": 0})),
             named_event(
                 "message_delta",
                 &json!({"type": "message_delta",
-                        "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                        "delta": {"stop_reason": anthropic, "stop_sequence": null},
                         "usage": {"output_tokens": deltas}}),
             ),
             named_event("message_stop", &json!({"type": "message_stop"})),
         ],
         ProviderKind::OpenAi => {
-            let mut events = vec![data_event(&openai_chunk(model, json!({}), Some("stop")))];
+            let mut events = vec![data_event(&openai_chunk(model, json!({}), Some(openai)))];
             if include_usage {
                 let usage = json!({
                     "id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,

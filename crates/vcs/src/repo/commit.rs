@@ -67,6 +67,27 @@ impl Volume {
         when: Option<i64>,
         build_content: impl FnOnce(Option<&CommitId>) -> Vec<u8>,
     ) -> Result<CommitId, VcsError> {
+        self.commit_one(path, message, when, true, build_content)
+    }
+
+    /// Like [`Volume::commit_file_with`], but the file on disk is left alone: for a
+    /// session open in an editor, whose buffer gets the committed text and is saved by
+    /// the editor. Writing the file under the editor would make it ask about a file
+    /// changed on disk (Neovim W12, Emacs, VS Code with autoSave off). The index gets
+    /// the committed blob without stat data, so git compares the file's content until
+    /// the editor has saved it.
+    pub fn commit_buffer_with(&self, path: &Path, message: &str, build_content: impl FnOnce(Option<&CommitId>) -> Vec<u8>) -> Result<CommitId, VcsError> {
+        self.commit_one(path, message, None, false, build_content)
+    }
+
+    fn commit_one(
+        &self,
+        path: &Path,
+        message: &str,
+        when: Option<i64>,
+        write_file: bool,
+        build_content: impl FnOnce(Option<&CommitId>) -> Vec<u8>,
+    ) -> Result<CommitId, VcsError> {
         let git_path = self.git_path(path)?;
         let file = self.workdir.join(&git_path);
         let lock = IndexLock::acquire(self.repo.path())?;
@@ -113,7 +134,16 @@ impl Volume {
         let tree_id = tree_with_blob(&self.repo, head_tree.as_ref(), &components, blob, mode).map_err(|e| e.into_vcs(&git_path))?;
         let tree = self.repo.find_tree(tree_id)?;
         let commit_id = self.commit_on_head(&signature, message, &tree, head.as_ref())?;
-        self.place_committed_file(&lock, &commit_id.to_string(), &git_path, &file, blob, &content, mode)?;
+        if write_file {
+            self.place_committed_file(&lock, &commit_id.to_string(), &git_path, &file, blob, &content, mode)?;
+        } else {
+            lock.update_entry_unchecked(&git_path, blob, mode as u32, content.len()).map_err(|detail| VcsError::CommittedButIndexStale {
+                sha: commit_id.to_string(),
+                path: git_path.clone(),
+                workdir: self.workdir.display().to_string(),
+                detail,
+            })?;
+        }
         Ok(CommitId(commit_id))
     }
 }
@@ -281,6 +311,16 @@ impl IndexLock {
     /// The repository's own index handle would take `index.lock` itself, so
     /// a copy is edited and renamed over the index while we hold the lock.
     fn update_entry(&self, git_path: &str, file: &Path, blob: Oid, mode: u32) -> Result<(), String> {
+        let metadata = fs::metadata(file).map_err(|error| error.to_string())?;
+        self.write_entry(index_entry(git_path, Some(&metadata), blob, mode, metadata.len()))
+    }
+
+    /// An entry without stat data: git re-hashes the file before calling it clean.
+    fn update_entry_unchecked(&self, git_path: &str, blob: Oid, mode: u32, size: usize) -> Result<(), String> {
+        self.write_entry(index_entry(git_path, None, blob, mode, size as u64))
+    }
+
+    fn write_entry(&self, entry: IndexEntry) -> Result<(), String> {
         let index_file = self.git_dir.join("index");
         let staging = self.git_dir.join(format!("index.llmos-{}", std::process::id()));
         let result = (|| {
@@ -291,9 +331,8 @@ impl IndexLock {
                 }
                 Err(error) => return Err(error.to_string()),
             }
-            let metadata = fs::metadata(file).map_err(|error| error.to_string())?;
             let mut index = Index::open(&staging).map_err(|error| error.message().to_owned())?;
-            index.add(&index_entry(git_path, &metadata, blob, mode)).map_err(|error| error.message().to_owned())?;
+            index.add(&entry).map_err(|error| error.message().to_owned())?;
             index.write().map_err(|error| error.message().to_owned())?;
             drop(index);
             fs::rename(&staging, &index_file).map_err(|error| error.to_string())
@@ -311,20 +350,23 @@ impl Drop for IndexLock {
     }
 }
 
-fn index_entry(git_path: &str, metadata: &fs::Metadata, blob: Oid, mode: u32) -> IndexEntry {
+fn index_entry(git_path: &str, metadata: Option<&fs::Metadata>, blob: Oid, mode: u32, size: u64) -> IndexEntry {
     // Stat data lets git see the file as clean without re-hashing it; the
     // index stores 32-bit fields, so larger values wrap as they do in git.
     #[cfg(unix)]
-    let (ctime, mtime, dev, ino, uid, gid) = {
-        use std::os::unix::fs::MetadataExt as _;
-        (
-            IndexTime::new(metadata.ctime() as i32, metadata.ctime_nsec() as u32),
-            IndexTime::new(metadata.mtime() as i32, metadata.mtime_nsec() as u32),
-            metadata.dev() as u32,
-            metadata.ino() as u32,
-            metadata.uid(),
-            metadata.gid(),
-        )
+    let (ctime, mtime, dev, ino, uid, gid) = match metadata {
+        None => (IndexTime::new(0, 0), IndexTime::new(0, 0), 0, 0, 0, 0),
+        Some(metadata) => {
+            use std::os::unix::fs::MetadataExt as _;
+            (
+                IndexTime::new(metadata.ctime() as i32, metadata.ctime_nsec() as u32),
+                IndexTime::new(metadata.mtime() as i32, metadata.mtime_nsec() as u32),
+                metadata.dev() as u32,
+                metadata.ino() as u32,
+                metadata.uid(),
+                metadata.gid(),
+            )
+        }
     };
     #[cfg(not(unix))]
     let (ctime, mtime, dev, ino, uid, gid) = (IndexTime::new(0, 0), IndexTime::new(0, 0), 0, 0, 0, 0);
@@ -337,7 +379,7 @@ fn index_entry(git_path: &str, metadata: &fs::Metadata, blob: Oid, mode: u32) ->
         mode,
         uid,
         gid,
-        file_size: metadata.len() as u32,
+        file_size: size as u32,
         id: blob,
         // The low 12 bits hold the path length (0xfff when longer).
         flags: git_path.len().min(0xfff) as u16,

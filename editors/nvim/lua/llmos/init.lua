@@ -15,6 +15,13 @@ local defaults = {
   root_markers = { "llmos.toml", "volumes" },
   --- Show `$/progress` from the server.
   progress = true,
+  --- Buffer-local keymaps in session files (`…/sessions/*.md`). Set a key to false to
+  --- drop it, or `keymaps = false` to define none.
+  keymaps = {
+    send = { "<C-s>", modes = { "n", "i" } },
+    cancel = { "<C-c>", modes = { "n" } },
+    commit = { "<localleader>c", modes = { "n" } },
+  },
 }
 
 M.config = vim.deepcopy(defaults)
@@ -109,17 +116,18 @@ local function buf_uri(buf)
   return vim.uri_from_bufnr(buf or vim.api.nvim_get_current_buf())
 end
 
--- The committed text is on disk; once the server's edit of `status:`/`commit:` lands
--- in the buffer, buffer and file agree, so the buffer is no longer modified.
-local function mark_saved_if_same(buf)
+-- The server commits the buffer's text and stamps `status:`/`commit:` in the buffer
+-- without touching the file (writing it would bring up W12 at the next :w); saving the
+-- buffer makes it, the file and HEAD agree.
+local function save_committed(buf, result)
   vim.schedule(function()
-    if not vim.api.nvim_buf_is_valid(buf) then
+    if type(result) ~= "table" or type(result.save) ~= "string" or not vim.api.nvim_buf_is_valid(buf) then
       return
     end
-    local path = vim.api.nvim_buf_get_name(buf)
-    local ok, lines = pcall(vim.fn.readfile, path)
-    if ok and vim.deep_equal(lines, vim.api.nvim_buf_get_lines(buf, 0, -1, false)) then
-      vim.bo[buf].modified = false
+    if vim.uri_from_bufnr(buf) == result.save and vim.bo[buf].modified then
+      vim.api.nvim_buf_call(buf, function()
+        vim.cmd("silent update")
+      end)
     end
   end)
 end
@@ -206,7 +214,7 @@ local function define_commands()
     local buf = vim.api.nvim_get_current_buf()
     M.execute("llmos.session.commit", { uri = buf_uri(buf) }, function(r)
       notify("committed " .. ((type(r) == "table" and r.short) or ""))
-      mark_saved_if_same(buf)
+      save_committed(buf, r)
     end, buf)
   end, { desc = "llmos: commit the session to its volume" })
   cmd("LlmosNewSession", function(o)
@@ -273,10 +281,49 @@ local function progress_handler(ev)
   if value.kind == "end" then
     text = (value.message and value.message ~= "") and value.message or "done"
   end
+  M.busy = value.kind ~= "end" and text ~= "" and text or nil
   if text ~= "" then
     M.last_progress = text
     vim.api.nvim_echo({ { "llmos: " .. text } }, value.kind ~= "report", {})
   end
+end
+
+local KEY_ACTIONS = {
+  send = { cmd = "LlmosSend", desc = "llmos: send the session" },
+  cancel = { cmd = "LlmosCancel", desc = "llmos: cancel the reply" },
+  commit = { cmd = "LlmosCommit", desc = "llmos: commit the session" },
+}
+
+--- Whether `buf` is a session file (a Markdown file in a volume's sessions/ folder).
+function M.is_session(buf)
+  local name = vim.api.nvim_buf_get_name(buf)
+  return name:match("/sessions/[^/]+%.md$") ~= nil
+end
+
+--- Sets the buffer-local keymaps of a session buffer (see `keymaps` in setup()).
+function M.set_keymaps(buf)
+  local maps = M.config.keymaps
+  if type(maps) ~= "table" or not M.is_session(buf) then
+    return
+  end
+  for action, spec in pairs(maps) do
+    local what = KEY_ACTIONS[action]
+    local lhs = type(spec) == "table" and spec[1] or spec
+    if what and type(lhs) == "string" and lhs ~= "" then
+      local modes = type(spec) == "table" and spec.modes or { "n" }
+      vim.keymap.set(modes, lhs, "<Cmd>" .. what.cmd .. "<CR>", { buffer = buf, desc = what.desc, silent = true })
+    end
+  end
+end
+
+--- For the statusline: `llmos: receiving reply…` while the server reports work, `llmos`
+--- when a server is attached to `buf`, else "".
+function M.statusline(buf)
+  buf = buf or vim.api.nvim_get_current_buf()
+  if M.busy then
+    return "llmos: " .. M.busy
+  end
+  return M.client(buf) and #vim.lsp.get_clients({ name = "llmos", bufnr = buf }) > 0 and "llmos" or ""
 end
 
 function M.setup(opts)
@@ -289,7 +336,9 @@ function M.setup(opts)
     group = group,
     pattern = M.config.filetypes,
     callback = function(ev)
-      M.attach(ev.buf)
+      if M.attach(ev.buf) then
+        M.set_keymaps(ev.buf)
+      end
     end,
   })
   if M.config.progress then
@@ -298,8 +347,8 @@ function M.setup(opts)
   define_commands()
   -- Buffers opened before setup() ran.
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(M.config.filetypes, vim.bo[buf].filetype) then
-      M.attach(buf)
+    if vim.api.nvim_buf_is_loaded(buf) and vim.tbl_contains(M.config.filetypes, vim.bo[buf].filetype) and M.attach(buf) then
+      M.set_keymaps(buf)
     end
   end
 end
