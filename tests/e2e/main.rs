@@ -11,5 +11,6 @@ mod lsp_diagnostics;
 mod lsp_features;
 mod lsp_promote;
 mod lsp_sessions;
+mod scale;
 mod stdio;
 mod sync;

@@ -15,6 +15,8 @@ pub struct SkillDoc {
 pub struct BodyLink {
     pub target: String,
     pub target_range: Range<usize>,
+    /// The whole link, text and destination (`[text](target)`).
+    pub range: Range<usize>,
 }
 
 impl SkillDoc {
@@ -47,8 +49,8 @@ impl SkillDoc {
                 let abs = self.body.start + range.start..self.body.start + range.end;
                 let src = &text[abs.clone()];
                 // The destination's own range: its last occurrence inside the link's source text.
-                let target_range = src.rfind(dest_url.as_ref()).map(|i| abs.start + i..abs.start + i + dest_url.len()).unwrap_or(abs);
-                out.push(BodyLink { target: dest_url.into_string(), target_range });
+                let target_range = src.rfind(dest_url.as_ref()).map(|i| abs.start + i..abs.start + i + dest_url.len()).unwrap_or(abs.clone());
+                out.push(BodyLink { target: dest_url.into_string(), target_range, range: abs });
             }
         }
         out

@@ -57,10 +57,12 @@ pub fn locate<'c>(config: &'c Config, path: &Path) -> Option<(&'c crate::config:
 impl Index {
     /// Walks every volume and parses all skills and sessions on all cores.
     pub fn build(config: &Config) -> Self {
-        let mut files: Vec<(VolumeKind, PathBuf, DocKind)> = Vec::new();
-        for vol in &config.volumes {
-            collect(&vol.path, vol.kind, &mut files);
-        }
+        Self::build_from(config, &walk_volumes(config))
+    }
+
+    /// [`Index::build`] over files already listed by [`walk_volumes`] (`llmos check` lists
+    /// once and indexes only the skills, the one thing lint rules look up across files).
+    pub fn build_from(config: &Config, files: &[VolumeFile]) -> Self {
         let max = config.max_file_size;
         let parsed: Vec<Parsed> = files
             .par_iter()
@@ -264,7 +266,20 @@ pub fn linked_skill_name(session_path: &Path, target: &str) -> Option<String> {
     }
 }
 
-fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<(VolumeKind, PathBuf, DocKind)>) {
+/// One skill or session file found in a volume.
+pub type VolumeFile = (VolumeKind, PathBuf, DocKind);
+
+/// Every skill and session file of every volume, from one walk of each volume's
+/// `skills/` and `sessions/` folders, in walk order.
+pub fn walk_volumes(config: &Config) -> Vec<VolumeFile> {
+    let mut files = Vec::new();
+    for vol in &config.volumes {
+        collect(&vol.path, vol.kind, &mut files);
+    }
+    files
+}
+
+fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<VolumeFile>) {
     for (sub, depth) in [("skills", 2), ("sessions", 1)] {
         let dir = root.join(sub);
         if !dir.is_dir() {

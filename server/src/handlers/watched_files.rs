@@ -94,6 +94,8 @@ pub fn reload_config(backend: &Backend) {
             ws.config_diagnostics = diags;
             ws.index = index;
             ws.ready = true;
+            drop(ws);
+            backend.index_done();
         }
         super::diagnostics::refresh_all(&backend);
     });

@@ -35,7 +35,26 @@ pub struct Backend {
     pub state: Arc<Mutex<State>>,
     pub ws: Arc<RwLock<Workspace>>,
     pub jobs: Arc<crate::commands::Jobs>,
+    /// Becomes true when the first indexing is over (or failed): requests that need the
+    /// index wait on it rather than answer from an empty one.
+    pub indexed: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Permits for long commands, see [`LONG_COMMANDS`].
+    pub long_commands: Arc<tokio::sync::Semaphore>,
 }
+
+/// Messages tower-lsp-server handles at once (its default is 4). Every message in flight
+/// holds one slot until it is answered, so a command that takes seconds holds one
+/// all along; [`LONG_COMMANDS`] of them at most, which leaves the rest for edits and
+/// requests however many commands run.
+pub const CONCURRENT_MESSAGES: usize = 32;
+
+/// Long commands (commit, sync, evolution, promote, login, waiting for the index) that
+/// may run at once; one more is refused with a message rather than queued in a slot.
+pub const LONG_COMMANDS: usize = 16;
+
+/// How long a request that needs the index waits for the first indexing before it
+/// answers from what there is (100,000 + 100,000 files index in a few seconds).
+pub const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl Backend {
     pub fn new(client: Client) -> Self {
@@ -45,7 +64,28 @@ impl Backend {
             state: Arc::new(Mutex::new(State::default())),
             ws: Arc::new(RwLock::new(Workspace::empty(config))),
             jobs: Arc::new(crate::commands::Jobs::default()),
+            indexed: Arc::new(tokio::sync::watch::channel(false).0),
+            long_commands: Arc::new(tokio::sync::Semaphore::new(LONG_COMMANDS)),
         }
+    }
+
+    /// Waits (at most `limit`) until the workspace index is built; at once when it is or
+    /// when there is no workspace. Returns whether the index is complete.
+    pub async fn wait_for_index(&self, limit: std::time::Duration) -> bool {
+        // Subscribed before looking, so a signal sent in between is not missed.
+        let mut rx = self.indexed.subscribe();
+        {
+            let ws = self.ws_read();
+            if ws.ready || !ws.has_root {
+                return true;
+            }
+        }
+        matches!(tokio::time::timeout(limit, rx.wait_for(|done| *done)).await, Ok(Ok(_)))
+    }
+
+    /// Marks the first indexing as over and wakes the requests waiting for it.
+    pub fn index_done(&self) {
+        self.indexed.send_replace(true);
     }
 
     /// Locks the document state. A poisoned lock (a panic elsewhere) is recovered rather
@@ -79,7 +119,7 @@ where
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = service();
-    Server::new(framing::guard(input), output, socket).serve(service).await;
+    Server::new(framing::guard(input), output, socket).concurrency_level(CONCURRENT_MESSAGES).serve(service).await;
 }
 
 impl Backend {
@@ -144,6 +184,7 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        self.wait_for_index(INDEX_WAIT).await;
         Ok(handlers::completion::completion(self, params))
     }
 
@@ -152,6 +193,7 @@ impl LanguageServer for Backend {
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+        self.wait_for_index(INDEX_WAIT).await;
         Ok(handlers::workspace_symbol::symbol(self, params))
     }
 
@@ -164,22 +206,27 @@ impl LanguageServer for Backend {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.wait_for_index(INDEX_WAIT).await;
         Ok(handlers::code_lens::code_lens(self, params))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        self.wait_for_index(INDEX_WAIT).await;
         Ok(handlers::definition::goto_definition(self, params))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.wait_for_index(INDEX_WAIT).await;
         Ok(handlers::references::references(self, params))
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        self.wait_for_index(INDEX_WAIT).await;
         handlers::rename::prepare_rename(self, params)
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.wait_for_index(INDEX_WAIT).await;
         handlers::rename::rename(self, params)
     }
 

@@ -27,6 +27,17 @@ pub struct OpenDoc {
     /// matches.
     pub generation: u64,
     snapshot: Option<Arc<DocSnapshot>>,
+    /// The diagnostics of one generation, so a pull, a push and code actions on the same
+    /// version share one lint. Dropped when the index or config changes under it.
+    pub linted: Option<Arc<Linted>>,
+}
+
+/// Diagnostics computed for one generation of a document.
+pub struct Linted {
+    pub generation: u64,
+    /// With their fixes, for code actions.
+    pub core: Vec<Diagnostic>,
+    pub lsp: Vec<lsp::Diagnostic>,
 }
 
 /// An immutable copy of a document for requests and background work.
@@ -69,6 +80,9 @@ pub struct State {
     pub editor_settings: serde_json::Value,
     /// Client capabilities that change how we answer.
     pub client: ClientCaps,
+    /// How many times a document was linted (shown by `llmos/status`, so tests can tell
+    /// a keystroke linted once from one linted twice).
+    pub lint_runs: u64,
 }
 
 #[derive(Default, Clone)]
@@ -91,6 +105,7 @@ impl Default for State {
             scheduler: true,
             editor_settings: serde_json::Value::Null,
             client: ClientCaps::default(),
+            lint_runs: 0,
         }
     }
 }
@@ -98,7 +113,7 @@ impl Default for State {
 impl OpenDoc {
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
         let path = uri_to_path(&uri);
-        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None }
+        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, linted: None }
     }
 
     /// Applies one content change. Ranges past the end clamp to the end.
