@@ -13,6 +13,7 @@ pub mod lint;
 pub mod profile;
 pub mod rules;
 pub mod session;
+pub mod session_edit;
 pub mod skill;
 pub mod slug;
 pub mod volume;

@@ -60,7 +60,7 @@ pub fn compute_parsed(ws: &Workspace, snap: &DocSnapshot, profile: Profile, sess
 
 /// Updates the index from the snapshot and computes its LSP diagnostics. Returns whether
 /// the set of skill names changed (so other documents need re-checking).
-pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool) {
+pub fn run(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Vec<lsp::Diagnostic>, bool) {
     let (linted, names_changed) = lint(backend, snap);
     (linted.lsp.clone(), names_changed)
 }
@@ -68,7 +68,7 @@ pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool
 /// The diagnostics of the snapshot's generation: remembered ones when this generation was
 /// linted already (a pull after the debounced run, a code action), else a fresh run that
 /// also updates the index.
-pub fn linted(backend: &Backend, snap: &DocSnapshot) -> (Arc<Linted>, bool) {
+pub fn linted(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
     let cached = backend.state().docs.get(&snap.uri).and_then(|d| d.linted.clone()).filter(|l| l.generation == snap.generation);
     match cached {
         Some(l) => (l, false),
@@ -76,11 +76,12 @@ pub fn linted(backend: &Backend, snap: &DocSnapshot) -> (Arc<Linted>, bool) {
     }
 }
 
-fn lint(backend: &Backend, snap: &DocSnapshot) -> (Arc<Linted>, bool) {
-    let (profile, unit) = {
+fn lint(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
+    let (profile, unit, parsed_before) = {
         let mut state = backend.state();
         state.lint_runs += 1;
-        (state.profile_override, state.unit)
+        let before = state.docs.get(&snap.uri).and_then(|d| d.parsed.clone());
+        (state.profile_override, state.unit, before)
     };
     let mut names_changed = false;
     let mut session = None;
@@ -88,8 +89,20 @@ fn lint(backend: &Backend, snap: &DocSnapshot) -> (Arc<Linted>, bool) {
         let kind = backend.ws_read().kind_of(path);
         let max = backend.ws_read().config.max_file_size;
         if kind.is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= max {
-            // Parsed before taking the write lock: a 1 MB transcript takes milliseconds.
-            let doc = (kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text)).then(|| llmos_documents::SessionDoc::parse(&snap.text));
+            // Parsed before taking the write lock, and from the last parse when the edit
+            // since leaves the structure alone (a keystroke in a 1 MB transcript).
+            let doc = (kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text)).then(|| {
+                let doc = match &parsed_before {
+                    Some((before, doc)) => llmos_documents::session_edit::reparse(&before.text, doc, &snap.text),
+                    None => llmos_documents::SessionDoc::parse(&snap.text),
+                };
+                Arc::new(doc)
+            });
+            if let Some(doc) = &doc
+                && let Some(open) = backend.state().docs.get_mut(&snap.uri)
+            {
+                open.parsed = Some((snap.clone(), doc.clone()));
+            }
             let mut ws = backend.ws_write();
             let Workspace { config, index, .. } = &mut *ws;
             match doc {
@@ -104,7 +117,7 @@ fn lint(backend: &Backend, snap: &DocSnapshot) -> (Arc<Linted>, bool) {
     }
     let core = {
         let ws = backend.ws_read();
-        compute_parsed(&ws, snap, ws.profile(profile), session.as_ref())
+        compute_parsed(&ws, snap, ws.profile(profile), session.as_deref())
     };
     let conv = snap.conv(unit);
     let lsp = core.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect();
@@ -152,6 +165,8 @@ fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnaps
 
 /// Re-diagnoses every open document (config or index changed).
 pub fn refresh_all(backend: &Backend) {
+    // Called after commits, syncs and file events: what git says may have changed.
+    backend.ws_read().git.clear();
     let uris: Vec<Uri> = forget_linted(backend, None);
     for uri in uris {
         schedule(backend, uri, true);

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod framing;
+pub mod git_cache;
 pub mod state;
 
 use std::sync::{Arc, Mutex, RwLock};

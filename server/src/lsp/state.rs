@@ -30,6 +30,9 @@ pub struct OpenDoc {
     /// The diagnostics of one generation, so a pull, a push and code actions on the same
     /// version share one lint. Dropped when the index or config changes under it.
     pub linted: Option<Arc<Linted>>,
+    /// The last parse of this session and the text it was made from, which the next
+    /// edit's parse starts from.
+    pub parsed: Option<(Arc<DocSnapshot>, Arc<llmos_documents::SessionDoc>)>,
 }
 
 /// Diagnostics computed for one generation of a document.
@@ -66,6 +69,8 @@ pub struct Workspace {
     pub has_root: bool,
     /// Link checks remembered between keystrokes (cleared on file events).
     pub links: llmos_workspace::index::LinkCache,
+    /// Git facts per open document and HEAD (cleared on file events and commits).
+    pub git: super::git_cache::GitCache,
 }
 
 pub struct State {
@@ -113,7 +118,7 @@ impl Default for State {
 impl OpenDoc {
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
         let path = uri_to_path(&uri);
-        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, linted: None }
+        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, linted: None, parsed: None }
     }
 
     /// Applies one content change. Ranges past the end clamp to the end.
@@ -177,7 +182,15 @@ impl OpenDoc {
 
 impl Workspace {
     pub fn empty(config: Config) -> Self {
-        Self { config, config_diagnostics: Vec::new(), index: Index::default(), ready: false, has_root: false, links: Default::default() }
+        Self {
+            config,
+            config_diagnostics: Vec::new(),
+            index: Index::default(),
+            ready: false,
+            has_root: false,
+            links: Default::default(),
+            git: Default::default(),
+        }
     }
 
     pub fn profile(&self, override_: Option<Profile>) -> Profile {
