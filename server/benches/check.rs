@@ -37,11 +37,12 @@ fn main() {
     let keep = std::env::var("LLMOS_BENCH_KEEP").ok().map(PathBuf::from);
     let temp = tempfile::Builder::new().prefix("llmos-bench-check-").tempdir().expect("temp dir");
     let exe = std::env::current_exe().expect("own path");
-    let mut medians: Vec<(usize, f64)> = Vec::new();
+    let mut medians: Vec<(usize, f64, f64)> = Vec::new();
     for &n in &sizes {
         let root = keep.as_deref().unwrap_or(temp.path()).join(format!("ws-{n}-{n}-seed{seed}"));
         prepare(&root, n, seed);
         let mut times = Vec::new();
+        let mut cpus = Vec::new();
         let mut peaks = Vec::new();
         for run in 0..=runs {
             let out = Command::new(&exe).env(CHILD_ENV, &root).stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("run child");
@@ -51,6 +52,7 @@ fn main() {
             println!("{n}+{n} {} {line}", if run == 0 { "warm-up" } else { "run    " });
             if run > 0 {
                 times.push(r["ms"].as_f64().unwrap_or(f64::NAN));
+                cpus.push(r["cpu_ms"].as_f64().unwrap_or(f64::NAN));
                 peaks.push(r["peak_rss_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0);
             }
         }
@@ -58,6 +60,8 @@ fn main() {
         let time = Stats::new(times);
         let peak = Stats::new(peaks);
         println!("{}", time.report(&format!("llmos check {n}+{n}"), budget.map(|b| b.1)));
+        let cpu = Stats::new(cpus);
+        println!("{}", cpu.report(&format!("  CPU time (user+sys, all threads) {n}+{n}"), None));
         let mb_budget = budget.map_or(f64::INFINITY, |b| b.2);
         let verdict = if mb_budget.is_infinite() {
             String::new()
@@ -67,13 +71,14 @@ fn main() {
             format!("budget ≤ {mb_budget} MB: MISSED")
         };
         println!("peak RSS {n}+{n}: median {:.1} MB, max {:.1} MB {verdict}\n", peak.median(), peak.quantile(1.0));
-        medians.push((n, time.median()));
+        medians.push((n, time.median(), cpu.median()));
     }
-    // Linearity: every pair of sizes five times apart.
-    for &(small, t_small) in &medians {
-        if let Some(&(big, t_big)) = medians.iter().find(|(m, _)| *m == small * 5) {
-            let ratio = t_big / t_small;
-            println!("{big}+{big} vs {small}+{small}: {ratio:.2}× the time for 5× the files; budget ≤ 6×: {}", if ratio <= 6.0 { "OK" } else { "MISSED" });
+    // Linearity: every pair of sizes five times apart, in wall and in CPU time.
+    for &(small, t_small, c_small) in &medians {
+        if let Some(&(big, t_big, c_big)) = medians.iter().find(|(m, _, _)| *m == small * 5) {
+            let (ratio, cpu_ratio) = (t_big / t_small, c_big / c_small);
+            let verdict = if ratio <= 6.0 { "OK" } else { "MISSED" };
+            println!("{big}+{big} vs {small}+{small}: {ratio:.2}× the time ({cpu_ratio:.2}× the CPU time) for 5× the files; budget ≤ 6×: {verdict}");
         }
     }
 }
@@ -98,5 +103,17 @@ fn child(root: &Path) {
     let code = llmos_server::cli::check::run(vec![root.to_path_buf()], None, llmos_server::cli::Format::Json);
     let ms = t.elapsed().as_secs_f64() * 1e3;
     let (peak, _) = rss_kib();
-    eprintln!("{}", json!({ "ms": ms, "peak_rss_kib": peak, "base_rss_kib": base, "exit": format!("{code:?}") }));
+    eprintln!("{}", json!({ "ms": ms, "cpu_ms": cpu_ms(), "peak_rss_kib": peak, "base_rss_kib": base, "exit": format!("{code:?}") }));
+}
+
+/// CPU time of this process (user + system, all threads) in milliseconds: on the shared
+/// 2-core machine wall time swings with other builds, CPU time much less.
+fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (in parentheses, may hold spaces); utime and stime
+    // are the 12th and 13th after it, in 10 ms ticks.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10.0
 }

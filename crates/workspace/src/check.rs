@@ -43,7 +43,13 @@ pub fn lint_document_with(
     profile: Profile,
     session: Option<&llmos_documents::SessionDoc>,
 ) -> Vec<Diagnostic> {
-    lint_among(config, index, links, path, text, profile, session, &sync_conflict)
+    // Sync twins from the index: listing `sessions/` on every keystroke costs more the
+    // more sessions there are.
+    let twin_in_index = |path: &Path| {
+        let dir = path.parent()?;
+        sync_conflict_among(path, |prefix| index.session_file_with_prefix(dir, prefix))
+    };
+    lint_among(config, index, links, path, text, profile, session, &twin_in_index)
 }
 
 /// The one lint path; `conflict` finds a session's sync twin (on disk for one file, from

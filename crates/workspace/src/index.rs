@@ -195,6 +195,19 @@ impl Index {
         self.users.get(name).map_or(0, BTreeSet::len)
     }
 
+    /// The first indexed session in `dir` whose file name starts with `prefix` (a sync
+    /// twin `<id>.local-<sha>.md`), without listing the folder.
+    pub fn session_file_with_prefix(&self, dir: &Path, prefix: &str) -> Option<String> {
+        let from = dir.join(prefix);
+        self.sessions
+            .range::<Path, _>((std::ops::Bound::Included(from.as_path()), std::ops::Bound::Unbounded))
+            .map(|(p, _)| p)
+            // Names sharing the prefix sort right after it: look no further than them.
+            .map_while(|p| p.file_name()?.to_str().filter(|n| p.parent() == Some(dir) && n.starts_with(prefix)))
+            .next()
+            .map(str::to_string)
+    }
+
     /// Distinct skill names starting with `prefix`, in order, resolved by precedence.
     pub fn skills_with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a SkillEntry> + 'a {
         self.by_name
