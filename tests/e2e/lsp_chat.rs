@@ -146,13 +146,19 @@ async fn cancel_keeps_the_partial_reply_marked_interrupted() {
     let again = send(&s, &uri).await;
     assert!(again["error"]["message"].as_str().unwrap().contains("already being written"), "{again}");
     // progress was reported with a cancel button; the button works
-    let begin = s.wait_for("progress begin", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin").await;
+    let begin = s
+        .wait_for("progress begin", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "begin" && m["params"]["value"]["title"] == "Receiving reply…"
+        })
+        .await;
     assert_eq!(begin["params"]["value"]["title"], "Receiving reply…");
     assert_eq!(begin["params"]["value"]["cancellable"], true);
     s.notify("window/workDoneProgress/cancel", json!({ "token": begin["params"]["token"] })).await;
     let text = wait_text(&s, &uri, |t| t.ends_with("<!-- turn: user -->\n\n") && t.contains("interrupted=true")).await;
     assert!(text.contains("<!-- turn: assistant model=test-model interrupted=true -->\npartial answer\n\n<!-- turn: user -->\n\n"), "{text}");
-    s.wait_for("progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end").await;
+    // the reply's own progress ends (indexing reports progress too)
+    let token = begin["params"]["token"].clone();
+    s.wait_for("progress end", |m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end" && m["params"]["token"] == token).await;
     // and llmos.chat.cancel on an idle session says nothing was running
     let c = s.call("workspace/executeCommand", json!({ "command": "llmos.chat.cancel", "arguments": [{ "uri": uri }] })).await;
     assert_eq!(c["cancelled"], false);

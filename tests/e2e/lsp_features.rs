@@ -325,3 +325,23 @@ async fn the_agent_listing_in_hover_diagnostics_and_status() {
     assert_eq!(status["listing"]["claude-code"]["chars"], entry("big", 1536) + small, "{status}");
     assert_eq!(status["listing"]["claude-code"]["skills"], 2);
 }
+
+#[tokio::test]
+async fn hover_and_definition_over_a_links_text_and_destination() {
+    let s = TestServer::start(WS).await;
+    // In a skill: `See [plot skill](../plotting/SKILL.md).`
+    let skill = s.open("volumes/user/skills/vqe/SKILL.md").await;
+    for (needle, delta) in [("[plot skill]", 0), ("plot skill]", 3), ("../plotting/SKILL.md", 4)] {
+        let h = hover_text(&s, at(&s, &skill, needle, delta)).await;
+        assert!(h.contains("Plots data"), "hover at {needle}+{delta}: {h}");
+        let def = s.call("textDocument/definition", at(&s, &skill, needle, delta)).await;
+        assert!(def["uri"].as_str().is_some_and(|u| u.ends_with("volumes/team/skills/plotting/SKILL.md")), "definition at {needle}+{delta}: {def}");
+    }
+    assert_eq!(hover_text(&s, at(&s, &skill, "See [", 1)).await, "", "no hover before the link");
+    // In a session: `[data](../artifacts/data.csv)`, on the text.
+    let session = s.open("volumes/user/sessions/s.md").await;
+    let h = hover_text(&s, at(&s, &session, "[data]", 2)).await;
+    assert!(h.contains("3 rows") || h.contains("3 data rows"), "{h}");
+    let def = s.call("textDocument/definition", at(&s, &session, "[data]", 2)).await;
+    assert!(def["uri"].as_str().is_some_and(|u| u.ends_with("volumes/user/artifacts/data.csv")), "{def}");
+}

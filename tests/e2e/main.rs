@@ -19,6 +19,7 @@ mod portable;
 mod protocol_abuse;
 mod robustness;
 mod rules;
+mod scale;
 mod snapshots;
 mod stdio;
 mod sync;

@@ -77,8 +77,9 @@ pub fn in_skill(text: &str, doc: &crate::SkillDoc, offset: usize) -> Target {
     if let Some(t) = in_frontmatter(&doc.frontmatter, offset) {
         return t;
     }
+    // The whole link counts, its text as much as its destination, as in sessions.
     for link in doc.links(text) {
-        if contains(&link.target_range, offset) {
+        if contains(&link.range, offset) {
             return Target::Link { target: link.target, range: link.target_range };
         }
     }
@@ -99,5 +100,29 @@ mod tests {
         assert!(matches!(at("turn: user"), Target::Marker { turn: 0 }));
         assert!(matches!(at("a.py"), Target::Link { target, .. } if target == "a.py"));
         assert_eq!(at("see"), Target::Body);
+    }
+
+    proptest::proptest! {
+        /// Every offset of `[text](target)`, text and destination alike, finds the link in
+        /// a skill and in a session; the offsets just outside it do not.
+        #[test]
+        fn a_link_is_found_over_its_whole_span(text in "[a-z][a-z ]{0,12}[a-z]", target in "[a-z]{1,8}/[a-z]{1,8}\\.md", before in "[A-Z][a-z]{0,10} ") {
+            let link = format!("[{text}]({target})");
+            let body = format!("{before}{link} after.\n");
+            let skill = format!("---\nname: s\n---\n{body}");
+            let session = format!("---\ntitle: t\n---\n<!-- turn: user -->\n{body}");
+            for (doc, is_skill) in [(&skill, true), (&session, false)] {
+                let start = doc.find(&link).unwrap();
+                let end = start + link.len();
+                let at = |offset: usize| if is_skill { in_skill(doc, &crate::SkillDoc::parse(doc), offset) } else { in_session(&SessionDoc::parse(doc), offset) };
+                for offset in start..=end {
+                    let found = matches!(at(offset), Target::Link { target: t, .. } if t == target);
+                    proptest::prop_assert!(found, "offset {} in {:?}", offset - start, link);
+                }
+                let outside = [at(start - 2), at(end + 2)];
+                let is_link = |t: &Target| matches!(t, Target::Link { .. });
+                proptest::prop_assert!(!outside.iter().any(is_link), "found outside: {:?}", outside);
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ pub mod portable;
 pub mod profile;
 pub mod rules;
 pub mod session;
+pub mod session_edit;
 pub mod skill;
 pub mod slug;
 pub mod usage;

@@ -15,6 +15,8 @@ pub struct SkillDoc {
 pub struct BodyLink {
     pub target: String,
     pub target_range: Range<usize>,
+    /// The whole link, text and destination (`[text](target)`).
+    pub range: Range<usize>,
 }
 
 impl SkillDoc {
@@ -60,6 +62,9 @@ impl SkillDoc {
 
     /// Links in the body, found by the shared extractor so code spans and fences are respected.
     pub fn links(&self, text: &str) -> Vec<BodyLink> {
-        crate::links::extract(text, self.body.clone()).into_iter().map(|l| BodyLink { target: l.target, target_range: l.target_range }).collect()
+        crate::links::extract(text, self.body.clone())
+            .into_iter()
+            .map(|l| BodyLink { target: l.target, target_range: l.target_range, range: l.range })
+            .collect()
     }
 }

@@ -1,5 +1,6 @@
 //! `llmos check`: the server's rules over files, folders and whole workspaces.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use llmos_documents::lint::{DocContext, LinkCheck, LintEnv, SkillLocation, lint_encoding, lint_session, lint_skill};
@@ -7,8 +8,9 @@ use llmos_documents::{Diagnostic, Profile, rules};
 
 use crate::config::{self, Config};
 use crate::discover::find_root;
-use crate::index::{Index, WorkspaceEnv, check_link_in, locate};
+use crate::index::{Index, VolumeFile, WorkspaceEnv, check_link_in, locate, walk_volumes};
 use crate::kind::{DocKind, classify};
+use rayon::prelude::*;
 
 /// The findings for one file. `text` is kept so callers can turn offsets into lines.
 #[derive(Debug)]
@@ -56,6 +58,28 @@ pub fn lint_document_with(
     profile: Profile,
     session: Option<&llmos_documents::SessionDoc>,
 ) -> Vec<Diagnostic> {
+    // Sync twins from the index: listing `sessions/` on every keystroke costs more the
+    // more sessions there are.
+    let twin_in_index = |path: &Path| {
+        let dir = path.parent()?;
+        sync_conflict_among(path, |prefix| index.session_file_with_prefix(dir, prefix))
+    };
+    lint_among(config, index, links, path, text, profile, session, &twin_in_index)
+}
+
+/// The one lint path; `conflict` finds a session's sync twin (on disk for one file, from
+/// the listing already made when checking a whole workspace).
+#[allow(clippy::too_many_arguments)]
+fn lint_among(
+    config: &Config,
+    index: &Index,
+    links: Option<&crate::index::LinkCache>,
+    path: &Path,
+    text: &str,
+    profile: Profile,
+    session: Option<&llmos_documents::SessionDoc>,
+    conflict: &dyn Fn(&Path) -> Option<Diagnostic>,
+) -> Vec<Diagnostic> {
     let env = WorkspaceEnv { config, index, links };
     let (volume, kind) = match locate(config, path) {
         Some((vol, rel)) => (Some(vol.kind), classify(&rel)),
@@ -70,7 +94,7 @@ pub fn lint_document_with(
                 Some(doc) => llmos_documents::lint::lint_parsed_session(text, doc, &ctx, &env),
                 None => lint_session(text, &ctx, &env),
             };
-            d.extend(sync_conflict(path));
+            d.extend(conflict(path));
             d
         }
         Some(DocKind::Config) => Config::parse(text, path.parent().unwrap_or(Path::new("."))).1,
@@ -98,53 +122,86 @@ pub fn check_paths(paths: &[PathBuf], profile: Option<Profile>) -> Result<Vec<Fi
     Ok(reports)
 }
 
+/// One walk of the volumes, an index of the skills (the only thing rules look up across
+/// files), then every file read, parsed and linted once, in parallel. Sync twins are
+/// found in the listing rather than by listing `sessions/` again per session, which
+/// made a check quadratic in the number of sessions.
 fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out: &mut Vec<FileReport>) -> Result<(), CheckError> {
     let (config, config_diags) = Config::load(root);
-    let index = Index::build(&config);
+    let listed = walk_volumes(&config);
+    let skills: Vec<VolumeFile> = listed.iter().filter(|(_, _, kind)| *kind == DocKind::Skill).cloned().collect();
+    let index = Index::build_from(&config, &skills);
+    let folders = SessionFolders::new(&listed);
     let profile = profile.unwrap_or(config.profile);
     let config_path = root.join(config::FILE_NAME);
     if target == root && config_path.exists() {
         let text = crate::bounded::read_text(&config_path, crate::bounded::DEFAULT_MAX_BYTES).unwrap_or_default();
         out.push(FileReport { path: config_path.clone(), text, diagnostics: config.apply_severities(config_diags.clone()) });
     }
-    let mut files = Vec::new();
-    if !target.is_dir() {
-        // A file named on the command line that is a symlink out of the workspace is
-        // reported, not read (its content would be quoted in the output).
-        if target.exists() && !crate::boundary::resolves_inside(root, target) {
-            let why = format!("{} leads outside the workspace (a symlink); it is not read", target.display());
-            out.push(FileReport { path: target.to_path_buf(), text: String::new(), diagnostics: vec![Diagnostic::new(&rules::FILE_NOT_REGULAR, 0..0, why)] });
-            return Ok(());
-        }
-        files.push(target.to_path_buf());
-    } else {
-        files.extend(index.skills().map(|s| s.path.clone()).chain(index.sessions().map(|s| s.path.clone())).filter(|p| p.starts_with(target)));
+    if target == config_path {
+        let text = crate::bounded::read_text(target, crate::bounded::DEFAULT_MAX_BYTES)
+            .map_err(|e| CheckError::Unreadable { path: target.to_path_buf(), source: e.into() })?;
+        out.push(FileReport { path: config_path, text, diagnostics: config.apply_severities(config_diags) });
+        return Ok(());
     }
-    for file in files {
-        if file == config_path {
-            if target == file {
-                let text = crate::bounded::read_text(&file, crate::bounded::DEFAULT_MAX_BYTES)
-                    .map_err(|e| CheckError::Unreadable { path: file.clone(), source: e.into() })?;
-                out.push(FileReport { path: file, text, diagnostics: config.apply_severities(config_diags.clone()) });
-            }
-            continue;
+    // A file named on the command line that is a symlink out of the workspace is
+    // reported, not read (its content would be quoted in the output).
+    if !target.is_dir() && target.exists() && !crate::boundary::resolves_inside(root, target) {
+        let why = format!("{} leads outside the workspace (a symlink); it is not read", target.display());
+        out.push(FileReport { path: target.to_path_buf(), text: String::new(), diagnostics: vec![Diagnostic::new(&rules::FILE_NOT_REGULAR, 0..0, why)] });
+        return Ok(());
+    }
+    let files: Vec<&Path> =
+        if !target.is_dir() { vec![target] } else { listed.iter().map(|(_, path, _)| path.as_path()).filter(|p| p.starts_with(target)).collect() };
+    let conflict = |path: &Path| match folders.names_beside(path) {
+        Some(names) => sync_conflict_among(path, |prefix| {
+            names.range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded)).next().filter(|n| n.starts_with(prefix)).cloned()
+        }),
+        None => sync_conflict(path),
+    };
+    let reports: Vec<FileReport> = files.par_iter().map(|file| check_file(&config, &index, file, profile, &conflict)).collect::<Result<_, CheckError>>()?;
+    out.extend(reports);
+    Ok(())
+}
+
+fn check_file(config: &Config, index: &Index, file: &Path, profile: Profile, conflict: &dyn Fn(&Path) -> Option<Diagnostic>) -> Result<FileReport, CheckError> {
+    let path = file.to_path_buf();
+    let bytes = match read_checked(file, config.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(report) => return report,
+    };
+    match lint_encoding(&bytes) {
+        Ok(text) => {
+            let diagnostics = lint_among(config, index, None, file, text, profile, None, conflict);
+            // The text is only needed to place diagnostics; a clean file's is dropped so a
+            // check of 200,000 files does not hold them all.
+            let text = if diagnostics.is_empty() { String::new() } else { text.to_string() };
+            Ok(FileReport { path, text, diagnostics })
         }
-        let bytes = match read_checked(&file, config.max_file_size) {
-            Ok(bytes) => bytes,
-            Err(report) => {
-                out.push(report?);
+        Err(d) => Ok(FileReport { path, text: String::new(), diagnostics: vec![d] }),
+    }
+}
+
+/// The session file names of each `sessions/` folder, from the walk.
+struct SessionFolders(HashMap<PathBuf, BTreeSet<String>>);
+
+impl SessionFolders {
+    fn new(files: &[VolumeFile]) -> Self {
+        let mut map: HashMap<PathBuf, BTreeSet<String>> = HashMap::new();
+        for (_, path, kind) in files {
+            if *kind != DocKind::Session {
                 continue;
             }
-        };
-        match lint_encoding(&bytes) {
-            Ok(text) => {
-                let diagnostics = lint_document(&config, &index, &file, text, profile);
-                out.push(FileReport { path: file, text: text.to_string(), diagnostics });
+            if let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) {
+                map.entry(dir.to_path_buf()).or_default().insert(name.to_string());
             }
-            Err(d) => out.push(FileReport { path: file, text: String::new(), diagnostics: vec![d] }),
         }
+        Self(map)
     }
-    Ok(())
+
+    fn names_beside(&self, path: &Path) -> Option<&BTreeSet<String>> {
+        self.0.get(path.parent()?)
+    }
 }
 
 /// Outside a workspace: `SKILL.md` files and `skills/*.md` are skills, `sessions/*.md`
@@ -222,8 +279,20 @@ impl LintEnv for StandaloneEnv<'_> {
 /// The two files sync keeps when a session changed on both sides: `<id>.md` (remote)
 /// and `<id>.local-<sha>.md` (local). Each gets a diagnostic naming the other.
 pub fn sync_conflict(path: &Path) -> Option<Diagnostic> {
-    let stem = path.file_stem()?.to_str()?;
     let dir = path.parent()?;
+    sync_conflict_among(path, |prefix| {
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .find(|n| n.starts_with(prefix) && n.ends_with(".md"))
+    })
+}
+
+/// [`sync_conflict`] with the folder's names known: `twin_with(prefix)` gives a name in
+/// the session's folder starting with `prefix`, if there is one.
+fn sync_conflict_among(path: &Path, twin_with: impl FnOnce(&str) -> Option<String>) -> Option<Diagnostic> {
+    let stem = path.file_stem()?.to_str()?;
     if let Some((id, sha)) = stem.rsplit_once(".local-")
         && sha.len() >= 7
         && sha.bytes().all(|b| b.is_ascii_hexdigit())
@@ -234,12 +303,7 @@ pub fn sync_conflict(path: &Path) -> Option<Diagnostic> {
             format!("your version of this session, kept by sync beside the remote one ({id}.md): merge them and delete one"),
         ));
     }
-    let prefix = format!("{stem}.local-");
-    let twin = std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().to_string())
-        .find(|n| n.starts_with(&prefix) && n.ends_with(".md"))?;
+    let twin = twin_with(&format!("{stem}.local-")).filter(|n| n.ends_with(".md"))?;
     Some(Diagnostic::new(
         &rules::SESSION_SYNC_CONFLICT,
         0..0,

@@ -163,6 +163,9 @@ impl ChatJob {
         if !reply.is_empty() {
             self.finish(&reply, &attrs, placed).await;
         }
+        // The job is over once its text is in place: a cancel or send that arrives
+        // after the progress end must find the session idle.
+        self.backend.jobs.end_chat(&self.uri);
         if let Some(token) = progress {
             self.backend.jobs.forget_progress(&token);
             self.backend
@@ -175,7 +178,6 @@ impl ChatJob {
                 })
                 .await;
         }
-        self.backend.jobs.end_chat(&self.uri);
         if let Some(msg) = &error {
             self.backend.client.show_message(MessageType::ERROR, format!("llmos: {msg}")).await;
         } else if attrs.contains(&("stop", "max_tokens")) {

@@ -149,18 +149,23 @@ pub fn arg_uri(args: &Value) -> Result<Uri> {
 /// Commands sent right after start wait for the workspace to be loaded (up to 30 s), so
 /// they see llmos.toml and the index rather than defaults.
 async fn wait_until_ready(backend: &Backend) {
-    for _ in 0..3000 {
-        {
-            let ws = backend.ws_read();
-            if ws.ready || !ws.has_root {
-                return;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    backend.wait_for_index(std::time::Duration::from_secs(30)).await;
 }
 
+/// Commands that answer at once; the others are long and take a permit.
+const QUICK: &[&str] = &["llmos.session.export", "llmos.chat.cancel", "llmos.volume.init"];
+
 pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
+    // A long command holds one of the server's message slots until it answers; the
+    // permits keep enough slots free for edits and requests (see `LONG_COMMANDS`).
+    let _permit = if QUICK.contains(&params.command.as_str()) {
+        None
+    } else {
+        match backend.long_commands.clone().try_acquire_owned() {
+            Ok(p) => Some(p),
+            Err(_) => return Err(user_error(format!("{} long commands are running already; try again when one has finished", crate::lsp::LONG_COMMANDS))),
+        }
+    };
     wait_until_ready(backend).await;
     let args = arg_object(&params);
     let result = match params.command.as_str() {

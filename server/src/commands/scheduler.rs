@@ -25,16 +25,16 @@ pub fn countdown(_backend: &Backend, ws: &Workspace, volume: VolumeKind) -> Stri
     }
 }
 
-pub fn jobs_json(_backend: &Backend, ws: &Workspace) -> Value {
+pub fn jobs_json(config: &llmos_workspace::Config) -> Value {
     let t = now();
     Value::Array(
-        ws.config
+        config
             .evolution
             .jobs
             .iter()
             .map(|j| {
-                let st = state::load(&ws.config, j.volume);
-                let due = state::due_in(&ws.config, j.volume, t);
+                let st = state::load(config, j.volume);
+                let due = state::due_in(config, j.volume, t);
                 json!({
                     "volume": j.volume.as_str(),
                     "every": j.every.map(llmos_workspace::duration::format_duration),

@@ -34,10 +34,10 @@ pub enum CommitState {
 
 pub fn commit_state(ws: &Workspace, path: &Path, text: &str) -> Option<CommitState> {
     let vol = ws.config.volume_of(path)?;
-    let repo = Volume::open(&vol.path).ok()?;
-    let head_blob = repo.blob_at_head(path).ok().flatten();
-    let last = || repo.last_commit_touching(path).ok().flatten().map(|c| c.short);
-    Some(match head_blob {
+    // Remembered per (path, HEAD): typing in a committed session walks no history.
+    let facts = ws.git.facts(&vol.path, path)?;
+    let last = || facts.last_short.clone();
+    Some(match &facts.head_blob {
         Some(blob) if blob == text.as_bytes() => CommitState::Clean(last().unwrap_or_default()),
         Some(_) => match last() {
             Some(short) => CommitState::Changed(short),

@@ -6,18 +6,28 @@ use crate::lsp::Backend;
 
 /// Each volume: path, remote, writability, repository, counts and ahead/behind.
 pub fn volumes_json(config: &llmos_workspace::Config, index: &llmos_workspace::Index) -> Vec<Value> {
+    volumes_json_counted(config, &counts(config, index))
+}
+
+/// Skills and sessions per volume, in `config.volumes` order.
+fn counts(config: &llmos_workspace::Config, index: &llmos_workspace::Index) -> Vec<(usize, usize)> {
+    config.volumes.iter().map(|v| (index.skills().filter(|s| s.volume == v.kind).count(), index.sessions().filter(|s| s.volume == v.kind).count())).collect()
+}
+
+fn volumes_json_counted(config: &llmos_workspace::Config, counts: &[(usize, usize)]) -> Vec<Value> {
     config
         .volumes
         .iter()
-        .map(|v| {
+        .zip(counts)
+        .map(|(v, (skills, sessions))| {
             json!({
                 "name": v.kind.as_str(),
                 "path": v.path.display().to_string(),
                 "remote": v.remote,
                 "writable": v.writable,
                 "repository": super::session::is_repository(&v.path),
-                "skills": index.skills().filter(|s| s.volume == v.kind).count(),
-                "sessions": index.sessions().filter(|s| s.volume == v.kind).count(),
+                "skills": skills,
+                "sessions": sessions,
                 "aheadBehind": super::sync::ahead_behind(config, v.kind).map(|(a, b)| json!({ "ahead": a, "behind": b })),
             })
         })
@@ -43,16 +53,23 @@ pub fn listing_json(index: &llmos_workspace::Index) -> Value {
 }
 
 pub fn status(backend: &Backend) -> Value {
-    let ws = backend.ws_read();
-    let volumes = volumes_json(&ws.config, &ws.index);
-    let provider = ws.config.llm.as_ref().map(|l| json!({ "provider": l.provider, "model": l.model, "baseUrl": l.base_url }));
-    let jobs = super::scheduler::jobs_json(backend, &ws);
+    let lint_runs = backend.state().lint_runs;
+    // Only counts and a copy of the config under the lock: git and the scheduler's state
+    // files are read after it is released, so edits are not held up behind them.
+    let (config, counts, ready, has_root, listing) = {
+        let ws = backend.ws_read();
+        (ws.config.clone(), counts(&ws.config, &ws.index), ws.ready, ws.has_root, listing_json(&ws.index))
+    };
+    let volumes = volumes_json_counted(&config, &counts);
+    let provider = config.llm.as_ref().map(|l| json!({ "provider": l.provider, "model": l.model, "baseUrl": l.base_url }));
+    let jobs = super::scheduler::jobs_json(&config);
     json!({
-        "workspace": ws.has_root.then(|| ws.config.root.display().to_string()),
-        "ready": ws.ready,
+        "workspace": has_root.then(|| config.root.display().to_string()),
+        "ready": ready,
         "volumes": volumes,
         "provider": provider,
         "jobs": jobs,
-        "listing": listing_json(&ws.index),
+        "listing": listing,
+        "lintRuns": lint_runs,
     })
 }

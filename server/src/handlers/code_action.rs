@@ -14,17 +14,15 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Option<CodeAc
     let uri = params.text_document.uri.clone();
     let snap = super::snapshot(backend, &uri)?;
     let path = snap.path.clone()?;
-    let (unit, profile) = {
-        let s = backend.state();
-        (s.unit, s.profile_override)
-    };
+    let unit = backend.state().unit;
     let conv = snap.conv(unit);
     let wanted = conv.offsets(params.range);
+    // The fixes of this version's diagnostics, linted once for push, pull and here.
+    let (linted, _) = super::diagnostics::linted(backend, &snap);
     let ws = backend.ws_read();
     let kind = ws.kind_of(&path);
-    let diags = super::diagnostics::compute(&ws, &snap, ws.profile(profile));
     let mut actions: Vec<CodeActionOrCommand> = Vec::new();
-    for d in &diags {
+    for d in &linted.core {
         let touches = d.range.start <= wanted.end && wanted.start <= d.range.end;
         if !touches {
             continue;

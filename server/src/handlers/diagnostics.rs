@@ -11,7 +11,7 @@ use llmos_workspace::check::lint_document_with;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
 use crate::lsp::Backend;
-use crate::lsp::state::{DocSnapshot, Workspace};
+use crate::lsp::state::{DocSnapshot, Linted, Workspace};
 
 /// Core diagnostics for one snapshot. Files outside volumes get none, except a lone
 /// `SKILL.md` when there is no workspace at all (editing a skills repository).
@@ -60,32 +60,72 @@ pub fn compute_parsed(ws: &Workspace, snap: &DocSnapshot, profile: Profile, sess
 
 /// Updates the index from the snapshot and computes its LSP diagnostics. Returns whether
 /// the set of skill names changed (so other documents need re-checking).
-pub fn run(backend: &Backend, snap: &DocSnapshot) -> (Vec<lsp::Diagnostic>, bool) {
-    let (profile, unit) = {
-        let state = backend.state();
-        (state.profile_override, state.unit)
+pub fn run(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Vec<lsp::Diagnostic>, bool) {
+    let (linted, names_changed) = lint(backend, snap);
+    (linted.lsp.clone(), names_changed)
+}
+
+/// The diagnostics of the snapshot's generation: remembered ones when this generation was
+/// linted already (a pull after the debounced run, a code action), else a fresh run that
+/// also updates the index.
+pub fn linted(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
+    let cached = backend.state().docs.get(&snap.uri).and_then(|d| d.linted.clone()).filter(|l| l.generation == snap.generation);
+    match cached {
+        Some(l) => (l, false),
+        None => lint(backend, snap),
+    }
+}
+
+fn lint(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
+    let (profile, unit, parsed_before) = {
+        let mut state = backend.state();
+        state.lint_runs += 1;
+        let before = state.docs.get(&snap.uri).and_then(|d| d.parsed.clone());
+        (state.profile_override, state.unit, before)
     };
     let mut names_changed = false;
     let mut session = None;
     if let Some(path) = &snap.path {
-        let mut ws = backend.ws_write();
-        let kind = ws.kind_of(path);
-        if kind.is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= ws.config.max_file_size {
+        let kind = backend.ws_read().kind_of(path);
+        let max = backend.ws_read().config.max_file_size;
+        if kind.is_some_and(|k| k != DocKind::Config) && snap.text.len() as u64 <= max {
+            // Parsed before taking the write lock, and from the last parse when the edit
+            // since leaves the structure alone (a keystroke in a 1 MB transcript).
+            let doc = (kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text)).then(|| {
+                let doc = match &parsed_before {
+                    Some((before, doc)) => llmos_documents::session_edit::reparse(&before.text, doc, &snap.text),
+                    None => llmos_documents::SessionDoc::parse(&snap.text),
+                };
+                Arc::new(doc)
+            });
+            if let Some(doc) = &doc
+                && let Some(open) = backend.state().docs.get_mut(&snap.uri)
+            {
+                open.parsed = Some((snap.clone(), doc.clone()));
+            }
+            let mut ws = backend.ws_write();
             let Workspace { config, index, .. } = &mut *ws;
-            if kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text) {
+            match doc {
                 // Parse once: the index entry and the lint rules share it.
-                let doc = llmos_documents::SessionDoc::parse(&snap.text);
-                index.update_session(config, path, &doc, &snap.text);
-                session = Some(doc);
-            } else {
-                names_changed = index.update(config, path, &snap.text);
+                Some(doc) => {
+                    index.update_session(config, path, &doc, &snap.text);
+                    session = Some(doc);
+                }
+                None => names_changed = index.update(config, path, &snap.text),
             }
         }
     }
-    let ws = backend.ws_read();
-    let diags = compute_parsed(&ws, snap, ws.profile(profile), session.as_ref());
+    let core = {
+        let ws = backend.ws_read();
+        compute_parsed(&ws, snap, ws.profile(profile), session.as_deref())
+    };
     let conv = snap.conv(unit);
-    (diags.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect(), names_changed)
+    let lsp = core.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect();
+    let linted = Arc::new(Linted { generation: snap.generation, core, lsp });
+    if let Some(doc) = backend.state().docs.get_mut(&snap.uri).filter(|d| d.generation == snap.generation) {
+        doc.linted = Some(linted.clone());
+    }
+    (linted, names_changed)
 }
 
 /// Schedules diagnostics for `uri` after the debounce (immediately when `now`).
@@ -103,7 +143,7 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
         let Some(snap) = current(&backend, &uri, generation) else { return };
         // A panic in a pass must not leave stale diagnostics in place as if all were
         // well: the document gets one diagnostic saying so, and the next edit retries.
-        let Some((diags, names_changed)) = crate::lsp::unwind::task("diagnostics", async { run(&backend, &snap) }).await else {
+        let Some((linted, names_changed)) = crate::lsp::unwind::task("diagnostics", async { linted(&backend, &snap) }).await else {
             if !pull {
                 backend.client.publish_diagnostics(uri.clone(), vec![internal_failure()], Some(snap.version)).await;
             }
@@ -112,7 +152,7 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
         if !pull {
             // Publish only if no newer edit arrived meanwhile; that edit publishes its own.
             if current(&backend, &uri, generation).is_some() {
-                backend.client.publish_diagnostics(uri.clone(), diags, Some(snap.version)).await;
+                backend.client.publish_diagnostics(uri.clone(), linted.lsp.clone(), Some(snap.version)).await;
             }
         }
         if names_changed {
@@ -142,23 +182,40 @@ fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnaps
 
 /// Re-diagnoses every open document (config or index changed).
 pub fn refresh_all(backend: &Backend) {
-    let uris: Vec<Uri> = backend.state().docs.keys().cloned().collect();
+    // Called after commits, syncs and file events: what git says may have changed.
+    backend.ws_read().git.clear();
+    let uris: Vec<Uri> = forget_linted(backend, None);
     for uri in uris {
         schedule(backend, uri, true);
     }
 }
 
 fn refresh_others(backend: &Backend, except: &Uri) {
-    let uris: Vec<Uri> = backend.state().docs.keys().filter(|u| *u != except).cloned().collect();
+    let uris: Vec<Uri> = forget_linted(backend, Some(except));
     for uri in uris {
         schedule(backend, uri, true);
     }
 }
 
+/// Drops the remembered diagnostics of every open document but `except` (what they
+/// depend on changed) and lists those documents.
+fn forget_linted(backend: &Backend, except: Option<&Uri>) -> Vec<Uri> {
+    let mut state = backend.state();
+    state
+        .docs
+        .values_mut()
+        .filter(|d| Some(&d.uri) != except)
+        .map(|d| {
+            d.linted = None;
+            d.uri.clone()
+        })
+        .collect()
+}
+
 /// `textDocument/diagnostic` for clients that pull.
 pub fn pull(backend: &Backend, params: lsp::DocumentDiagnosticParams) -> lsp::DocumentDiagnosticReportResult {
     let items = match super::snapshot(backend, &params.text_document.uri) {
-        Some(snap) => run(backend, &snap).0,
+        Some(snap) => linted(backend, &snap).0.lsp.clone(),
         None => Vec::new(),
     };
     lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {

@@ -116,6 +116,7 @@ pub async fn initialized(backend: &Backend) {
     };
     if has_root {
         let settings = backend.state().editor_settings.clone();
+        let progress = IndexProgress::begin(backend).await;
         let loaded = tokio::task::spawn_blocking(move || {
             let (mut config, diags) = Config::load(&root);
             super::configuration::apply(&mut config, &settings);
@@ -125,13 +126,21 @@ pub async fn initialized(backend: &Backend) {
         .await;
         match loaded {
             Ok((config, diags, index)) => {
-                let mut ws = backend.ws_write();
-                ws.config = config;
-                ws.config_diagnostics = diags;
-                ws.index = index;
-                ws.ready = true;
+                let counts = format!("{} skills, {} sessions", index.skill_count(), index.session_count());
+                {
+                    let mut ws = backend.ws_write();
+                    ws.config = config;
+                    ws.config_diagnostics = diags;
+                    ws.index = index;
+                    ws.ready = true;
+                }
+                backend.index_done();
+                progress.end(backend, counts).await;
             }
             Err(e) => {
+                // Waiting requests answer from the empty index rather than time out.
+                backend.index_done();
+                progress.end(backend, "failed".into()).await;
                 backend.client.log_message(MessageType::ERROR, format!("llmos: indexing failed: {e}")).await;
             }
         }
@@ -139,6 +148,37 @@ pub async fn initialized(backend: &Backend) {
     register_watchers(backend).await;
     crate::handlers::diagnostics::refresh_all(backend);
     crate::commands::scheduler::start(backend);
+}
+
+/// `$/progress` for the first indexing, when the editor shows progress.
+struct IndexProgress(Option<ProgressToken>);
+
+impl IndexProgress {
+    async fn begin(backend: &Backend) -> Self {
+        if !backend.state().client.work_done_progress {
+            return Self(None);
+        }
+        let token = ProgressToken::String(format!("llmos-index-{}", backend.jobs.next_id()));
+        // An editor slow to answer must not hold up indexing.
+        let created = tokio::time::timeout(std::time::Duration::from_secs(2), backend.client.create_work_done_progress(token.clone())).await;
+        if !matches!(created, Ok(Ok(()))) {
+            return Self(None);
+        }
+        let begin = WorkDoneProgressBegin { title: "Indexing workspace".into(), cancellable: Some(false), message: None, percentage: None };
+        backend.client.send_notification::<notification::Progress>(progress(&token, WorkDoneProgress::Begin(begin))).await;
+        Self(Some(token))
+    }
+
+    async fn end(self, backend: &Backend, message: String) {
+        if let Some(token) = self.0 {
+            let end = WorkDoneProgressEnd { message: Some(message) };
+            backend.client.send_notification::<notification::Progress>(progress(&token, WorkDoneProgress::End(end))).await;
+        }
+    }
+}
+
+fn progress(token: &ProgressToken, value: WorkDoneProgress) -> ProgressParams {
+    ProgressParams { token: token.clone(), value: ProgressParamsValue::WorkDone(value) }
 }
 
 async fn register_watchers(backend: &Backend) {

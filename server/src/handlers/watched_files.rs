@@ -12,7 +12,11 @@ use crate::lsp::state::Workspace;
 
 pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFilesParams) {
     // Files appeared or went: remembered link checks may be wrong now.
-    backend.ws_read().links.clear();
+    {
+        let ws = backend.ws_read();
+        ws.links.clear();
+        ws.git.clear();
+    }
     let mut names_changed = false;
     let mut config_changed = false;
     for event in params.changes {
@@ -46,25 +50,29 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
     if open {
         return false;
     }
-    let mut ws = backend.ws_write();
-    if path.is_dir() {
+    // Read first, then take the write lock only to update the index.
+    let (file, read) = if path.is_dir() {
         // A new skill folder: index its SKILL.md.
         let skill = path.join("SKILL.md");
-        return match llmos_workspace::bounded::read_text(&skill, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
-            Ok(text) => {
-                let Workspace { config, index, .. } = &mut *ws;
-                index.update(config, &skill, &text)
-            }
-            Err(_) => false,
-        };
-    }
-    match llmos_workspace::bounded::read_bytes(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
-        Ok(bytes) => {
-            let text = String::from_utf8(bytes).unwrap_or_default();
-            let Workspace { config, index, .. } = &mut *ws;
-            index.update(config, path, &text)
+        match llmos_workspace::bounded::read_text(&skill, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
+            Ok(text) => (skill, Some(text)),
+            Err(_) => return false,
         }
-        Err(_) => ws.index.remove(path),
+    } else {
+        (
+            path.to_path_buf(),
+            llmos_workspace::bounded::read_bytes(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES)
+                .ok()
+                .map(|bytes| String::from_utf8(bytes).unwrap_or_default()),
+        )
+    };
+    let mut ws = backend.ws_write();
+    match read {
+        Some(text) => {
+            let Workspace { config, index, .. } = &mut *ws;
+            index.update(config, &file, &text)
+        }
+        None => ws.index.remove(&file),
     }
 }
 
@@ -94,6 +102,8 @@ pub fn reload_config(backend: &Backend) {
             ws.config_diagnostics = diags;
             ws.index = index;
             ws.ready = true;
+            drop(ws);
+            backend.index_done();
         }
         super::diagnostics::refresh_all(&backend);
     });

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod framing;
+pub mod git_cache;
 pub mod state;
 pub mod unwind;
 
@@ -36,7 +37,26 @@ pub struct Backend {
     pub state: Arc<Mutex<State>>,
     pub ws: Arc<RwLock<Workspace>>,
     pub jobs: Arc<crate::commands::Jobs>,
+    /// Becomes true when the first indexing is over (or failed): requests that need the
+    /// index wait on it rather than answer from an empty one.
+    pub indexed: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Permits for long commands, see [`LONG_COMMANDS`].
+    pub long_commands: Arc<tokio::sync::Semaphore>,
 }
+
+/// Messages tower-lsp-server handles at once (its default is 4). Every message in flight
+/// holds one slot until it is answered, so a command that takes seconds holds one
+/// all along; [`LONG_COMMANDS`] of them at most, which leaves the rest for edits and
+/// requests however many commands run.
+pub const CONCURRENT_MESSAGES: usize = 32;
+
+/// Long commands (commit, sync, evolution, promote, login, waiting for the index) that
+/// may run at once; one more is refused with a message rather than queued in a slot.
+pub const LONG_COMMANDS: usize = 16;
+
+/// How long a request that needs the index waits for the first indexing before it
+/// answers from what there is (100,000 + 100,000 files index in a few seconds).
+pub const INDEX_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
 
 impl Backend {
     pub fn new(client: Client) -> Self {
@@ -46,7 +66,28 @@ impl Backend {
             state: Arc::new(Mutex::new(State::default())),
             ws: Arc::new(RwLock::new(Workspace::empty(config))),
             jobs: Arc::new(crate::commands::Jobs::default()),
+            indexed: Arc::new(tokio::sync::watch::channel(false).0),
+            long_commands: Arc::new(tokio::sync::Semaphore::new(LONG_COMMANDS)),
         }
+    }
+
+    /// Waits (at most `limit`) until the workspace index is built; at once when it is or
+    /// when there is no workspace. Returns whether the index is complete.
+    pub async fn wait_for_index(&self, limit: std::time::Duration) -> bool {
+        // Subscribed before looking, so a signal sent in between is not missed.
+        let mut rx = self.indexed.subscribe();
+        {
+            let ws = self.ws_read();
+            if ws.ready || !ws.has_root {
+                return true;
+            }
+        }
+        matches!(tokio::time::timeout(limit, rx.wait_for(|done| *done)).await, Ok(Ok(_)))
+    }
+
+    /// Marks the first indexing as over and wakes the requests waiting for it.
+    pub fn index_done(&self) {
+        self.indexed.send_replace(true);
     }
 
     /// Locks the document state. A poisoned lock (a panic elsewhere) is recovered rather
@@ -79,7 +120,10 @@ where
     O: tokio::io::AsyncWrite + Unpin,
 {
     let (service, socket) = service();
-    framing::serve_guarded(input, output, |server_in, server_out| Server::new(server_in, server_out, socket).serve(service)).await;
+    framing::serve_guarded(input, output, |server_in, server_out| {
+        Server::new(server_in, server_out, socket).concurrency_level(CONCURRENT_MESSAGES).serve(service)
+    })
+    .await;
 }
 
 impl Backend {
@@ -166,7 +210,11 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        unwind::request("textDocument/completion", async { Ok(handlers::completion::completion(self, params)) }).await
+        unwind::request("textDocument/completion", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            Ok(handlers::completion::completion(self, params))
+        })
+        .await
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
@@ -174,7 +222,11 @@ impl LanguageServer for Backend {
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        unwind::request("workspace/symbol", async { Ok(handlers::workspace_symbol::symbol(self, params)) }).await
+        unwind::request("workspace/symbol", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            Ok(handlers::workspace_symbol::symbol(self, params))
+        })
+        .await
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
@@ -186,23 +238,43 @@ impl LanguageServer for Backend {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        unwind::request("textDocument/codeLens", async { Ok(handlers::code_lens::code_lens(self, params)) }).await
+        unwind::request("textDocument/codeLens", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            Ok(handlers::code_lens::code_lens(self, params))
+        })
+        .await
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        unwind::request("textDocument/definition", async { Ok(handlers::definition::goto_definition(self, params)) }).await
+        unwind::request("textDocument/definition", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            Ok(handlers::definition::goto_definition(self, params))
+        })
+        .await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        unwind::request("textDocument/references", async { Ok(handlers::references::references(self, params)) }).await
+        unwind::request("textDocument/references", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            Ok(handlers::references::references(self, params))
+        })
+        .await
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        unwind::request("textDocument/prepareRename", async { handlers::rename::prepare_rename(self, params) }).await
+        unwind::request("textDocument/prepareRename", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            handlers::rename::prepare_rename(self, params)
+        })
+        .await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        unwind::request("textDocument/rename", async { handlers::rename::rename(self, params) }).await
+        unwind::request("textDocument/rename", async {
+            self.wait_for_index(INDEX_WAIT).await;
+            handlers::rename::rename(self, params)
+        })
+        .await
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {

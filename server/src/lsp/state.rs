@@ -29,6 +29,20 @@ pub struct OpenDoc {
     snapshot: Option<Arc<DocSnapshot>>,
     /// The reply streaming into this document, if any: sees every change in order.
     pub reply: Option<crate::chat::tracker::ReplyTracker>,
+    /// The diagnostics of one generation, so a pull, a push and code actions on the same
+    /// version share one lint. Dropped when the index or config changes under it.
+    pub linted: Option<Arc<Linted>>,
+    /// The last parse of this session and the text it was made from, which the next
+    /// edit's parse starts from.
+    pub parsed: Option<(Arc<DocSnapshot>, Arc<llmos_documents::SessionDoc>)>,
+}
+
+/// Diagnostics computed for one generation of a document.
+pub struct Linted {
+    pub generation: u64,
+    /// With their fixes, for code actions.
+    pub core: Vec<Diagnostic>,
+    pub lsp: Vec<lsp::Diagnostic>,
 }
 
 /// An immutable copy of a document for requests and background work.
@@ -57,6 +71,8 @@ pub struct Workspace {
     pub has_root: bool,
     /// Link checks remembered between keystrokes (cleared on file events).
     pub links: llmos_workspace::index::LinkCache,
+    /// Git facts per open document and HEAD (cleared on file events and commits).
+    pub git: super::git_cache::GitCache,
 }
 
 pub struct State {
@@ -71,6 +87,9 @@ pub struct State {
     pub editor_settings: serde_json::Value,
     /// Client capabilities that change how we answer.
     pub client: ClientCaps,
+    /// How many times a document was linted (shown by `llmos/status`, so tests can tell
+    /// a keystroke linted once from one linted twice).
+    pub lint_runs: u64,
 }
 
 #[derive(Default, Clone)]
@@ -95,6 +114,7 @@ impl Default for State {
             scheduler: true,
             editor_settings: serde_json::Value::Null,
             client: ClientCaps::default(),
+            lint_runs: 0,
         }
     }
 }
@@ -102,7 +122,7 @@ impl Default for State {
 impl OpenDoc {
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
         let path = uri_to_path(&uri);
-        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, reply: None }
+        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, reply: None, linted: None, parsed: None }
     }
 
     /// Applies one content change. Ranges past the end clamp to the end.
@@ -174,7 +194,15 @@ impl OpenDoc {
 
 impl Workspace {
     pub fn empty(config: Config) -> Self {
-        Self { config, config_diagnostics: Vec::new(), index: Index::default(), ready: false, has_root: false, links: Default::default() }
+        Self {
+            config,
+            config_diagnostics: Vec::new(),
+            index: Index::default(),
+            ready: false,
+            has_root: false,
+            links: Default::default(),
+            git: Default::default(),
+        }
     }
 
     pub fn profile(&self, override_: Option<Profile>) -> Profile {

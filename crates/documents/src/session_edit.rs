@@ -1,0 +1,285 @@
+//! Re-parsing a session after an edit without scanning the whole transcript again.
+//!
+//! A keystroke in a 1 MB transcript changes a few bytes of one line. When the lines the
+//! edit touches (before and after it) hold no structure — no turn marker, no fence
+//! delimiter, nothing of the frontmatter — the turns and fences stay what they were, only
+//! shifted, and only the links of those lines can change (links never span lines). Any
+//! other edit falls back to [`SessionDoc::parse`], whose result this must always equal.
+
+use std::ops::Range;
+
+use crate::session::SessionDoc;
+
+/// The document for `new_text`, reusing `old_doc` (the parse of `old_text`) when the edit
+/// between the two texts leaves the structure alone.
+pub fn reparse(old_text: &str, old_doc: &SessionDoc, new_text: &str) -> SessionDoc {
+    try_reparse(old_text, old_doc, new_text).unwrap_or_else(|| SessionDoc::parse(new_text))
+}
+
+/// The edit between two texts: `start..old_end` in the old one became `start..new_end`.
+struct Change {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+}
+
+impl Change {
+    fn between(old: &str, new: &str) -> Self {
+        let (a, b) = (old.as_bytes(), new.as_bytes());
+        let prefix = common_prefix(a, b);
+        let room = a.len().min(b.len()) - prefix;
+        let suffix = common_suffix(&a[prefix..], &b[prefix..]).min(room);
+        // Keep the split on character boundaries on both sides.
+        let mut start = prefix;
+        while !(old.is_char_boundary(start) && new.is_char_boundary(start)) {
+            start -= 1;
+        }
+        let (mut old_end, mut new_end) = (a.len() - suffix, b.len() - suffix);
+        while !(old.is_char_boundary(old_end) && new.is_char_boundary(new_end)) {
+            old_end += 1;
+            new_end += 1;
+        }
+        Self { start, old_end, new_end }
+    }
+
+    /// Where a range boundary of the old text lands in the new one; `None` when it falls
+    /// inside the replaced part.
+    fn shift(&self, at: usize) -> Option<usize> {
+        if at <= self.start {
+            Some(at)
+        } else if at >= self.old_end {
+            Some(at - self.old_end + self.new_end)
+        } else {
+            None
+        }
+    }
+
+    fn range(&self, r: &Range<usize>) -> Option<Range<usize>> {
+        Some(self.shift(r.start)?..self.shift_end(r.end)?)
+    }
+
+    /// Like [`Change::shift`] for a range's end: text inserted exactly at the end of a
+    /// range that reaches the end of the document (the last turn) belongs to it.
+    fn shift_end(&self, at: usize) -> Option<usize> {
+        if at >= self.old_end && (at > self.start || self.start == self.old_end) { Some(at - self.old_end + self.new_end) } else { self.shift(at) }
+    }
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    // Whole chunks compare as slices (memcmp), the rest byte by byte.
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let (la, lb) = (a.len(), b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && a[la - i - CHUNK..la - i] == b[lb - i - CHUNK..lb - i] {
+        i += CHUNK;
+    }
+    while i < n && a[la - i - 1] == b[lb - i - 1] {
+        i += 1;
+    }
+    i
+}
+
+/// The whole lines of `text` that hold `range` (an empty range at a line's start holds
+/// that line), without the last line break.
+fn lines_around(text: &str, range: Range<usize>) -> Range<usize> {
+    let bytes = text.as_bytes();
+    let start = memchr::memrchr(b'\n', &bytes[..range.start]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[range.end..]).map_or(text.len(), |i| range.end + i);
+    start..end
+}
+
+/// Whether a line could be (or end) a turn marker, a fence delimiter or frontmatter.
+fn structural(line: &str) -> bool {
+    let line = line.trim_end_matches('\r');
+    let t = line.trim_start_matches(' ');
+    line.starts_with("<!--") || t.starts_with("```") || t.starts_with("~~~") || line == "---" || line == "..."
+}
+
+fn any_structural(text: &str, lines: &Range<usize>) -> bool {
+    text[lines.clone()].split('\n').any(structural)
+}
+
+fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<SessionDoc> {
+    if old_text == new_text {
+        return Some(old.clone());
+    }
+    let change = Change::between(old_text, new_text);
+    // The frontmatter must be closed and untouched; without one, its first line must be.
+    match &old.frontmatter.block {
+        Some(block) if block.close.is_none() => return None,
+        _ => {}
+    }
+    let old_lines = lines_around(old_text, change.start..change.old_end);
+    let new_lines = lines_around(new_text, change.start..change.new_end);
+    if old_lines.start < old.frontmatter.body_start || old_lines.start == 0 {
+        return None;
+    }
+    if any_structural(old_text, &old_lines) || any_structural(new_text, &new_lines) {
+        return None;
+    }
+    let mut turns = old.turns.clone();
+    for t in &mut turns {
+        t.role_range = change.range(&t.role_range)?;
+        t.marker = change.range(&t.marker)?;
+        t.content = change.range(&t.content)?;
+    }
+    let mut fences = old.fences.clone();
+    let mut in_fence = false;
+    for f in &mut fences {
+        in_fence |= f.content.start <= old_lines.start && old_lines.end <= f.content.end;
+        f.range = change.range(&f.range)?;
+        f.info_range = change.range(&f.info_range)?;
+        f.content = change.range(&f.content)?;
+    }
+    let malformed_markers = old.malformed_markers.iter().map(|r| change.range(r)).collect::<Option<Vec<_>>>()?;
+    let preamble = change.range(&old.preamble)?;
+    // Links of untouched lines only move; those of the touched lines are found again
+    // (none inside a fence).
+    let mut links = Vec::with_capacity(old.links.len() + 1);
+    let mut fresh = if in_fence { Vec::new() } else { links_in_lines(new_text, &new_lines) };
+    let mut fresh_added = false;
+    for l in &old.links {
+        if l.range.end <= old_lines.start {
+            links.push(l.clone());
+            continue;
+        }
+        if !fresh_added {
+            links.append(&mut fresh);
+            fresh_added = true;
+        }
+        if l.range.start > old_lines.end {
+            let mut moved = l.clone();
+            moved.range = change.range(&l.range)?;
+            moved.target_range = change.range(&l.target_range)?;
+            links.push(moved);
+        }
+    }
+    links.append(&mut fresh);
+    let mut doc = SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble };
+    for i in 0..doc.links.len() {
+        if doc.links[i].range.start >= new_lines.start && doc.links[i].range.end <= new_lines.end {
+            doc.links[i].turn = doc.turn_at(doc.links[i].range.start);
+        }
+    }
+    Some(doc)
+}
+
+/// The links on some lines that hold no structure, with offsets in `text`.
+fn links_in_lines(text: &str, lines: &Range<usize>) -> Vec<crate::session::Link> {
+    // A leading line break keeps the lines from being read as frontmatter.
+    let snippet = format!("\n{}", &text[lines.clone()]);
+    let shift = |r: &Range<usize>| r.start - 1 + lines.start..r.end - 1 + lines.start;
+    SessionDoc::parse(&snippet)
+        .links
+        .into_iter()
+        .map(|mut l| {
+            l.range = shift(&l.range);
+            l.target_range = shift(&l.target_range);
+            l
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Everything a parse produces, to compare an incremental result with a full one.
+    fn shape(doc: &SessionDoc) -> String {
+        format!("{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", doc.turns, doc.fences, doc.links, doc.malformed_markers, doc.preamble, doc.frontmatter.body_start)
+    }
+
+    const PIECES: &[&str] = &[
+        "---\ntitle: T\nid: x\n---\n",
+        "<!-- turn: user -->\n",
+        "<!-- turn: assistant model=m -->\n",
+        "<!-- turn: bogus\n",
+        "Some words here.\n",
+        "See [a](../artifacts/a.csv) and ![b](b.png).\n",
+        "```python artifact=x.py\nprint(1)\n```\n",
+        "```\nunclosed fence [c](c.md)\n",
+        "~~~\n[d](d.md)\n~~~\n",
+        "`[e](e.md)` code span\n",
+        "    ```indented\n",
+        "\n",
+        "é ü 中文 [f](f/ü.md)\n",
+        "---\n",
+    ];
+
+    const INSERTS: &[&str] =
+        &["x", " ", "\n", "[", "](", ")", "[g](g.md)", "<!-- turn: user -->", "```", "~~~", "---", "é", "\r\n", "`", "<", "-->", "](h.md)", "!"];
+
+    fn document() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..14).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Any edit (insert, delete or replace) gives the same document as a full parse.
+        #[test]
+        fn equals_a_full_parse(text in document(), at in any::<prop::sample::Index>(), len in 0usize..12, insert in prop::sample::select(INSERTS), delete in any::<bool>()) {
+            let old_doc = SessionDoc::parse(&text);
+            let mut start = at.index(text.len() + 1);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + if delete { len } else { 0 }).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let new_text = format!("{}{}{}", &text[..start], if delete && len % 2 == 0 { "" } else { insert }, &text[end..]);
+            let incremental = reparse(&text, &old_doc, &new_text);
+            let full = SessionDoc::parse(&new_text);
+            prop_assert_eq!(shape(&incremental), shape(&full), "old {:?}\nnew {:?}", text, new_text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Typing prose (links included) inside a turn's text takes the incremental path,
+        /// and still equals a full parse.
+        #[test]
+        fn typing_prose_is_incremental(text in document(), at in any::<prop::sample::Index>(), insert in prop::sample::select(&["x", " ", "[g](g.md)", "](", ")", "é", "!", "`"][..])) {
+            let text = format!("---\nid: x\n---\n<!-- turn: user -->\nSome words [a](a.md) here.\n{text}");
+            let old_doc = SessionDoc::parse(&text);
+            // Only inside the first user turn's prose line, which is never structural.
+            let line = text.find("Some words").unwrap();
+            let mut start = line + at.index("Some words [a](a.md) here.".len() + 1);
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let new_text = format!("{}{}{}", &text[..start], insert, &text[start..]);
+            let incremental = try_reparse(&text, &old_doc, &new_text);
+            prop_assert!(incremental.is_some(), "fell back to a full parse: {:?}", new_text);
+            prop_assert_eq!(shape(&incremental.unwrap()), shape(&SessionDoc::parse(&new_text)));
+        }
+    }
+
+    #[test]
+    fn a_keystroke_in_prose_reuses_the_structure() {
+        let text = "---\nid: x\n---\n<!-- turn: user -->\nhello [a](a.md)\n<!-- turn: assistant -->\nreply\n";
+        let old = SessionDoc::parse(text);
+        let new_text = text.replace("hello", "hellow");
+        assert!(try_reparse(text, &old, &new_text).is_some(), "prose edits need no full parse");
+        let marker = text.replace("turn: user", "turn: usr");
+        assert!(try_reparse(text, &old, &marker).is_none(), "marker edits do");
+    }
+}
