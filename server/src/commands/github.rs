@@ -73,13 +73,14 @@ pub async fn run_login(backend: &Backend, _args: &Value) -> Result<Value> {
     }
     let client = backend.client.clone();
     tokio::spawn(async move {
-        let result = async {
+        let poll = async {
             let token = device_flow::poll(&cfg, &code, &TokioClock::new()).await.map_err(|e| e.to_string())?;
             let user = GithubClient::new(&cfg, token.clone()).map_err(|e| e.to_string())?.get_user().await.map_err(|e| e.to_string())?;
             token_store()?.save(&token).map_err(|e| e.to_string())?;
             Ok::<String, String>(user.login)
-        }
-        .await;
+        };
+        // A panic while polling must not end the login silently.
+        let result = crate::lsp::unwind::task("github login", poll).await.unwrap_or_else(|| Err("llmos failed internally; see the log".to_string()));
         match result {
             Ok(login) => client.show_message(MessageType::INFO, format!("llmos: logged in to GitHub as {login}")).await,
             Err(e) => client.show_message(MessageType::ERROR, format!("llmos: GitHub login failed: {e}")).await,

@@ -96,6 +96,10 @@ pub fn reload_config(backend: &Backend) {
             (config, diags, index)
         })
         .await;
+        // A panic in the rebuild (a JoinError here) keeps the previous index and says so.
+        if built.is_err() {
+            tracing::error!("rebuilding the workspace index after a configuration change failed; the previous index is kept");
+        }
         if let Ok((config, diags, index)) = built {
             let mut ws = backend.ws_write();
             ws.config = config;
