@@ -114,6 +114,12 @@ pub fn render_as(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &S
                 Part::Text(text) => {
                     let text = escape_markers(&clean(text.trim()));
                     out.push_str(&text);
+                    // A fence the agent's text left open would swallow every later turn
+                    // marker: close it, as llmos does at the end of a reply.
+                    if let Some(closer) = llmos_documents::session::open_fence_closer(&text) {
+                        out.push('\n');
+                        out.push_str(&closer);
+                    }
                     out.push_str("\n\n");
                 }
                 Part::Image { media_type } => {
