@@ -105,10 +105,9 @@ timers never fire in --batch; do what it does whenever the user \"pauses\" (ever
 
 ;; The buffer's text with the usage figures (tokens=IN/OUT cache=R/W) taken off the
 ;; assistant markers: this test is about where text lands; the server's tests check them.
+(defun llmos-test-raw-text () (with-current-buffer llmos-test-buffer (buffer-substring-no-properties (point-min) (point-max))))
 (defun llmos-test-text ()
-  (replace-regexp-in-string
-   " \\(tokens\\|cache\\)=[0-9]+/[0-9]+" ""
-   (with-current-buffer llmos-test-buffer (buffer-substring-no-properties (point-min) (point-max)))))
+  (replace-regexp-in-string " \\(tokens\\|cache\\)=[0-9]+/[0-9]+" "" (llmos-test-raw-text)))
 
 (defun llmos-test-count (needle text)
   (let ((n 0) (start 0))
@@ -199,8 +198,8 @@ timers never fire in --batch; do what it does whenever the user \"pauses\" (ever
                 (head (with-temp-buffer
                         (call-process "git" nil t nil "-C" user "show" "HEAD:sessions/chat.md")
                         (buffer-string))))
-            (unless (and (equal disk (llmos-test-text)) (equal disk head))
-              (llmos-test-fail "buffer, file and HEAD differ:\n--buffer\n%s--disk\n%s--head\n%s" (llmos-test-text) disk head)))
+            (unless (and (equal disk (llmos-test-raw-text)) (equal disk head))
+              (llmos-test-fail "buffer, file and HEAD differ:\n--buffer\n%s--disk\n%s--head\n%s" (llmos-test-raw-text) disk head)))
           ;; Editing again asks nothing (the file did not change behind the buffer).
           (with-current-buffer llmos-test-buffer
             (goto-char (point-max))
