@@ -624,7 +624,9 @@ fn a_push_racing_ours_makes_the_sync_start_over_and_lose_nothing() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let mut daemon = Command::new("git")
+    // Its own process group: `git daemon` forks `git-daemon`, which outlives a kill of
+    // the wrapper alone; the whole group is ended below.
+    let mut daemon = std::os::unix::process::CommandExt::process_group(&mut Command::new("git"), 0)
         .args(["daemon", "--reuseaddr", "--listen=127.0.0.1", "--export-all", "--enable=receive-pack"])
         .arg(format!("--port={port}"))
         .arg(format!("--access-hook={}", hook.display()))
@@ -651,6 +653,7 @@ fn a_push_racing_ours_makes_the_sync_start_over_and_lose_nothing() {
 
     alice.commit("sessions/alice.md", "alice\n");
     let result = alice.sync(&url);
+    let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", daemon.id())]).status();
     let _ = daemon.kill();
     let _ = daemon.wait();
     let report = result.unwrap();
