@@ -3,12 +3,11 @@
 //! concurrent requests. After each, the same process must still answer a real request
 //! with the right result.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::harness::{read_frame, uri_of, write_frame};
 
@@ -32,16 +31,7 @@ impl Server {
         let skill = dir.path().join("volumes/user/skills/probe-skill/SKILL.md");
         std::fs::create_dir_all(skill.parent().unwrap()).unwrap();
         std::fs::write(&skill, SKILL).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_llmos"))
-            .args(["lsp", "--stdio"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let (child, stdin, stdout) = crate::stdio::spawn_server(&["lsp", "--stdio"]);
         let uri = uri_of(&skill);
         let mut s = Server { _child: child, stdin, stdout, uri, next_id: 1000, null_errors: Vec::new(), _dir: dir };
         if initialize {

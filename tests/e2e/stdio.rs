@@ -55,7 +55,7 @@ async fn binary_serves_diagnostics_and_exits_on_exit() {
 }
 
 /// The built binary with piped stdio, killed when the handle drops.
-fn spawn_server(args: &[&str]) -> (tokio::process::Child, tokio::process::ChildStdin, BufReader<tokio::process::ChildStdout>) {
+pub fn spawn_server(args: &[&str]) -> (tokio::process::Child, tokio::process::ChildStdin, BufReader<tokio::process::ChildStdout>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_llmos"))
         .args(args)
         .stdin(Stdio::piped())
