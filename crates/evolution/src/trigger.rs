@@ -4,7 +4,7 @@
 //! out; the skill must be picked for held-out members and not for other work.
 //!
 //! The ranker lives here (not in the server) so the evaluation measures exactly
-//! what the chat does; `server/src/chat/context.rs` calls it.
+//! what the chat does; `crates/engine/src/chat/context.rs` calls it.
 
 use std::collections::HashSet;
 

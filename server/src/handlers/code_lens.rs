@@ -10,12 +10,9 @@ use crate::lsp::Backend;
 
 pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLens>> {
     let uri = params.text_document.uri;
-    let snap = super::snapshot(backend, &uri)?;
-    let path = snap.path.clone()?;
-    let unit = backend.state().unit;
+    let super::OpenDocument { snap, path, kind, unit } = super::open_document(backend, &uri)?;
     let conv = snap.conv(unit);
     let ws = backend.ws_read();
-    let kind = ws.kind_of(&path)?;
     let arg = serde_json::json!({ "uri": uri.as_str() });
     let lens = |range: Range, title: String, command: &str, args: serde_json::Value| CodeLens {
         range,

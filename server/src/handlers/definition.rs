@@ -14,12 +14,10 @@ use crate::lsp::state::Workspace;
 
 pub fn goto_definition(backend: &Backend, params: GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
     let pos = params.text_document_position_params;
-    let snap = super::snapshot(backend, &pos.text_document.uri)?;
-    let path = snap.path.clone()?;
-    let unit = backend.state().unit;
+    let super::OpenDocument { snap, path, kind, unit } = super::open_document(backend, &pos.text_document.uri)?;
     let offset = snap.conv(unit).offset(pos.position);
     let ws = backend.ws_read();
-    let target = match ws.kind_of(&path)? {
+    let target = match kind {
         DocKind::Session => cursor::in_session(&SessionDoc::parse(&snap.text), offset),
         DocKind::Skill => cursor::in_skill(&snap.text, &SkillDoc::parse(&snap.text), offset),
         DocKind::Config => return None,

@@ -15,16 +15,11 @@ use crate::lsp::state::Workspace;
 
 pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
     let pos = params.text_document_position_params;
-    let snap = super::snapshot(backend, &pos.text_document.uri)?;
-    let path = snap.path.clone()?;
-    let (unit, images) = {
-        let s = backend.state();
-        (s.unit, s.client.markdown_images)
-    };
+    let super::OpenDocument { snap, path, kind, unit } = super::open_document(backend, &pos.text_document.uri)?;
+    let images = backend.state().client.markdown_images;
     let conv = snap.conv(unit);
     let offset = conv.offset(pos.position);
     let ws = backend.ws_read();
-    let kind = ws.kind_of(&path).or_else(|| (path.file_name()? == "SKILL.md").then_some(DocKind::Skill))?;
     let text = &snap.text;
     let (markdown, range) = match kind {
         DocKind::Config => {
