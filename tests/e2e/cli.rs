@@ -200,3 +200,33 @@ fn check_survives_bad_files() {
     assert_eq!(find("empty"), ["frontmatter/missing"]);
     assert!(find("/ok/").is_empty());
 }
+
+/// `--volume` and `--since` mean the same in every subcommand and a bad value is refused
+/// before anything runs, naming the flag (exit 2, like every usage error).
+#[test]
+fn volume_and_since_are_one_grammar_across_subcommands() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(llmos(&["init", dir.path().to_str().unwrap()], dir.path()).status.success());
+    for args in [
+        &["history", "--volume", "attic"][..],
+        &["evolve", "--volume", "attic", "--dry-run"],
+        &["import", "codex", "--volume", "attic", "--dry-run"],
+        &["migrate", "nowhere", "--volume", "attic"],
+    ] {
+        let out = llmos(args, dir.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--volume") && err.contains("unknown volume `attic`: user, team or system"), "{args:?}: {err}");
+    }
+    for args in [&["history", "--since", "soon"][..], &["evolve", "--since", "soon", "--dry-run"], &["import", "codex", "--since", "soon", "--dry-run"]] {
+        let out = llmos(args, dir.path());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("--since") && err.contains("neither a duration"), "{args:?}: {err}");
+    }
+    // A date is accepted wherever a duration is.
+    for since in ["2020-01-01", "30d"] {
+        let out = llmos(&["history", "--since", since, "--format", "json"], dir.path());
+        assert!(out.status.success(), "{since}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

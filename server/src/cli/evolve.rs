@@ -7,13 +7,7 @@ use llmos_documents::VolumeKind;
 use super::{Format, fail};
 use llmos_engine::evolve::{self, RunOptions};
 
-pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Option<String>, eval: bool, format: Format) -> ExitCode {
-    let Some(volume) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
-    let since = match since.as_deref().map(llmos_engine::workspace::parse_since) {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => return fail(format!("--since: {e}")),
-        None => None,
-    };
+pub fn run(volume: VolumeKind, since: Option<time::OffsetDateTime>, dry_run: bool, detector: Option<String>, eval: bool, format: Format) -> ExitCode {
     let config = match llmos_engine::workspace::load_config(None) {
         Ok(c) => c,
         Err(e) => return fail(e),

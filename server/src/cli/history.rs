@@ -8,16 +8,10 @@ use llmos_vcs::{HistoryOptions, Volume};
 
 use super::{Format, fail};
 
-pub fn run(workspace: Option<PathBuf>, volume: &str, since: Option<String>, format: Format) -> ExitCode {
-    let Some(kind) = VolumeKind::parse(volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
+pub fn run(workspace: Option<PathBuf>, kind: VolumeKind, since: Option<time::OffsetDateTime>, format: Format) -> ExitCode {
     let config = match llmos_engine::workspace::load_config(workspace) {
         Ok(c) => c,
         Err(e) => return fail(e),
-    };
-    let since = match since.as_deref().map(llmos_engine::workspace::parse_since) {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => return fail(format!("--since: {e}")),
-        None => None,
     };
     let dir = &config.volume(kind).path;
     let repo = match Volume::open(dir) {

@@ -25,8 +25,8 @@ const MAX_TRANSCRIPT_BYTES: u64 = 512 * 1024 * 1024;
 pub struct ImportArgs {
     pub agent: String,
     pub path: Option<PathBuf>,
-    pub volume: String,
-    pub since: Option<String>,
+    pub volume: VolumeKind,
+    pub since: Option<OffsetDateTime>,
     pub project: Option<String>,
     pub dry_run: bool,
     pub format: Format,
@@ -85,12 +85,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
         "codex" => Source::Codex,
         other => return fail(format!("unknown agent `{other}`: claude-code or codex")),
     };
-    let Some(kind) = VolumeKind::parse(&args.volume) else { return fail(format!("unknown volume `{}`: user, team or system", args.volume)) };
-    let since = match args.since.as_deref().map(llmos_engine::workspace::parse_since) {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => return fail(format!("--since: {e}")),
-        None => None,
-    };
+    let (kind, since) = (args.volume, args.since);
     let config = match llmos_engine::workspace::load_config(None) {
         Ok(c) => c,
         Err(e) => return fail(e),

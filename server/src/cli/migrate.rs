@@ -8,8 +8,7 @@ use llmos_workspace::migrate::{MigrateOptions, migrate};
 
 use super::{Format, fail};
 
-pub fn run(source: PathBuf, volume: String, dry_run: bool, format: Format) -> ExitCode {
-    let Some(kind) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
+pub fn run(source: PathBuf, kind: VolumeKind, dry_run: bool, format: Format) -> ExitCode {
     let config = match llmos_engine::workspace::load_config(None) {
         Ok(c) => c,
         Err(e) => return fail(e),

@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use llmos_documents::VolumeKind;
+use time::OffsetDateTime;
 
 #[derive(Parser, Debug)]
 #[command(name = "llmos", version, about = "A language server and CLI that turns any LSP editor into a self-improving AI workbench")]
@@ -73,21 +75,21 @@ pub enum Command {
     /// List a volume's session commits, parsed back from their messages.
     History {
         workspace: Option<PathBuf>,
-        #[arg(long, default_value = "user")]
-        volume: String,
+        #[arg(long, default_value = "user", value_parser = volume_arg)]
+        volume: VolumeKind,
         /// Only commits newer than this (7d, 24h, 30d).
-        #[arg(long)]
-        since: Option<String>,
+        #[arg(long, value_parser = since_arg)]
+        since: Option<OffsetDateTime>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
     /// Find recurring work in a volume's session history and write skills for it.
     Evolve {
-        #[arg(long, default_value = "user")]
-        volume: String,
+        #[arg(long, default_value = "user", value_parser = volume_arg)]
+        volume: VolumeKind,
         /// Only commits newer than this (7d, 24h); default: since the last run.
-        #[arg(long)]
-        since: Option<String>,
+        #[arg(long, value_parser = since_arg)]
+        since: Option<OffsetDateTime>,
         /// Analyse and report, write and commit nothing.
         #[arg(long)]
         dry_run: bool,
@@ -106,11 +108,11 @@ pub enum Command {
         agent: String,
         /// A transcript or a folder of them (default: ~/.claude/projects, or $CODEX_HOME/sessions with ~/.codex by default).
         path: Option<PathBuf>,
-        #[arg(long, default_value = "user")]
-        volume: String,
+        #[arg(long, default_value = "user", value_parser = volume_arg)]
+        volume: VolumeKind,
         /// Only transcripts active since then: 30d, 24h or a date (2025-03-01).
-        #[arg(long)]
-        since: Option<String>,
+        #[arg(long, value_parser = since_arg)]
+        since: Option<OffsetDateTime>,
         /// Only transcripts of this project folder (its path or its last parts).
         #[arg(long)]
         project: Option<String>,
@@ -157,8 +159,8 @@ pub enum Command {
     /// Import LLMos-Lite sessions (JSON) and skills into a volume.
     Migrate {
         path: PathBuf,
-        #[arg(long, default_value = "user")]
-        volume: String,
+        #[arg(long, default_value = "user", value_parser = volume_arg)]
+        volume: VolumeKind,
         /// Report what would change; write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -194,7 +196,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Init { dir, demo } => init::run(dir, demo),
         Command::Chat { session, message } => chat::run(session, message),
         Command::Commit { session } => commit::run(session),
-        Command::History { workspace, volume, since, format } => history::run(workspace, &volume, since, format),
+        Command::History { workspace, volume, since, format } => history::run(workspace, volume, since, format),
         Command::Evolve { volume, since, dry_run, detector, eval, format } => evolve::run(volume, since, dry_run, detector, eval, format),
         Command::Import { agent, path, volume, since, project, dry_run, format } => {
             import::run(import::ImportArgs { agent, path, volume, since, project, dry_run, format })
@@ -230,4 +232,14 @@ fn run_lsp() -> ExitCode {
 pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("llmos: {message}");
     ExitCode::from(2)
+}
+
+/// `--volume`: user, team or system.
+fn volume_arg(name: &str) -> Result<VolumeKind, String> {
+    VolumeKind::parse(name).ok_or_else(|| format!("unknown volume `{name}`: user, team or system"))
+}
+
+/// `--since`: a duration back from now (`7d`) or a date (`2025-03-01`).
+fn since_arg(text: &str) -> Result<OffsetDateTime, String> {
+    llmos_engine::workspace::parse_since(text)
 }
