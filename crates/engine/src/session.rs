@@ -60,7 +60,11 @@ pub fn changed_since_commit(ws: &Workspace, path: &Path, doc: &SessionDoc, text:
 /// the base itself.
 pub fn commit_hover(ws: &Workspace, path: &Path, sha: &str) -> Option<String> {
     let vol = ws.config.volume_of(path)?;
-    let repo = Volume::open(&vol.path).ok()?;
+    ws.git.commit_hover(&vol.path, path, sha, || describe_commit(&vol.path, path, sha))
+}
+
+fn describe_commit(volume_root: &Path, path: &Path, sha: &str) -> Option<String> {
+    let repo = Volume::open(volume_root).ok()?;
     let describe = |c: &llmos_vcs::CommitSummary| {
         let files = c.changed_files.iter().take(20).map(|f| format!("- `{f}`")).collect::<Vec<_>>().join("\n");
         format!("**{}** `{}`\n\n{} <{}> · {}\n\n{}", c.subject, c.short, c.author, c.email, c.time, files)
