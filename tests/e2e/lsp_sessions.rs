@@ -161,3 +161,23 @@ async fn new_session_and_export() {
     let bad = sess.request("workspace/executeCommand", json!({ "command": "llmos.session.export", "arguments": [{ "uri": uri, "format": "pdf" }] })).await;
     assert!(bad.get("error").is_some());
 }
+
+/// A long command is answered off the server's message slots, yet still sees every edit
+/// sent before it: a commit sent right after a keystroke commits that keystroke, every
+/// time (the guard lets the command start only once the edits before it are applied).
+#[tokio::test]
+async fn a_commit_right_after_an_edit_commits_the_edit() {
+    let s = TestServer::start_with(SESSION, git_options()).await;
+    let uri = s.open("volumes/user/sessions/vqe.md").await;
+    let vol = s.path("volumes/user");
+    for round in 0..12 {
+        let text = s.text(&uri);
+        let at = text.rfind("<!-- turn: user -->").unwrap() + "<!-- turn: user -->\n".len();
+        let line = format!("typed just before commit {round}\n");
+        s.edit(&uri, at..at, &line).await;
+        let r = commit(&s, &uri).await;
+        assert!(r.get("error").is_none(), "round {round}: {r}");
+        let head = git(&vol, &["show", "HEAD:sessions/vqe.md"]);
+        assert!(head.contains(line.trim_end()), "round {round}: the commit missed the edit sent before it:\n{head}");
+    }
+}

@@ -116,7 +116,7 @@ async fn a_pulling_client_gets_each_version_linted_once_and_code_actions_reuse_i
 }
 
 #[tokio::test]
-async fn edits_and_hovers_are_served_while_four_long_commands_run() {
+async fn edits_and_hovers_are_served_while_more_long_commands_than_slots_run() {
     use crate::harness::{connect_in_process, read_frame, uri_of, write_frame};
     let dir = tempfile::tempdir().unwrap();
     let skill = dir.path().join("volumes/user/skills/k/SKILL.md");
@@ -138,9 +138,13 @@ async fn edits_and_hovers_are_served_while_four_long_commands_run() {
     let init = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
     assert_eq!(init["id"], json!(1), "{init}");
     // No `initialized` yet: the workspace is not indexed, so each command waits for the
-    // index (as commands sent right after start do), holding a message slot meanwhile.
+    // index (as commands sent right after start do). There are more of them than the
+    // server has message slots: only because long commands are answered off the slots
+    // can the edit and the hover below get through.
     let uri = uri_of(&skill);
-    for id in 10..14 {
+    let commands = 100..100 + llmos_server::lsp::CONCURRENT_MESSAGES as i64 + 8;
+    assert!(commands.clone().count() <= llmos_server::lsp::LONG_COMMANDS, "every command gets a permit");
+    for id in commands.clone() {
         write_frame(&mut write, &json!({ "jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand", "params": { "command": "llmos.session.commit", "arguments": [{ "uri": uri }] } })).await;
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -155,7 +159,7 @@ async fn edits_and_hovers_are_served_while_four_long_commands_run() {
             .await
             .unwrap_or_else(|_| panic!("edits or hover not served while commands run (diagnosed {diagnosed}, hovered {hovered})"))
             .unwrap();
-        assert!(!(10..14).contains(&msg["id"].as_i64().unwrap_or(0)) || msg.get("method").is_some(), "a command answered before the index existed: {msg}");
+        assert!(!commands.contains(&msg["id"].as_i64().unwrap_or(0)) || msg.get("method").is_some(), "a command answered before the index existed: {msg}");
         if msg["method"] == "textDocument/publishDiagnostics" && msg["params"]["version"] == json!(2) {
             assert!(msg["params"]["diagnostics"].to_string().contains("`wrong`"), "{msg}");
             diagnosed = true;
@@ -163,6 +167,20 @@ async fn edits_and_hovers_are_served_while_four_long_commands_run() {
         if msg["id"] == json!(20) {
             assert!(msg["result"]["contents"]["value"].as_str().is_some_and(|v| v.contains("description")), "{msg}");
             hovered = true;
+        }
+    }
+    // Once the workspace is indexed every command gets its answer (the skill is not a
+    // session, so each is refused with a message).
+    write_frame(&mut write, &json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} })).await;
+    let mut answered = std::collections::HashSet::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while answered.len() < commands.clone().count() {
+        let msg = tokio::time::timeout_at(deadline, rx.recv()).await.unwrap_or_else(|_| panic!("{} of the commands answered", answered.len())).unwrap();
+        if let Some(id) = msg["id"].as_i64().filter(|id| commands.contains(id))
+            && msg.get("method").is_none()
+        {
+            assert!(msg["error"]["message"].as_str().is_some_and(|m| m.contains("is not a session")), "{msg}");
+            answered.insert(id);
         }
     }
 }

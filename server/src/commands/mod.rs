@@ -155,10 +155,16 @@ async fn wait_until_ready(backend: &Backend) {
 /// Commands that answer at once; the others are long and take a permit.
 const QUICK: &[&str] = &["llmos.session.export", "llmos.chat.cancel", "llmos.volume.init"];
 
+/// Whether `command` is long: it may take seconds (git, the network, a model, waiting
+/// for the index), so it runs off the message slots and takes a permit.
+pub fn is_long(command: &str) -> bool {
+    !QUICK.contains(&command)
+}
+
 pub async fn execute(backend: &Backend, params: ExecuteCommandParams) -> Result<Option<Value>> {
-    // A long command holds one of the server's message slots until it answers; the
-    // permits keep enough slots free for edits and requests (see `LONG_COMMANDS`).
-    let _permit = if QUICK.contains(&params.command.as_str()) {
+    // Long commands run off the message slots (`lsp::framing`); the permits bound how
+    // much such work runs at once (see `LONG_COMMANDS`).
+    let _permit = if !is_long(&params.command) {
         None
     } else {
         match backend.long_commands.clone().try_acquire_owned() {

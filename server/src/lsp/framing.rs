@@ -15,10 +15,36 @@
 //!
 //! Our answers are written between whole frames of the server's own output, so the two
 //! never interleave.
+//!
+//! Long requests (the long `workspace/executeCommand`s: commit, sync, evolution, login,
+//! promote, chat with `wait`) are *diverted*: answered here by a task of their own, so
+//! they never hold one of tower-lsp-server's message slots, however long they take. So
+//! that such a command still sees every edit sent before it, a barrier request goes
+//! through the server first (it answers only after the earlier messages were handled)
+//! and the command starts when that answer comes back.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+/// What a diverted request comes to: its `result`, or its `error` object.
+pub type Answer = Pin<Box<dyn Future<Output = Result<Value, Value>> + Send>>;
+
+/// Decides, for each well-formed request, whether the guard answers it itself: `Some`
+/// with the work that answers it, `None` to leave it to the server.
+pub type Divert = Box<dyn Fn(&Value) -> Option<Answer> + Send + Sync>;
+
+/// The method of the barrier request (the server answers it with `null`).
+pub const BARRIER_METHOD: &str = "llmos/barrier";
+const BARRIER_ID_PREFIX: &str = "llmos-barrier-";
+
+/// Diverted requests waiting for their barrier's answer, by barrier id.
+type Barriers = Arc<Mutex<HashMap<String, oneshot::Sender<()>>>>;
 
 /// Largest frame accepted; larger ones are answered with an error and skipped.
 const MAX_FRAME: usize = 256 * 1024 * 1024;
@@ -38,7 +64,7 @@ enum Out {
 
 /// Serves `service` behind the guard: `run(guarded_input, server_output)` must run the
 /// tower-lsp-server `Server` on the two duplex halves it is given.
-pub async fn serve_guarded<I, O, F, Fut>(input: I, mut output: O, run: F)
+pub async fn serve_guarded<I, O, F, Fut>(input: I, mut output: O, divert: Option<Divert>, run: F)
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin,
@@ -48,8 +74,9 @@ where
     let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
     let (server_in, guard_out) = tokio::io::duplex(1 << 20);
     let (server_out, pump_in) = tokio::io::duplex(1 << 20);
-    tokio::spawn(read_input(input, guard_out, tx.clone()));
-    tokio::spawn(read_server_output(pump_in, tx));
+    let barriers = Barriers::default();
+    tokio::spawn(read_input(input, guard_out, tx.clone(), divert, barriers.clone()));
+    tokio::spawn(read_server_output(pump_in, tx, barriers));
     let write_output = async move {
         while let Some(Out::Frame(frame)) = rx.recv().await {
             if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
@@ -60,15 +87,38 @@ where
     tokio::join!(run(server_in, server_out), write_output);
 }
 
-/// Splits the server's output into whole frames so ours can go in between.
-async fn read_server_output(stream: DuplexStream, tx: mpsc::UnboundedSender<Out>) {
+/// Splits the server's output into whole frames so ours can go in between. A barrier's
+/// answer releases its diverted request and is not passed on.
+async fn read_server_output(stream: DuplexStream, tx: mpsc::UnboundedSender<Out>, barriers: Barriers) {
     let mut reader = BufReader::new(stream);
     while let Ok(Some(frame)) = read_raw_frame(&mut reader).await {
+        if let Some(id) = barrier_answered(&frame) {
+            let waiter = barriers.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            if let Some(waiter) = waiter {
+                let _ = waiter.send(());
+                continue;
+            }
+        }
         if tx.send(Out::Frame(frame)).is_err() {
             return;
         }
     }
     let _ = tx.send(Out::End);
+}
+
+/// The barrier id a frame of the server's output answers, if it is a barrier's answer.
+fn barrier_answered(frame: &[u8]) -> Option<String> {
+    memchr::memmem::find(frame, BARRIER_ID_PREFIX.as_bytes())?;
+    let body = frame.get(memchr::memmem::find(frame, b"\r\n\r\n")? + 4..)?;
+    let msg: Value = serde_json::from_slice(body).ok()?;
+    let id = msg.get("id")?.as_str()?;
+    (msg.get("method").is_none() && id.starts_with(BARRIER_ID_PREFIX)).then(|| id.to_string())
+}
+
+/// Whole frame for a message body.
+fn frame_of(body: &Value) -> Vec<u8> {
+    let body = body.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
 }
 
 /// One frame of the server's own (trusted) output, headers included.
@@ -103,9 +153,10 @@ enum Header {
     Eof,
 }
 
-async fn read_input<I: AsyncRead + Unpin>(input: I, mut to_server: DuplexStream, tx: mpsc::UnboundedSender<Out>) {
+async fn read_input<I: AsyncRead + Unpin>(input: I, mut to_server: DuplexStream, tx: mpsc::UnboundedSender<Out>, divert: Option<Divert>, barriers: Barriers) {
     let mut reader = BufReader::new(input);
     let mut resync = false;
+    let mut barrier_count = 0u64;
     loop {
         let prefix: &[u8] = if resync {
             if !skip_to_next_header(&mut reader).await {
@@ -136,6 +187,31 @@ async fn read_input<I: AsyncRead + Unpin>(input: I, mut to_server: DuplexStream,
         }
         match check(body) {
             Checked::Forward(body) => {
+                let diverted = divert.as_ref().and_then(|d| diverted(d, &body));
+                if let Some((id, answer)) = diverted {
+                    // The barrier goes to the server in this message's place; the answer
+                    // is sent by a task of its own once the barrier is through.
+                    barrier_count += 1;
+                    let barrier_id = format!("{BARRIER_ID_PREFIX}{barrier_count}");
+                    let (done, through) = oneshot::channel();
+                    barriers.lock().unwrap_or_else(|e| e.into_inner()).insert(barrier_id.clone(), done);
+                    let barrier = frame_of(&json!({ "jsonrpc": "2.0", "id": barrier_id, "method": BARRIER_METHOD }));
+                    if to_server.write_all(&barrier).await.is_err() {
+                        return;
+                    }
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        if through.await.is_err() {
+                            return;
+                        }
+                        let body = match answer.await {
+                            Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+                            Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
+                        };
+                        let _ = tx.send(Out::Frame(frame_of(&body)));
+                    });
+                    continue;
+                }
                 let header = format!("Content-Length: {}\r\n\r\n", body.len());
                 if to_server.write_all(header.as_bytes()).await.is_err() || to_server.write_all(&body).await.is_err() {
                     return;
@@ -147,6 +223,15 @@ async fn read_input<I: AsyncRead + Unpin>(input: I, mut to_server: DuplexStream,
             Checked::Drop(why) => tracing::warn!("dropped a malformed message from the client: {why}"),
         }
     }
+}
+
+/// The id and the work of a request `divert` takes, if it takes this one. Only requests
+/// (with an id) are diverted; the body is parsed only when it names a method at all.
+fn diverted(divert: &Divert, body: &[u8]) -> Option<(Value, Answer)> {
+    memchr::memmem::find(body, b"\"method\"")?;
+    let msg: Value = serde_json::from_slice(body).ok()?;
+    let id = msg.get("id").filter(|id| !id.is_null())?.clone();
+    divert(&msg).map(|answer| (id, answer))
 }
 
 /// Reads one header block. Blank lines before it are skipped (some clients send them).
@@ -423,7 +508,7 @@ mod tests {
             let forwarded = rt.block_on(async move {
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 let (server_in, guard_out) = tokio::io::duplex(1 << 16);
-                let reader = tokio::spawn(read_input(std::io::Cursor::new(input), guard_out, tx));
+                let reader = tokio::spawn(read_input(std::io::Cursor::new(input), guard_out, tx, None, Barriers::default()));
                 let mut server_in = BufReader::new(server_in);
                 let mut frames = Vec::new();
                 while let Ok(Some(frame)) = read_raw_frame(&mut server_in).await {

@@ -41,17 +41,18 @@ pub struct Backend {
     pub indexed: Arc<tokio::sync::watch::Sender<bool>>,
     /// Permits for long commands, see [`LONG_COMMANDS`].
     pub long_commands: Arc<tokio::sync::Semaphore>,
+    /// Between `initialize` and `shutdown`: when long commands may run off the slots.
+    pub serving: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Messages tower-lsp-server handles at once (its default is 4). Every message in flight
-/// holds one slot until it is answered, so a command that takes seconds holds one
-/// all along; [`LONG_COMMANDS`] of them at most, which leaves the rest for edits and
-/// requests however many commands run.
+/// holds one slot until it is answered; long commands are answered outside them (see
+/// `framing`), so the slots only ever wait on quick work.
 pub const CONCURRENT_MESSAGES: usize = 32;
 
-/// Long commands (commit, sync, evolution, promote, login, waiting for the index) that
-/// may run at once; one more is refused with a message rather than queued in a slot.
-pub const LONG_COMMANDS: usize = 16;
+/// Long commands (commit, sync, evolution, promote, login, chat with `wait`) that may
+/// run at once; one more is refused with a message rather than queued.
+pub const LONG_COMMANDS: usize = 64;
 
 /// How long a request that needs the index waits for the first indexing before it
 /// answers from what there is (100,000 + 100,000 files index in a few seconds).
@@ -67,6 +68,7 @@ impl Backend {
             jobs: Arc::new(crate::commands::Jobs::default()),
             indexed: Arc::new(tokio::sync::watch::channel(false).0),
             long_commands: Arc::new(tokio::sync::Semaphore::new(LONG_COMMANDS)),
+            serving: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         }
     }
 
@@ -108,6 +110,7 @@ impl Backend {
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("llmos/status", Backend::status)
+        .custom_method(framing::BARRIER_METHOD, Backend::barrier)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish()
 }
@@ -119,13 +122,43 @@ where
     O: tokio::io::AsyncWrite + Unpin,
 {
     let (service, socket) = service();
-    framing::serve_guarded(input, output, |server_in, server_out| {
+    let divert = long_commands_off_the_slots(service.inner().clone());
+    framing::serve_guarded(input, output, Some(divert), |server_in, server_out| {
         Server::new(server_in, server_out, socket).concurrency_level(CONCURRENT_MESSAGES).serve(service)
     })
     .await;
 }
 
+/// Long commands are answered by the frame guard's own tasks (see `framing`), so they
+/// never hold a message slot; quick ones, and anything before `initialize` or after
+/// `shutdown`, stay with the server.
+fn long_commands_off_the_slots(backend: Backend) -> framing::Divert {
+    Box::new(move |msg| {
+        if msg.get("method")?.as_str()? != "workspace/executeCommand" || !backend.serving.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
+        let params: ExecuteCommandParams = serde_json::from_value(msg.get("params")?.clone()).ok()?;
+        if !crate::commands::is_long(&params.command) {
+            return None;
+        }
+        let backend = backend.clone();
+        Some(Box::pin(async move {
+            let answer = unwind::request("workspace/executeCommand", crate::commands::execute(&backend, params)).await;
+            match answer {
+                Ok(value) => Ok(serde_json::to_value(value).unwrap_or(serde_json::Value::Null)),
+                Err(e) => Err(serde_json::to_value(e).unwrap_or_else(|_| serde_json::json!({ "code": -32603, "message": "internal error" }))),
+            }
+        }))
+    })
+}
+
 impl Backend {
+    /// `llmos/barrier`: answered once every message sent before it was handled (see
+    /// `framing`).
+    async fn barrier(&self) -> Result<()> {
+        Ok(())
+    }
+
     async fn status(&self) -> Result<serde_json::Value> {
         unwind::request("llmos/status", async { Ok(crate::commands::status::status(self)) }).await
     }
@@ -140,7 +173,9 @@ impl Backend {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        unwind::request("initialize", async { Ok(handlers::initialize::initialize(self, params)) }).await
+        let result = unwind::request("initialize", async { Ok(handlers::initialize::initialize(self, params)) }).await;
+        self.serving.store(result.is_ok(), std::sync::atomic::Ordering::SeqCst);
+        result
     }
 
     async fn initialized(&self, _: InitializedParams) {
@@ -152,6 +187,7 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         unwind::request("shutdown", async {
+            self.serving.store(false, std::sync::atomic::Ordering::SeqCst);
             self.jobs.cancel_all();
             Ok(())
         })
