@@ -19,6 +19,7 @@
 //! | [`references`] | the skill under a cursor and every session that pins or links it
 //! | [`sync`] | pull and push volumes through their remotes (GitHub or plain git) |
 //! | [`github`] | GitHub configuration, token lookup, device-flow login |
+//! | [`import`] | Claude Code and Codex transcripts become committed sessions
 //! | [`install`] | put a skill where coding agents read skills, and take it away
 //! | [`status`] | volumes, provider, jobs and the agent listing size |
 //! | [`git_cache`] | git facts per (path, HEAD), so a keystroke walks no history |
@@ -28,6 +29,7 @@ pub mod complete;
 pub mod evolve;
 pub mod git_cache;
 pub mod github;
+pub mod import;
 pub mod install;
 pub mod promote;
 pub mod references;
