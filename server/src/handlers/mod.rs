@@ -14,6 +14,7 @@ pub mod document_symbol;
 pub mod folding_range;
 pub mod hover;
 pub mod initialize;
+pub mod provider_check;
 pub mod references;
 pub mod rename;
 pub mod watched_files;

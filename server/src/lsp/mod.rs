@@ -109,6 +109,7 @@ impl Backend {
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("llmos/status", Backend::status)
+        .custom_method("llmos/providerCheck", Backend::provider_check)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish()
 }
@@ -129,6 +130,10 @@ where
 impl Backend {
     async fn status(&self) -> Result<serde_json::Value> {
         unwind::request("llmos/status", async { Ok(crate::commands::status::status(self)) }).await
+    }
+
+    async fn provider_check(&self) -> Result<serde_json::Value> {
+        unwind::request("llmos/providerCheck", async { Ok(handlers::provider_check::provider_check(self).await) }).await
     }
 
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
