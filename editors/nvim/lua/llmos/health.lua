@@ -46,8 +46,14 @@ function M.check()
     })
   end
 
+  -- The server of the workspace checked, when several run.
   local clients = vim.lsp.get_clients({ name = "llmos" })
   local client = clients[1]
+  for _, c in ipairs(clients) do
+    if root and c.config.root_dir == root then
+      client = c
+    end
+  end
   if client then
     health.ok(("server running (client id %d, root %s)"):format(client.id, client.config.root_dir or "?"))
   else

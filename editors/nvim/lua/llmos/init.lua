@@ -324,6 +324,21 @@ local function progress_handler(ev)
   progress.on_progress(ev, M.config.progress)
   M.busy = progress.current()
   M.last_progress = progress.last
+  -- Work starting or ending changes lenses (Send ↔ Cancel, countdowns): refresh the
+  -- llmos buffers on screen.
+  local kind = ev.data and ev.data.params and type(ev.data.params.value) == "table" and ev.data.params.value.kind
+  if kind == "begin" or kind == "end" then
+    vim.schedule(function()
+      local seen = {}
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        local buf = vim.api.nvim_win_get_buf(win)
+        if not seen[buf] then
+          seen[buf] = true
+          require("llmos.lenses").refresh(buf)
+        end
+      end
+    end)
+  end
 end
 
 --- Sends the session in `buf` (default: the current buffer). The request waits for the

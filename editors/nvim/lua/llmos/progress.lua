@@ -102,7 +102,8 @@ function M.on_progress(ev, mode)
     M.active[token] = nil
     local title = p and p.title
     local message = text_of(value.message) or "done"
-    text = title and (title .. " · " .. message) or message
+    -- "Receiving reply…" / "Reply complete" says it twice; "Evolution (user)" does not.
+    text = (title and not title:find("…$")) and (title .. " · " .. message) or message
   else
     return
   end
