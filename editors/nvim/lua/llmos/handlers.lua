@@ -39,15 +39,23 @@ local function edited_uris(edit)
   return uris
 end
 
-local function short(buf)
-  return vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ":~:.")
+--- A buffer's file relative to the workspace (`volumes/user/sessions/a.md`).
+local function short(buf, root)
+  local name = vim.api.nvim_buf_get_name(buf)
+  if root and name:sub(1, #root + 1) == root .. "/" then
+    return name:sub(#root + 2)
+  end
+  return vim.fn.fnamemodify(name, ":~:.")
 end
 
 --- Saves the buffers a workspace edit left modified. `before` maps each buffer that
 --- existed before the edit to whether it had unsaved changes; `edited` holds the buffers
 --- the edit names. Buffers created by the edit (files that were not open) are saved and
 --- unlisted again; buffers with changes of the user's own are left alone.
-function M.save_edited(before, edited)
+function M.save_edited(before, edited, root)
+  local function name(buf)
+    return short(buf, root)
+  end
   local saved, kept, failed = {}, {}, {}
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
     local created = before[buf] == nil
@@ -64,17 +72,17 @@ function M.save_edited(before, edited)
             vim.bo[buf].buflisted = false
           end
         else
-          table.insert(failed, short(buf) .. (ok and "" or (": " .. tostring(e))))
+          table.insert(failed, name(buf) .. (ok and "" or (": " .. tostring(e))))
         end
       end
     end
   end
   if #saved > 0 then
-    vim.notify(("llmos: rename saved %d file%s: %s"):format(#saved, #saved == 1 and "" or "s", table.concat(vim.tbl_map(short, saved), ", ")), vim.log.levels.INFO)
+    vim.notify(("llmos: rename saved %d file%s: %s"):format(#saved, #saved == 1 and "" or "s", table.concat(vim.tbl_map(name, saved), ", ")), vim.log.levels.INFO)
   end
   if #kept > 0 then
     vim.notify(
-      ("llmos: rename edited %d buffer%s that had unsaved changes, left unsaved: %s (:wa writes them)"):format(#kept, #kept == 1 and "" or "s", table.concat(vim.tbl_map(short, kept), ", ")),
+      ("llmos: rename edited %d buffer%s that had unsaved changes, left unsaved: %s (:wa writes them)"):format(#kept, #kept == 1 and "" or "s", table.concat(vim.tbl_map(name, kept), ", ")),
       vim.log.levels.WARN
     )
   end
@@ -101,7 +109,8 @@ M["textDocument/rename"] = function(err, result, ctx, config)
     end
   end
   local ret = default(err, result, ctx, config)
-  M.save_edited(before, edited)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  M.save_edited(before, edited, client and client.config.root_dir)
   return ret
 end
 
