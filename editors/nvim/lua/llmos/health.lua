@@ -65,7 +65,13 @@ function M.check()
 end
 
 local function request(client, method)
-  local ok, response, err = pcall(client.request_sync, client, method, nil, 8000, 0)
+  -- A method from 0.11 on; 0.10 has a plain function field.
+  local ok, response, err
+  if vim.fn.has("nvim-0.11") == 1 then
+    ok, response, err = pcall(client.request_sync, client, method, nil, 8000, 0)
+  else
+    ok, response, err = pcall(client.request_sync, method, nil, 8000, 0)
+  end
   if not ok then
     return nil, tostring(response)
   end

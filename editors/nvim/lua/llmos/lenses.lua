@@ -9,10 +9,20 @@ local M = {}
 
 local group = vim.api.nvim_create_augroup("llmos.lenses", { clear = true })
 
+-- Client methods take `self` from 0.11 on; 0.10 has plain function fields.
+local has_011 = vim.fn.has("nvim-0.11") == 1
+
+local function serves_lenses(c, buf)
+  if has_011 then
+    return not c:is_stopped() and c:supports_method("textDocument/codeLens", buf)
+  end
+  return not c.is_stopped() and c.supports_method("textDocument/codeLens", { bufnr = buf })
+end
+
 --- The running llmos client of `buf` that serves code lenses, or nil.
 local function lens_client(buf)
   for _, c in ipairs(vim.lsp.get_clients({ name = "llmos", bufnr = buf })) do
-    if not c:is_stopped() and c:supports_method("textDocument/codeLens", buf) then
+    if serves_lenses(c, buf) then
       return c
     end
   end
