@@ -17,6 +17,7 @@ mod lsp_promote;
 mod lsp_sessions;
 mod portable;
 mod protocol_abuse;
+mod provider_check;
 mod robustness;
 mod rules;
 mod scale;

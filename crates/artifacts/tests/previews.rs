@@ -354,7 +354,10 @@ fn images_report_pixel_size_and_their_path() {
     let png_preview = preview_file(&path, &options());
     assert_eq!(png_preview.markdown, "**plot.png** · image\n\nPNG · 640 × 480 px");
     assert_eq!(png_preview.image_path.as_deref(), Some(path.as_path()));
-    assert_eq!(png_preview.markdown_with_image("file:///v/plot.png"), "![plot.png, PNG · 640 × 480 px](<file:///v/plot.png>)\n\n**plot.png** · image\n\nPNG · 640 × 480 px");
+    assert_eq!(
+        png_preview.markdown_with_image("file:///v/plot.png"),
+        "![plot.png, PNG · 640 × 480 px](<file:///v/plot.png>)\n\n**plot.png** · image\n\nPNG · 640 × 480 px"
+    );
 
     let mut gif = b"GIF89a".to_vec();
     gif.extend(300u16.to_le_bytes());
