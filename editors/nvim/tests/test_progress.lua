@@ -1,5 +1,5 @@
 -- $/progress reaches LspProgress (what fidget.nvim reads) with begin/report/end for an
--- evolution run and begin/end for a reply; the plugin's statusline function shows the
+-- evolution run and begin/end for a reply and a commit; the plugin's statusline function shows the
 -- work while it runs and `llmos` after; Neovim's $/progress handler stays Neovim's; the
 -- plugin echoes progress without a progress UI and stays quiet when fidget is loaded.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helpers.lua")
@@ -99,6 +99,18 @@ H.main("progress", function()
     H.check(llmos.statusline(buf) == "llmos", "statusline after the reply: " .. llmos.statusline(buf))
     H.check(not messages():find("Receiving reply", 1, true), "progress echoed although fidget is loaded:\n" .. messages())
     package.loaded.fidget = nil
+
+    -- A commit reports its work too, ending with the commit it made.
+    vim.cmd("LlmosCommit")
+    H.wait("the commit's progress end", function()
+      local e = of("llmos-command-")
+      return #e > 0 and e[#e].kind == "end"
+    end, 20000)
+    local commit = of("llmos-command-")
+    H.check(#commit == 2 and commit[1].kind == "begin" and commit[1].title == "Committing session", "commit progress: " .. vim.inspect(commit))
+    H.check(commit[1].statusline == "llmos: Committing session", "statusline during the commit: " .. commit[1].statusline)
+    local head = H.run({ "git", "-C", root .. "/volumes/user", "rev-parse", "--short", "HEAD" })
+    H.check(commit[2].message == "committed " .. head, ("commit progress end %s, HEAD %s"):format(vim.inspect(commit[2].message), head))
 
     H.check(vim.lsp.handlers["$/progress"] == builtin_progress, "the plugin replaced Neovim's $/progress handler")
     local client = vim.lsp.get_clients({ name = "llmos", bufnr = buf })[1]

@@ -2,6 +2,7 @@
 
 pub mod code_action;
 pub mod code_lens;
+pub mod command_progress;
 pub mod completion;
 pub mod configuration;
 pub mod definition;

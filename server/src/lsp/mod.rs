@@ -283,6 +283,13 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        unwind::request("workspace/executeCommand", async { crate::commands::execute(self, params).await }).await
+        unwind::request("workspace/executeCommand", async {
+            if params.command == "llmos.session.commit" {
+                let work = crate::commands::execute(self, params);
+                return handlers::command_progress::around(self, "Committing session", work, handlers::command_progress::committed).await;
+            }
+            crate::commands::execute(self, params).await
+        })
+        .await
     }
 }
