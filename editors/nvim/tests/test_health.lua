@@ -1,7 +1,8 @@
 -- :checkhealth llmos on the provider and the volumes, captured headless, in two
 -- workspaces: one with the loopback fake provider and its key variable set (the key's
 -- value never shown), a git volume and one that is not a repository; one whose hosted
--- provider's key variable is unset and whose base URL answers nothing.
+-- provider's key variable is unset and whose base URL answers nothing; and the first
+-- again once no server runs (volumes from `llmos status --format json`).
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helpers.lua")
 
 local SECRET = "sk-llmos-health-" .. tostring(os.time())
@@ -76,6 +77,20 @@ H.main("checkhealth provider and volumes", function()
     H.check(provider:find("ERROR API key variable LLMOS_HEALTH_UNSET_KEY is not set", 1, true), "unset key:\n" .. provider)
     H.check(provider:find(("ERROR http://localhost.:%d/ is not reachable: cannot connect"):format(dead_port), 1, true), "unreachable:\n" .. provider)
     H.check(section(report, "llmos: volumes"):find("OK user: " .. bad .. "/volumes/user (git repository", 1, true), "second workspace's volumes:\n" .. report)
+
+    -- Without a server: the provider cannot be asked, the volumes come from the CLI.
+    for _, c in ipairs(vim.lsp.get_clients({ name = "llmos" })) do
+      c:stop(true)
+    end
+    H.wait("the servers to stop", function()
+      return #vim.lsp.get_clients({ name = "llmos" }) == 0
+    end)
+    report = health_report(a)
+    H.check(section(report, "llmos: provider"):find("the server is not running", 1, true), "provider without a server:\n" .. report)
+    volumes = section(report, "llmos: volumes")
+    H.check(volumes:find("OK user: " .. good .. "/volumes/user (git repository; 0 skills, 1 sessions)", 1, true), "volumes without a server:\n" .. volumes)
+    H.check(volumes:find("WARNING team: " .. good .. "/volumes/team is not a git repository", 1, true), "team without a server:\n" .. volumes)
+    H.check(not report:find(SECRET, 1, true), "the key (or a remote's password) is in the report:\n" .. report)
     vim.fn.delete(good, "rf")
   end)
   proc:kill(15)
