@@ -115,6 +115,18 @@ H.main("progress", function()
     H.check(vim.lsp.handlers["$/progress"] == builtin_progress, "the plugin replaced Neovim's $/progress handler")
     local client = vim.lsp.get_clients({ name = "llmos", bufnr = buf })[1]
     H.check(client.handlers["$/progress"] == nil, "the llmos client has its own $/progress handler")
+
+    -- The server stops in the middle of a reply: its `end` never comes, the statusline
+    -- does not keep saying "Receiving reply…".
+    vim.api.nvim_buf_set_lines(buf, -1, -1, false, { "Again, please." })
+    vim.cmd("LlmosSend")
+    H.wait("the second reply to run", function()
+      return llmos.statusline(buf):find("^llmos: Receiving reply") ~= nil
+    end, 20000)
+    client:stop(true)
+    H.wait("the statusline to drop the stopped server's work", function()
+      return llmos.statusline(buf) == ""
+    end, 10000)
   end)
   proc:kill(15)
   if not ok then

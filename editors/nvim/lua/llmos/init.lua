@@ -128,6 +128,14 @@ function M.attach(buf)
     commands = M.client_commands,
     -- Client-local: other servers keep Neovim's own handlers.
     handlers = M.handlers,
+    -- A server that stopped sends no `end` for its running work.
+    on_exit = function(_, _, client_id)
+      vim.schedule(function()
+        require("llmos.progress").reset(client_id)
+        M.busy = require("llmos.progress").current()
+        pcall(vim.cmd.redrawstatus)
+      end)
+    end,
   }, { bufnr = buf })
 end
 
@@ -439,18 +447,6 @@ function M.setup(opts)
       local client = vim.lsp.get_client_by_id(ev.data and ev.data.client_id or -1)
       if client and client.name == "llmos" then
         require("llmos.lenses").track(ev.buf)
-      end
-    end,
-  })
-  vim.api.nvim_create_autocmd("LspDetach", {
-    group = group,
-    callback = function(ev)
-      local client = vim.lsp.get_client_by_id(ev.data and ev.data.client_id or -1)
-      -- A server that stopped sends no `end` for its running work.
-      if client and client.name == "llmos" and #vim.lsp.get_clients({ name = "llmos" }) <= 1 then
-        require("llmos.progress").reset()
-        M.busy = nil
-        pcall(vim.cmd.redrawstatus)
       end
     end,
   })

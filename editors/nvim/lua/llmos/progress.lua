@@ -5,7 +5,7 @@
 
 local M = {}
 
---- Running work by token: `{ title, message, percentage, seq }`.
+--- Running work by client and token: `{ title, message, percentage, seq, client_id }`.
 M.active = {}
 local seq = 0
 
@@ -79,17 +79,18 @@ function M.on_progress(ev, mode)
   if type(value) ~= "table" or params.token == nil then
     return
   end
-  local token = tostring(params.token)
+  -- Tokens are the server's own; two servers (two workspaces) may reuse one.
+  local token = client.id .. ":" .. tostring(params.token)
   local text
   if value.kind == "begin" then
     seq = seq + 1
-    M.active[token] = { title = text_of(value.title), message = text_of(value.message), percentage = value.percentage, seq = seq }
+    M.active[token] = { title = text_of(value.title), message = text_of(value.message), percentage = value.percentage, seq = seq, client_id = client.id }
     text = M.describe(M.active[token])
   elseif value.kind == "report" then
     local p = M.active[token]
     if not p then
       seq = seq + 1
-      p = { seq = seq }
+      p = { seq = seq, client_id = client.id }
       M.active[token] = p
     end
     p.message = text_of(value.message) or p.message
@@ -109,16 +110,21 @@ function M.on_progress(ev, mode)
   end
   M.last = text
   -- Statusline plugins (lualine, heirline) redraw on this; the builtin statusline here.
-  pcall(vim.api.nvim_exec_autocmds, "User", { pattern = "LlmosProgress", modeline = false, data = { token = token, kind = value.kind, text = text } })
+  pcall(vim.api.nvim_exec_autocmds, "User", { pattern = "LlmosProgress", modeline = false, data = { client_id = client.id, token = params.token, kind = value.kind, text = text } })
   pcall(vim.cmd.redrawstatus)
   if text ~= "" and should_echo(mode) then
     echo("llmos: " .. text, value.kind ~= "report")
   end
 end
 
---- Forgets the work of a client that stopped (its `end` will never come).
-function M.reset()
-  M.active = {}
+--- Forgets the work of a client that stopped (its `end` will never come); of every
+--- client without `client_id`.
+function M.reset(client_id)
+  for token, p in pairs(M.active) do
+    if client_id == nil or p.client_id == client_id then
+      M.active[token] = nil
+    end
+  end
 end
 
 return M
