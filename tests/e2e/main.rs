@@ -6,6 +6,7 @@ mod harness;
 mod positions;
 
 mod cli;
+mod command_progress;
 mod edit_oracle;
 mod evolution;
 mod import;
