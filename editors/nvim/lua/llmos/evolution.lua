@@ -73,8 +73,8 @@ local function list(v)
   return type(v) == "table" and v or {}
 end
 
---- `12 commits analysed, 2 patterns, 1 skill created`.
-function M.summary(result)
+--- `12 commits analysed, 2 patterns, 1 skill created` (`12 commits, …` when `compact`).
+function M.summary(result, compact)
   local counts, order = {}, {}
   for _, s in ipairs(list(result.skills)) do
     local action = type(s.action) == "string" and s.action or "written"
@@ -85,7 +85,7 @@ function M.summary(result)
     counts[action] = counts[action] + 1
   end
   local parts = {
-    plural(tonumber(result.commitsAnalyzed) or 0, "commit") .. " analysed",
+    plural(tonumber(result.commitsAnalyzed) or 0, "commit") .. (compact and "" or " analysed"),
     plural(#list(result.patterns), "pattern"),
   }
   if #order == 0 then
@@ -217,7 +217,11 @@ function M.show(volume, result)
       hint = " · :copen lists them"
     end
   end
-  vim.notify(("llmos: evolution (%s): %s%s"):format(volume, M.summary(result), hint), vim.log.levels.INFO)
+  vim.notify(llmos.fit({
+    ("llmos: evolution (%s): %s%s"):format(volume, M.summary(result), hint),
+    ("llmos: evolution (%s): %s"):format(volume, M.summary(result)),
+    ("llmos: evolution (%s): %s"):format(volume, M.summary(result, true)),
+  }), vim.log.levels.INFO)
 end
 
 return M

@@ -78,7 +78,9 @@ function M.save_edited(before, edited, root)
     end
   end
   if #saved > 0 then
-    vim.notify(("llmos: rename saved %d file%s: %s"):format(#saved, #saved == 1 and "" or "s", table.concat(vim.tbl_map(name, saved), ", ")), vim.log.levels.INFO)
+    local count = ("llmos: rename saved %d file%s"):format(#saved, #saved == 1 and "" or "s")
+    -- The names when they fit on the command line; the count alone otherwise.
+    vim.notify(require("llmos").fit({ count .. ": " .. table.concat(vim.tbl_map(name, saved), ", "), count }), vim.log.levels.INFO)
   end
   if #kept > 0 then
     vim.notify(

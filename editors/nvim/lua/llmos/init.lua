@@ -256,6 +256,18 @@ function M.evolve(volume, buf)
   end, buf)
 end
 
+--- The first of `candidates` that fits the command line, else the last one cut to fit:
+--- a longer message would stop at "Press ENTER".
+function M.fit(candidates)
+  local room = math.max(20, vim.v.echospace)
+  for _, text in ipairs(candidates) do
+    if vim.fn.strdisplaywidth(text) <= room then
+      return text
+    end
+  end
+  return vim.fn.strcharpart(candidates[#candidates], 0, room - 1) .. "…"
+end
+
 --- A remote URL as it may be shown: without user info, where a token may sit.
 function M.shown_remote(remote)
   if type(remote) ~= "string" then
