@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use llmos_documents::VolumeKind;
-use llmos_server::evolve::{RunOptions, run};
+use llmos_engine::evolve::{RunOptions, run};
 use llmos_vcs::commit_message::render;
 use llmos_vcs::{ArtifactRef, ContextMemory};
 
@@ -79,7 +79,12 @@ fn workspace(n: usize) -> PathBuf {
 
 fn measure(root: &Path, runs: usize) -> (Duration, usize, usize) {
     let (config, _) = llmos_workspace::Config::load(root);
-    let options = RunOptions { volume: VolumeKind::User, since: Some(Duration::from_secs(100 * 365 * 86_400)), dry_run: true, detector: Some("local".into()) };
+    let options = RunOptions {
+        volume: VolumeKind::User,
+        since: Some(time::OffsetDateTime::now_utc() - Duration::from_secs(100 * 365 * 86_400)),
+        dry_run: true,
+        detector: Some("local".into()),
+    };
     let mut times = Vec::new();
     let mut last = (0, 0);
     for _ in 0..runs {

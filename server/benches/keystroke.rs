@@ -169,7 +169,7 @@ fn phases(root: &std::path::Path, path: &std::path::Path, text: &str, body_start
     });
     println!("  {}", s.report(&format!("    of which canonicalize(volume root) × {}", parsed.links.len()), None));
     let s = time_sync(3, runs, || {
-        let _ = llmos_server::commands::session::changed_since_commit(&ws, path, &parsed, &snap.text);
+        let _ = llmos_engine::session::changed_since_commit(&ws, path, &parsed, &snap.text);
     });
     println!("  {}", s.report("session::changed_since_commit", None));
     let s = time_sync(3, runs, || {

@@ -1,11 +1,11 @@
 //! The `llmos` binary's library: the language server and the command line.
 //!
-//! This is the only crate that knows LSP types. Everything it does is: convert the
-//! request (positions, URIs) with [`lsp::convert`], call a core crate, convert back.
+//! This is the only crate that knows LSP types, and it holds two adapters over
+//! `llmos_engine`: the language server (`lsp`, `handlers`, `commands`) and the command
+//! line (`cli`). Everything they do is: convert the request (positions, URIs, arguments)
+//! with [`lsp::convert`] or clap, call the engine or a core crate, convert back.
 
-pub mod chat;
 pub mod cli;
 pub mod commands;
-pub mod evolve;
 pub mod handlers;
 pub mod lsp;

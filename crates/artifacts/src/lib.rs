@@ -10,6 +10,7 @@ mod file_head;
 mod kind;
 mod link;
 mod preview;
+pub mod xml;
 
 pub use fence_info::{FenceArtifact, kind_for_fence, parse_fence_artifact};
 pub use kind::{ArtifactKind, kind_for_path, language_for_extension};

@@ -13,6 +13,7 @@ pub mod line_index;
 pub mod links;
 pub mod lint;
 pub mod listing;
+pub mod marker_escape;
 pub mod portable;
 pub mod profile;
 pub mod rules;

@@ -137,6 +137,18 @@ pub fn parse_marker(line: &str) -> Option<Marker> {
     Some((role.to_string(), role_start..role_start + role.len(), attrs))
 }
 
+/// The line breaks that put one blank line between `text` and a turn marker appended to
+/// it (none for empty text): the one rule for replies, new user turns and imports.
+pub fn blank_line_before(text: &str) -> &'static str {
+    if text.ends_with("\n\n") || text.is_empty() {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    }
+}
+
 /// Renders a marker line (without line break).
 pub fn render_marker(role: Role, attrs: &[(&str, &str)]) -> String {
     let mut s = format!("<!-- turn: {}", role.as_str());
@@ -167,18 +179,15 @@ pub fn open_fence_closer(text: &str) -> Option<String> {
 }
 
 /// Escapes lines of model output that would otherwise read as turn markers, so a reply
-/// can never forge a turn. The escape is a zero-width-free, visible backslash.
+/// can never forge a turn. The escape is a zero-width-free, visible backslash
+/// ([`crate::marker_escape`] holds the rule).
 pub fn escape_markers(text: &str) -> String {
     if !text.contains("<!--") {
         return text.to_string();
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with("<!-- turn") {
-            out.push('\\');
-        }
-        out.push_str(line);
-    }
+    let mut escaper = crate::marker_escape::MarkerEscaper::new();
+    let mut out = escaper.push(text);
+    out.push_str(&escaper.finish());
     out
 }
 

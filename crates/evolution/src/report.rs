@@ -169,23 +169,6 @@ pub fn render_report(result: &EvolutionResult, chart_link: Option<&str>) -> Stri
     out
 }
 
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 const PALETTE: [&str; 8] = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f"];
 /// Days the chart spans at most.
 const MAX_DAYS: usize = 731;
@@ -286,7 +269,7 @@ pub fn render_occurrences_svg(patterns: &[Pattern]) -> String {
             ly - 10.0,
             lx + 18.0,
             ly,
-            xml_escape(&name),
+            llmos_artifacts::xml::escape(&name),
             pattern.occurrences
         ));
     }

@@ -84,10 +84,7 @@ pub fn render_as(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &S
 
     let mut written: HashSet<String> = HashSet::new();
     for turn in &transcript.turns {
-        // One blank line before each marker.
-        if !out.ends_with("\n\n") {
-            out.push('\n');
-        }
+        out.push_str(llmos_documents::session::blank_line_before(&out));
         match turn.role {
             TurnRole::User => out.push_str(&render_marker(Role::User, &[])),
             TurnRole::System => out.push_str(&render_marker(Role::System, &[])),
@@ -160,9 +157,7 @@ pub fn render_as(transcript: &Transcript, origin: &str, bytes: u64, scrubber: &S
     }
     if transcript.turns.last().is_none_or(|t| t.role != TurnRole::User) {
         // Like a reply written by llmos, the session ends with an empty user turn.
-        if !out.ends_with("\n\n") {
-            out.push('\n');
-        }
+        out.push_str(llmos_documents::session::blank_line_before(&out));
         out.push_str(&render_marker(Role::User, &[]));
         out.push('\n');
     }

@@ -592,6 +592,56 @@ impl Walker<'_> {
     }
 }
 
+/// What is under a cursor in `llmos.toml`, found from the spans the parser records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigAt {
+    /// A table's name (in its `[header]` or as a dotted key): `volumes.user`.
+    Table { table: String, range: Range<usize> },
+    /// A key or its value: the table it is in (`""` at the top), the key, the key's span.
+    Key { table: String, key: String, range: Range<usize> },
+}
+
+/// The table or key at byte `offset` of `llmos.toml`, from the parsed file's spans;
+/// `None` on whitespace and comments, and while the file does not parse (its syntax
+/// diagnostic says why).
+pub fn config_at(text: &str, offset: usize) -> Option<ConfigAt> {
+    let table = DeTable::parse(text).ok()?;
+    find_at(table.get_ref(), "", offset)
+}
+
+fn find_at(table: &DeTable<'_>, path: &str, offset: usize) -> Option<ConfigAt> {
+    let inside = |span: &Range<usize>| span.start <= offset && offset < span.end.max(span.start + 1);
+    for (key, value) in table {
+        let name = key.get_ref().as_ref();
+        let full = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+        if let Some(sub) = value.get_ref().as_table() {
+            if inside(&key.span()) {
+                return Some(ConfigAt::Table { table: full, range: key.span() });
+            }
+            if let Some(found) = find_at(sub, &full, offset) {
+                return Some(found);
+            }
+        } else if inside(&key.span()) || inside(&value.span()) {
+            return Some(ConfigAt::Key { table: path.to_string(), key: name.to_string(), range: key.span() });
+        }
+    }
+    None
+}
+
+/// The table whose keys a new line at `line_start` would belong to: the last `[header]`
+/// above it. Completion asks this of text that is being typed and may not parse yet, so
+/// it reads the lines rather than the parsed file.
+pub fn table_before(text: &str, line_start: usize) -> String {
+    text.get(..line_start)
+        .unwrap_or(text)
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && !l.starts_with("[["))
+        .map(|l| l.split('#').next().unwrap_or(l).trim().trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string())
+        .unwrap_or_default()
+}
+
 /// Every key of `llmos.toml` with its table and documentation, for hover and completion.
 /// `volumes.*` and `evolution.*` stand for each volume's table.
 pub static CONFIG_KEYS: &[(&str, &str, &str)] = &[
@@ -728,5 +778,28 @@ mod tests {
         assert_eq!(diags[0].rule, "config/syntax");
         assert!(diags[0].range.start < 8, "{:?}", diags[0].range);
         assert!(cfg.llm.is_none());
+    }
+
+    #[test]
+    fn config_at_finds_tables_keys_and_values_by_span() {
+        let text = "profile = \"llmos\"\n\n[llm]\nprovider = \"openai\" # comment\n\n[volumes.user]\nremote = \"github:a/b\"\n";
+        let at = |needle: &str, delta: usize| config_at(text, text.find(needle).map(|i| i + delta).unwrap_or(usize::MAX));
+        assert!(matches!(at("profile", 2), Some(ConfigAt::Key { ref table, ref key, .. }) if table.is_empty() && key == "profile"));
+        assert!(matches!(at("\"openai\"", 3), Some(ConfigAt::Key { ref table, ref key, .. }) if table == "llm" && key == "provider"));
+        assert!(matches!(at("[llm]", 2), Some(ConfigAt::Table { ref table, .. }) if table == "llm"));
+        assert!(matches!(at("user]", 1), Some(ConfigAt::Table { ref table, .. }) if table == "volumes.user"));
+        assert!(
+            matches!(at("remote", 0), Some(ConfigAt::Key { ref table, ref key, range }) if table == "volumes.user" && key == "remote" && &text[range.clone()] == "remote")
+        );
+        assert_eq!(at("# comment", 3), None);
+        assert_eq!(config_at("[llm\nprovider = 1", 6), None, "a file that does not parse has no spans");
+    }
+
+    #[test]
+    fn table_before_reads_the_last_header() {
+        let text = "[llm]\nmodel = \"x\"\n[evolution.user] # jobs\n\n";
+        assert_eq!(table_before(text, 0), "");
+        assert_eq!(table_before(text, text.find("model").unwrap_or(0)), "llm");
+        assert_eq!(table_before(text, text.len()), "evolution.user");
     }
 }

@@ -6,33 +6,30 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use llmos_documents::{Role, SessionDoc};
+use llmos_engine::Workspace;
+use llmos_engine::chat::{self, merge_reply_into_file, stream_reply, with_user_message};
 use llmos_llm::{CancellationToken, LlmClient, process_env};
-use llmos_workspace::{Config, Index};
 
-use super::{fail, workspace_root};
-use crate::chat::{self, MarkerEscaper};
-use crate::commands::chat::{append_reply, stop_attrs, write_atomically};
+use super::fail;
 
 pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
     let path = match std::path::absolute(&session) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let mut text = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
+    let original = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let root = match workspace_root(Some(path.clone())) {
-        Ok(r) => r,
+    let ws = match Workspace::open(Some(path.clone())) {
+        Ok(ws) => ws,
         Err(e) => return fail(e),
     };
-    let (config, _) = Config::load(&root);
-    let index = Index::build(&config);
-    if let Some(m) = &message {
-        text = with_user_message(&text, m);
-    }
-    let prepared = match chat::prepare(&config, &index, &text) {
+    let with_message = |text: String| match &message {
+        Some(m) => with_user_message(&text, m),
+        None => text,
+    };
+    let prepared = match chat::prepare(&ws.config, &ws.index, &with_message(original.clone())) {
         Ok(p) => p,
         Err(e) => return fail(e),
     };
@@ -46,47 +43,28 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
         Err(e) => return fail(e),
     };
     let cancel = CancellationToken::new();
-    let (reply, result) = runtime.block_on(async {
+    let streamed = runtime.block_on(async {
         let ctrl_c = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 ctrl_c.cancel();
             }
         });
-        let mut escaper = MarkerEscaper::new();
-        let mut reply = String::new();
         let mut stdout = std::io::stdout();
-        let result = client
-            .stream_chat(&prepared.request, &cancel, |delta| {
-                let safe = escaper.push(delta);
-                let _ = stdout.write_all(safe.as_bytes());
-                let _ = stdout.flush();
-                reply.push_str(&safe);
-            })
-            .await;
-        let rest = escaper.finish();
-        print!("{rest}");
-        reply.push_str(&rest);
+        let mut print = |text: &str| {
+            let _ = stdout.write_all(text.as_bytes());
+            let _ = stdout.flush();
+        };
+        let streamed = stream_reply(&client, &prepared.request, &cancel, &mut print).await;
         println!();
-        (reply, result)
+        streamed
     });
-    let owned_attrs = stop_attrs(&result);
-    let attrs: Vec<(&str, &str)> = owned_attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // The file may have been edited while the reply streamed (an editor saved, a line
-    // was appended): merge into what is there now, as the server does for a closed
-    // document, instead of writing back the copy read at the start.
-    let current = match llmos_workspace::bounded::read_text(&path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) {
-        Ok(now) => match &message {
-            Some(m) => with_user_message(&now, m),
-            None => now,
-        },
-        Err(_) => text,
-    };
-    let new_text = if reply.is_empty() { current } else { append_reply(&current, &reply, &attrs, &model) };
-    if let Err(e) = write_atomically(&path, &new_text) {
-        return fail(format!("cannot write {}: {e}", path.display()));
+    // was appended): the reply is merged into what is there now.
+    if let Err(e) = merge_reply_into_file(&path, &original, &streamed, &model, with_message) {
+        return fail(e);
     }
-    match result {
+    match &streamed.result {
         Ok(outcome) if outcome.hit_token_limit() => {
             eprintln!("llmos: the reply was cut at the token limit (max_tokens in [llm] of llmos.toml); marked stop=max_tokens");
             ExitCode::SUCCESS
@@ -97,30 +75,10 @@ pub fn run(session: PathBuf, message: Option<String>) -> ExitCode {
             ExitCode::from(1)
         }
         Err(e) => {
-            if !reply.is_empty() {
+            if !streamed.reply.is_empty() {
                 eprintln!("llmos: the partial reply was kept and marked interrupted");
             }
             fail(e)
-        }
-    }
-}
-
-/// The session with `message` as the last user turn: written into an empty last user
-/// turn, or as a new user turn.
-fn with_user_message(text: &str, message: &str) -> String {
-    let doc = SessionDoc::parse(text);
-    let message = llmos_documents::session::escape_markers(message.trim());
-    match doc.turns.last() {
-        Some(t) if t.role == Some(Role::User) && t.is_blank(text) => format!("{}\n{message}\n", &text[..t.marker.end]),
-        _ => {
-            let lead = if text.ends_with("\n\n") {
-                ""
-            } else if text.ends_with('\n') {
-                "\n"
-            } else {
-                "\n\n"
-            };
-            format!("{text}{lead}<!-- turn: user -->\n{message}\n")
         }
     }
 }

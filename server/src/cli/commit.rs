@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{fail, workspace_root};
+use super::fail;
 
 pub fn run(session: PathBuf) -> ExitCode {
     let path = match std::path::absolute(&session) {
@@ -14,12 +14,11 @@ pub fn run(session: PathBuf) -> ExitCode {
         Ok(t) => t,
         Err(e) => return fail(e),
     };
-    let root = match workspace_root(Some(path.clone())) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(Some(path.clone())) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
-    match crate::commands::session::commit_text(&config, &path, &text) {
+    match llmos_engine::session::commit_text(&config, &path, &text) {
         Ok(c) => {
             println!("committed {} {}", c.short, session.display());
             ExitCode::SUCCESS

@@ -159,7 +159,7 @@ pub fn write_demo(config: &Config) -> Result<(usize, usize), String> {
     for (i, s) in sessions.iter().enumerate() {
         let when = now - s.days_ago * DAY + i as i64 * 600;
         let at = time::OffsetDateTime::from_unix_timestamp(when).map_err(|e| e.to_string())?;
-        let id = crate::commands::session::new_session_id(s.title, at);
+        let id = llmos_engine::session::new_session_id(s.title, at);
         let created = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let skills = s.skills.join(", ");
         let mut text = format!(
@@ -173,7 +173,7 @@ pub fn write_demo(config: &Config) -> Result<(usize, usize), String> {
         }
         text.push_str("\n<!-- turn: user -->\n\n");
         let path = user.path.join("sessions").join(format!("{id}.md"));
-        crate::commands::session::commit_text_at(config, &path, &text, Some(when))?;
+        llmos_engine::session::commit_text_at(config, &path, &text, Some(when))?;
     }
     Ok((SKILLS.len(), SESSIONS.len()))
 }
@@ -230,8 +230,8 @@ pub fn run_demo(dir: Option<std::path::PathBuf>) -> std::process::ExitCode {
         }
     }
     println!("\n== llmos evolve (offline, local detection)");
-    let options = crate::evolve::RunOptions { volume: VolumeKind::User, since: None, dry_run: false, detector: Some("local".into()) };
-    match crate::evolve::run(&config, &options, None, &|_| {}, &|| false) {
+    let options = llmos_engine::evolve::RunOptions { volume: VolumeKind::User, since: None, dry_run: false, detector: Some("local".into()) };
+    match llmos_engine::evolve::run(&config, &options, None, &|_| {}, &|| false) {
         Ok(output) => {
             super::evolve::print_text(&output);
             println!("\nOpen {} in VS Code or Neovim with the llmos client to chat, commit and see hovers.", root.display());

@@ -4,22 +4,21 @@ use std::process::ExitCode;
 
 use llmos_documents::VolumeKind;
 
-use super::{Format, fail, workspace_root};
-use crate::evolve::{self, RunOptions};
+use super::{Format, fail};
+use llmos_engine::evolve::{self, RunOptions};
 
 pub fn run(volume: String, since: Option<String>, dry_run: bool, detector: Option<String>, eval: bool, format: Format) -> ExitCode {
     let Some(volume) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
-    let since = match since.as_deref().map(llmos_workspace::duration::parse_duration) {
-        Some(Ok(d)) => Some(d),
+    let since = match since.as_deref().map(llmos_engine::workspace::parse_since) {
+        Some(Ok(t)) => Some(t),
         Some(Err(e)) => return fail(format!("--since: {e}")),
         None => None,
     };
-    let root = match workspace_root(None) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(None) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
-    let asker = crate::commands::evolution::llm_asker(&config);
+    let asker = evolve::llm_asker(&config);
     let ask = asker.as_ref().map(|f| f.as_ref() as &dyn Fn(&str) -> Result<String, String>);
     let quiet = format == Format::Json;
     let progress = move |step: &str| {

@@ -6,20 +6,19 @@ use std::process::ExitCode;
 use llmos_documents::VolumeKind;
 use llmos_vcs::{HistoryOptions, Volume};
 
-use super::{Format, fail, workspace_root};
+use super::{Format, fail};
 
 pub fn run(workspace: Option<PathBuf>, volume: &str, since: Option<String>, format: Format) -> ExitCode {
     let Some(kind) = VolumeKind::parse(volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
-    let root = match workspace_root(workspace) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(workspace) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let since = match since.as_deref().map(llmos_workspace::duration::parse_duration) {
-        Some(Ok(d)) => Some(time::OffsetDateTime::now_utc() - d),
+    let since = match since.as_deref().map(llmos_engine::workspace::parse_since) {
+        Some(Ok(t)) => Some(t),
         Some(Err(e)) => return fail(format!("--since: {e}")),
         None => None,
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
     let dir = &config.volume(kind).path;
     let repo = match Volume::open(dir) {
         Ok(r) => r,

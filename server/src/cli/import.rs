@@ -17,7 +17,7 @@ use llmos_import::{ReadStats, Scrubber, Source, Usage, claude_code, codex, disco
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{Format, fail, workspace_root};
+use super::{Format, fail};
 
 /// Transcripts larger than this are skipped: months of work stay far below it.
 const MAX_TRANSCRIPT_BYTES: u64 = 512 * 1024 * 1024;
@@ -86,16 +86,15 @@ pub fn run(args: ImportArgs) -> ExitCode {
         other => return fail(format!("unknown agent `{other}`: claude-code or codex")),
     };
     let Some(kind) = VolumeKind::parse(&args.volume) else { return fail(format!("unknown volume `{}`: user, team or system", args.volume)) };
-    let since = match args.since.as_deref().map(parse_since) {
+    let since = match args.since.as_deref().map(llmos_engine::workspace::parse_since) {
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => return fail(format!("--since: {e}")),
         None => None,
     };
-    let root = match workspace_root(None) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(None) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
     let vol = config.volume(kind);
     if !vol.writable {
         return fail(format!("the {kind} volume is read-only; import into the user or team volume"));
@@ -223,7 +222,7 @@ pub fn run(args: ImportArgs) -> ExitCode {
         planned.sort_by_key(|p| p.ended.map(OffsetDateTime::unix_timestamp));
         for p in planned {
             let when = p.ended.map(OffsetDateTime::unix_timestamp);
-            match crate::commands::session::commit_text_at(&config, &p.path, &p.text, when) {
+            match llmos_engine::session::commit_text_at(&config, &p.path, &p.text, when) {
                 Ok(c) => report.imported[p.index].commit = Some(c.short),
                 Err(e) => {
                     failed = true;
@@ -243,16 +242,6 @@ fn default_root(source: Source) -> Option<PathBuf> {
     let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from)?;
     let codex_home = std::env::var_os("CODEX_HOME").map(PathBuf::from);
     Some(discover::default_root(source, &home, codex_home.as_deref()))
-}
-
-/// `7d`, `24h` (ago), or a date `2025-03-01`.
-fn parse_since(text: &str) -> Result<OffsetDateTime, String> {
-    let date = time::macros::format_description!("[year]-[month]-[day]");
-    if let Ok(d) = time::Date::parse(text.trim(), &date) {
-        return Ok(d.midnight().assume_utc());
-    }
-    let d = llmos_workspace::duration::parse_duration(text).map_err(|e| format!("{e}; or give a date such as 2025-03-01"))?;
-    Ok(OffsetDateTime::now_utc() - d)
 }
 
 /// `--project` matches the folder the agent worked in: the whole path, or its last parts.

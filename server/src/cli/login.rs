@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use super::{fail, workspace_root};
-use crate::commands::github::{github_config, login};
+use super::fail;
+use llmos_engine::github::{github_config, login};
 
 pub fn run() -> ExitCode {
-    let config = match workspace_root(None) {
-        Ok(root) => llmos_workspace::Config::load(&root).0,
+    let config = match llmos_engine::workspace::load_config(None) {
+        Ok(config) => config,
         Err(_) => llmos_workspace::Config::default_for(std::path::Path::new(".")),
     };
     let cfg = github_config(&config);

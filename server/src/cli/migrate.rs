@@ -6,15 +6,14 @@ use std::process::ExitCode;
 use llmos_documents::VolumeKind;
 use llmos_workspace::migrate::{MigrateOptions, migrate};
 
-use super::{Format, fail, workspace_root};
+use super::{Format, fail};
 
 pub fn run(source: PathBuf, volume: String, dry_run: bool, format: Format) -> ExitCode {
     let Some(kind) = VolumeKind::parse(&volume) else { return fail(format!("unknown volume `{volume}`: user, team or system")) };
-    let root = match workspace_root(None) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(None) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
     let vol = config.volume(kind);
     if !vol.writable {
         return fail(format!("the {kind} volume is read-only; migrate into the user or team volume"));

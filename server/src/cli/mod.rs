@@ -231,13 +231,3 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("llmos: {message}");
     ExitCode::from(2)
 }
-
-/// The workspace root for commands that take an optional folder.
-pub fn workspace_root(dir: Option<PathBuf>) -> Result<PathBuf, String> {
-    let start = match dir {
-        Some(d) => d,
-        None => std::env::current_dir().map_err(|e| format!("cannot read the current folder: {e}"))?,
-    };
-    let start = std::path::absolute(&start).map_err(|e| e.to_string())?;
-    llmos_workspace::discover::find_root(&start).ok_or_else(|| format!("no llmos workspace at or above {} (run `llmos init`)", start.display()))
-}

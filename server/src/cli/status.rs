@@ -3,27 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use llmos_workspace::{Config, Index};
-use serde_json::json;
+use llmos_engine::Workspace;
+use serde_json::Value;
 
-use super::{Format, fail, workspace_root};
+use super::{Format, fail};
 
 pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
-    let root = match workspace_root(workspace) {
-        Ok(r) => r,
+    let ws = match Workspace::open(workspace) {
+        Ok(ws) => ws,
         Err(e) => return fail(e),
     };
-    let (config, diags) = Config::load(&root);
-    let index = Index::build(&config);
-    let volumes = crate::commands::status::volumes_json(&config, &index);
-    let value = json!({
-        "workspace": root.display().to_string(),
-        "volumes": volumes,
-        "provider": config.llm.as_ref().map(|l| json!({ "provider": l.provider, "model": l.model })),
-        "jobs": config.evolution.jobs.iter().map(|j| json!({ "volume": j.volume.as_str(), "every": j.every.map(llmos_workspace::duration::format_duration) })).collect::<Vec<_>>(),
-        "configProblems": diags.len(),
-        "listing": crate::commands::status::listing_json(&index),
-    });
+    let (config, index, diags, root) = (&ws.config, &ws.index, &ws.config_diagnostics, &ws.config.root);
+    let mut value = llmos_engine::status::report(config, llmos_engine::status::count(config, index));
+    value.insert("configProblems".into(), diags.len().into());
+    let value = Value::Object(value);
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default()),
         Format::Text => {
@@ -42,9 +35,8 @@ pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
                 let every = j.every.map_or("off".to_string(), llmos_workspace::duration::format_duration);
                 println!("  evolution {:<6} every {every}", j.volume.as_str());
             }
-            let listing = crate::commands::status::listing_json(&index);
             for profile in ["agentskills", "claude-code", "llmos"] {
-                let l = &listing[profile];
+                let l = &value["listing"][profile];
                 println!("  listing {profile:<11} {} skills, {} characters (~{} tokens)", l["skills"], l["chars"], l["tokens"]);
             }
             if !diags.is_empty() {

@@ -2,15 +2,14 @@
 
 use std::process::ExitCode;
 
-use super::{Format, fail, workspace_root};
-use crate::commands::sync::{sync_volume, targets};
+use super::{Format, fail};
+use llmos_engine::sync::{sync_volume, targets};
 
 pub fn run(volume: Option<String>, format: Format) -> ExitCode {
-    let root = match workspace_root(None) {
-        Ok(r) => r,
+    let config = match llmos_engine::workspace::load_config(None) {
+        Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let (config, _) = llmos_workspace::Config::load(&root);
     let kinds = match targets(&config, volume.as_deref()) {
         Ok(k) => k,
         Err(e) => return fail(e),

@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use llmos_documents::SessionDoc;
-use llmos_documents::frontmatter::set_fields;
+use llmos_engine::chat::tracker::ReplyTracker;
+use llmos_engine::chat::{self, Streamed, closing_edits, merge_reply_into_file, stream_reply};
 use llmos_llm::{CancellationToken, LlmClient, process_env};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -19,8 +19,6 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::{arg_uri, invalid_args, user_error};
-use crate::chat::tracker::ReplyTracker;
-use crate::chat::{self, MarkerEscaper};
 use crate::lsp::Backend;
 use crate::lsp::convert::{PosConv, uri_to_path};
 
@@ -71,13 +69,22 @@ pub async fn send(backend: &Backend, args: &Value) -> Result<Value> {
             _ => false,
         }
     };
-    let job = ChatJob { backend: backend.clone(), uri: uri.clone(), path, open: streams, model, cancel };
+    let job = ChatJob { backend: backend.clone(), uri: uri.clone(), path, open: streams, model, cancel, sent_from: text };
     let run = job.run(client, prepared.request);
     if wait {
         let outcome = run.await;
         return Ok(outcome);
     }
-    tokio::spawn(crate::lsp::unwind::task("chat", run));
+    let backend = backend.clone();
+    tokio::spawn(async move {
+        crate::lsp::unwind::task("chat", run).await;
+        // A job that panicked never reached its own end: the session must not stay
+        // "already being written" until someone cancels it.
+        backend.jobs.end_chat(&uri);
+        if let Some(doc) = backend.state().docs.get_mut(&uri) {
+            doc.reply = None;
+        }
+    });
     Ok(json!({ "started": true }))
 }
 
@@ -93,6 +100,8 @@ struct ChatJob {
     open: bool,
     model: String,
     cancel: CancellationToken,
+    /// The text the reply was sent from: written back with the reply if the file is gone.
+    sent_from: String,
 }
 
 /// Text waiting to be written, shared between the provider callback and the writer.
@@ -116,11 +125,6 @@ impl Outbox {
     }
 }
 
-/// How a reply ended, for its marker.
-pub fn stop_attrs(result: &std::result::Result<llmos_llm::ChatOutcome, llmos_llm::LlmError>) -> Vec<(&'static str, String)> {
-    chat::ReplyEnd::of(result).attrs()
-}
-
 /// What became of the reply text in the open document.
 enum Placed {
     /// Everything is in the buffer, closing turn included.
@@ -138,31 +142,18 @@ impl ChatJob {
             let outbox = outbox.clone();
             tokio::spawn(async move { crate::lsp::unwind::task("chat writer", job.write_loop(&outbox, false)).await })
         };
-        let mut escaper = MarkerEscaper::new();
-        let mut reply = String::new();
-        let result = client
-            .stream_chat(&request, &self.cancel, |delta| {
-                let safe = escaper.push(delta);
-                reply.push_str(&safe);
-                outbox.push(&safe);
-            })
-            .await;
-        let rest = escaper.finish();
-        reply.push_str(&rest);
-        outbox.push(&rest);
+        let streamed = stream_reply(&client, &request, &self.cancel, &mut |text: &str| outbox.push(text)).await;
         outbox.done.store(true, std::sync::atomic::Ordering::SeqCst);
         outbox.notify.notify_one();
         let placed = writer.await.ok().flatten().unwrap_or(Placed::Closed);
-        let owned_attrs = stop_attrs(&result);
+        let owned_attrs = streamed.attrs();
         let attrs: Vec<(&str, &str)> = owned_attrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let interrupted = result.is_err();
-        let error = match &result {
-            Err(e) if !e.is_cancelled() => Some(chat::describe_error(e)),
-            _ => None,
-        };
-        if !reply.is_empty() {
-            self.finish(&reply, &attrs, placed).await;
+        let interrupted = streamed.result.is_err();
+        let error = streamed.error();
+        if !streamed.reply.is_empty() {
+            self.finish(&streamed, &attrs, placed).await;
         }
+        let reply = &streamed.reply;
         // The job is over once its text is in place: a cancel or send that arrives
         // after the progress end must find the session idle.
         self.backend.jobs.end_chat(&self.uri);
@@ -195,6 +186,7 @@ impl ChatJob {
             open: self.open,
             model: self.model.clone(),
             cancel: self.cancel.clone(),
+            sent_from: self.sent_from.clone(),
         }
     }
 
@@ -319,7 +311,7 @@ impl ChatJob {
     }
 
     /// Runs `f` on the tracker; false when the document is no longer open.
-    fn with_reply(&self, f: impl FnOnce(&mut crate::chat::tracker::ReplyTracker)) -> bool {
+    fn with_reply(&self, f: impl FnOnce(&mut ReplyTracker)) -> bool {
         let mut state = self.backend.state();
         match state.docs.get_mut(&self.uri).and_then(|d| d.reply.as_mut()) {
             Some(r) => {
@@ -379,7 +371,8 @@ impl ChatJob {
     /// Closes the reply: the marker says how it stopped, and a committed session is
     /// marked `status: uncommitted`. A session that is not open gets the whole reply
     /// written to its file.
-    async fn finish(&self, reply: &str, attrs: &[(&str, &str)], placed: Placed) {
+    async fn finish(&self, streamed: &Streamed, attrs: &[(&str, &str)], placed: Placed) {
+        let reply = streamed.reply.as_str();
         let mut placed = placed;
         if let Placed::All = placed {
             for _ in 0..50 {
@@ -416,10 +409,8 @@ impl ChatJob {
                 )
                 .await;
         }
-        let Ok(text) = llmos_workspace::bounded::read_text(&self.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES) else { return };
-        let new_text = append_reply(&text, reply, attrs, &self.model);
-        if let Err(e) = write_atomically(&self.path, &new_text) {
-            self.backend.client.show_message(MessageType::ERROR, format!("llmos: cannot write {}: {e}", self.path.display())).await;
+        if let Err(e) = merge_reply_into_file(&self.path, &self.sent_from, streamed, &self.model, |text| text) {
+            self.backend.client.show_message(MessageType::ERROR, format!("llmos: {e}")).await;
         }
     }
 
@@ -452,70 +443,4 @@ fn rope_position(rope: &ropey::Rope, at: usize, unit: llmos_documents::line_inde
         ColumnUnit::Utf8 => rope.char_to_byte(at) - rope.char_to_byte(start),
     };
     Position::new(line as u32, col as u32)
-}
-
-/// The edits still needed after a reply is in place: its marker says how it stopped,
-/// and a committed session goes back to `status: uncommitted`. Empty when done; `None`
-/// when the reply's turn cannot be found (the user deleted it).
-fn closing_edits(text: &str, reply: &str, attrs: &[(&str, &str)], model: &str) -> Option<Vec<llmos_documents::Edit>> {
-    let doc = SessionDoc::parse(text);
-    let mut edits = Vec::new();
-    if !attrs.is_empty() {
-        let head: String = reply.chars().take(40).collect();
-        let turn = doc
-            .turns
-            .iter()
-            .rev()
-            .find(|t| t.role == Some(llmos_documents::Role::Assistant) && text.get(t.content.clone()).is_some_and(|c| c.starts_with(&head)))?;
-        let marker = reply_marker(model, attrs);
-        if text.get(turn.marker.clone()) != Some(marker.as_str()) {
-            edits.push(llmos_documents::Edit::replace(turn.marker.clone(), marker));
-        }
-    }
-    if doc.is_marked_committed() {
-        edits.extend(set_fields(text, &[("status", "uncommitted")]).unwrap_or_default());
-    }
-    Some(edits)
-}
-
-fn reply_marker(model: &str, attrs: &[(&str, &str)]) -> String {
-    let mut all = vec![("model", model)];
-    all.extend_from_slice(attrs);
-    llmos_documents::session::render_marker(llmos_documents::Role::Assistant, &all)
-}
-
-/// The file text with a whole reply appended (for sessions that are not open).
-pub fn append_reply(text: &str, reply: &str, attrs: &[(&str, &str)], model: &str) -> String {
-    let mut out = text.to_string();
-    out.push_str(chat::reply_lead(text));
-    out.push_str(&reply_marker(model, attrs));
-    out.push('\n');
-    out.push_str(reply);
-    out.push_str(&chat::reply_closing(reply));
-    if SessionDoc::parse(&out).is_marked_committed()
-        && let Some(edits) = set_fields(&out, &[("status", "uncommitted")])
-    {
-        out = llmos_documents::frontmatter::apply_edits(&out, &edits);
-    }
-    out
-}
-
-/// Writes through a temporary file in the same folder and renames it into place.
-pub fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(std::path::Path::new("."));
-    let tmp = dir.join(format!(".{}.llmos-tmp-{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("session"), std::process::id()));
-    // The replacement keeps the file's permissions (a read-only 0444 session stays so).
-    let permissions = std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.permissions());
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        if let Some(p) = permissions {
-            f.set_permissions(p)?;
-        }
-    }
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }

@@ -1,15 +1,14 @@
 //! `llmos.evolution.run {volume, since?, dryRun?, detector?}`: runs the engine off the
 //! request path with `$/progress` (cancellable), opens the report, returns the counts.
 
-use std::sync::Arc;
-
 use llmos_documents::VolumeKind;
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
+use llmos_engine::evolve::{self, RunOptions};
+
 use super::{invalid_args, user_error};
-use crate::evolve::{self, RunOptions};
 use crate::lsp::Backend;
 use crate::lsp::convert::path_to_uri;
 
@@ -19,7 +18,7 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
         None => VolumeKind::User,
     };
     let since = match args.get("since").and_then(Value::as_str) {
-        Some(s) => Some(llmos_workspace::duration::parse_duration(s).map_err(|e| invalid_args(e.to_string()))?),
+        Some(s) => Some(llmos_engine::workspace::parse_since(s).map_err(invalid_args)?),
         None => None,
     };
     let options = RunOptions {
@@ -47,11 +46,8 @@ pub async fn run_with_progress(backend: &Backend, options: RunOptions) -> Result
         return Err(user_error(format!("evolution is already running on the {volume} volume")));
     };
     let config = backend.ws_read().config.clone();
-    if options.volume == llmos_documents::VolumeKind::System && !config.volume(options.volume).writable && !options.dry_run {
-        backend
-            .client
-            .show_message(MessageType::INFO, "llmos: the system volume is read-only: evolution will only report patterns, no skill is written (`[volumes.system] writable = true` allows it)")
-            .await;
+    if let Some(reason) = evolve::report_only_reason(&config, &options) {
+        backend.client.show_message(MessageType::INFO, format!("llmos: {reason}")).await;
     }
     let token = ProgressToken::String(format!("llmos-evolution-{}", backend.jobs.next_id()));
     let progress_on = backend.state().client.work_done_progress && backend.client.create_work_done_progress(token.clone()).await.is_ok();
@@ -87,7 +83,7 @@ pub async fn run_with_progress(backend: &Backend, options: RunOptions) -> Result
             }
         })
     };
-    let llm = llm_asker(&config);
+    let llm = evolve::llm_asker(&config);
     let cancel_flag = cancel.clone();
     let result = tokio::task::spawn_blocking(move || {
         let report = move |step: &str| {
@@ -122,23 +118,4 @@ pub async fn run_with_progress(backend: &Backend, options: RunOptions) -> Result
 
 async fn send_progress(backend: &Backend, token: &ProgressToken, value: WorkDoneProgress) {
     backend.client.send_notification::<notification::Progress>(ProgressParams { token: token.clone(), value: ProgressParamsValue::WorkDone(value) }).await;
-}
-
-/// A blocking "ask the LLM" function for the `llm`/`hybrid` detectors, when configured.
-pub type Asker = Arc<dyn Fn(&str) -> std::result::Result<String, String> + Send + Sync>;
-
-pub fn llm_asker(config: &llmos_workspace::Config) -> Option<Asker> {
-    let cfg = crate::chat::llm_config(config, None).ok()?;
-    let client = llmos_llm::LlmClient::new(&cfg, &llmos_llm::process_env).ok()?;
-    let client = Arc::new(client);
-    Some(Arc::new(move |prompt: &str| {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
-        let request = llmos_llm::ChatRequest {
-            system: "You analyse work histories and answer only with JSON.".into(),
-            messages: vec![llmos_llm::ChatMessage { role: llmos_llm::Role::User, content: prompt.to_string() }],
-            model: None,
-            max_tokens: None,
-        };
-        runtime.block_on(client.complete(&request, &llmos_llm::CancellationToken::new())).map_err(|e| e.to_string())
-    }))
 }

@@ -52,7 +52,7 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Option<CodeAc
     };
     if let Some(vol) = ws.config.volume_of(&path) {
         let volume = vol.kind;
-        if !crate::commands::session::is_repository(&vol.path) {
+        if !llmos_engine::session::is_repository(&vol.path) {
             command(&format!("Initialize the {volume} volume as a git repository"), "llmos.volume.init", serde_json::json!({ "volume": volume.as_str() }));
         }
         match kind {

@@ -39,8 +39,8 @@ pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLe
                 let title = format!("{} in / {} out tokens{cost}", llmos_documents::usage::thousands(t.input), llmos_documents::usage::thousands(t.output));
                 out.push(lens(top, title, "", serde_json::Value::Null));
             }
-            match crate::commands::session::commit_state(&ws, &path, &snap.text) {
-                Some(crate::commands::session::CommitState::Clean(short)) => out.push(lens(top, format!("committed {short}"), "", serde_json::Value::Null)),
+            match llmos_engine::session::commit_state(&ws, &path, &snap.text) {
+                Some(llmos_engine::session::CommitState::Clean(short)) => out.push(lens(top, format!("committed {short}"), "", serde_json::Value::Null)),
                 _ => out.push(lens(top, "Commit session".into(), "llmos.session.commit", arg.clone())),
             }
         }
@@ -61,7 +61,7 @@ pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLe
         DocKind::Config => {
             for job in &ws.config.evolution.jobs {
                 let Some(header) = &job.header else { continue };
-                let title = crate::commands::scheduler::countdown(backend, &ws, job.volume);
+                let title = llmos_engine::scheduler::countdown(&ws.config, job.volume);
                 out.push(lens(conv.range(header), title, "llmos.evolution.run", serde_json::json!({ "volume": job.volume.as_str() })));
             }
         }

@@ -46,7 +46,7 @@ pub fn compute_parsed(ws: &Workspace, snap: &DocSnapshot, profile: Profile, sess
                         &own
                     }
                 };
-                diags.extend(crate::commands::session::changed_since_commit(ws, path, doc, &snap.text));
+                diags.extend(llmos_engine::session::changed_since_commit(ws, path, doc, &snap.text));
             }
             diags
         }

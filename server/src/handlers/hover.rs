@@ -28,10 +28,11 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
     let text = &snap.text;
     let (markdown, range) = match kind {
         DocKind::Config => {
-            let (table, key, range) = toml_key_at(text, offset)?;
-            let doc =
-                if key.is_empty() { format!("**[{table}]**") } else { format!("**{key}**\n\n{}", llmos_workspace::config::config_key_doc(&table, &key)?) };
-            (doc, range)
+            use llmos_workspace::config::{ConfigAt, config_at, config_key_doc};
+            match config_at(text, offset)? {
+                ConfigAt::Table { table, range } => (format!("**[{table}]**"), range),
+                ConfigAt::Key { table, key, range } => (format!("**{key}**\n\n{}", config_key_doc(&table, &key)?), range),
+            }
         }
         DocKind::Skill => {
             let doc = SkillDoc::parse(text);
@@ -52,7 +53,7 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
                 Target::Key { key, range } => (key_doc(&key, profile::session_key(&key))?, range),
                 Target::Value { key, item: Some((name, range)), .. } if key == "skills" => (skill_card(&ws, &name), range),
                 Target::Value { key, range, .. } if key == "commit" => {
-                    (crate::commands::session::commit_hover(&ws, &path, text.get(range.clone())?.trim())?, range)
+                    (llmos_engine::session::commit_hover(&ws, &path, text.get(range.clone())?.trim())?, range)
                 }
                 Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
                 Target::Marker { turn } => (usage_hover(&ws.config, &doc, turn)?, doc.turns.get(turn)?.marker.clone()),
@@ -124,32 +125,4 @@ fn link_preview(ws: &Workspace, doc_path: &Path, target: &str, images: bool) -> 
         Some(uri) if images => preview.markdown_with_image(uri.as_str()),
         _ => preview.markdown,
     }
-}
-
-/// The `[table]` and key on the line at `offset` in a TOML file.
-pub fn toml_key_at(text: &str, offset: usize) -> Option<(String, String, std::ops::Range<usize>)> {
-    let line_start = text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
-    let line = &text[line_start..line_end];
-    let table = current_table(text, line_start);
-    let trimmed = line.trim_start();
-    if trimmed.starts_with('[') {
-        let name = trimmed.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string();
-        return Some((name, String::new(), line_start..line_end));
-    }
-    let (key, _) = line.split_once('=')?;
-    let key_trim = key.trim().trim_matches('"');
-    let start = line_start + (key.len() - key.trim_start().len());
-    Some((table, key_trim.to_string(), start..start + key.trim().len()))
-}
-
-/// The table header in force at `offset`.
-pub fn current_table(text: &str, offset: usize) -> String {
-    text[..offset]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']' || c == ' ').to_string())
-        .unwrap_or_default()
 }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use llmos_documents::Profile;
-use llmos_workspace::{Config, Index};
+use llmos_workspace::Config;
 use tower_lsp_server::ls_types::*;
 
 use crate::lsp::convert::{column_unit, uri_to_path};
@@ -110,36 +110,11 @@ fn find_root(params: &InitializeParams) -> Option<PathBuf> {
 }
 
 pub async fn initialized(backend: &Backend) {
-    let (has_root, root) = {
-        let ws = backend.ws_read();
-        (ws.has_root, ws.config.root.clone())
-    };
-    if has_root {
-        let settings = backend.state().editor_settings.clone();
+    if backend.ws_read().has_root {
         let progress = IndexProgress::begin(backend).await;
-        let loaded = tokio::task::spawn_blocking(move || {
-            let (mut config, diags) = Config::load(&root);
-            super::configuration::apply(&mut config, &settings);
-            let index = Index::build(&config);
-            (config, diags, index)
-        })
-        .await;
-        match loaded {
-            Ok((config, diags, index)) => {
-                let counts = format!("{} skills, {} sessions", index.skill_count(), index.session_count());
-                {
-                    let mut ws = backend.ws_write();
-                    ws.config = config;
-                    ws.config_diagnostics = diags;
-                    ws.index = index;
-                    ws.ready = true;
-                }
-                backend.index_done();
-                progress.end(backend, counts).await;
-            }
+        match super::watched_files::load_workspace(backend).await {
+            Ok(counts) => progress.end(backend, counts).await,
             Err(e) => {
-                // Waiting requests answer from the empty index rather than time out.
-                backend.index_done();
                 progress.end(backend, "failed".into()).await;
                 backend.client.log_message(MessageType::ERROR, format!("llmos: indexing failed: {e}")).await;
             }

@@ -54,3 +54,23 @@ pub(crate) fn open_document(backend: &Backend, uri: &Uri) -> Option<OpenDocument
     let unit = backend.state().unit;
     Some(OpenDocument { snap, path, kind, unit })
 }
+
+/// A file's text as the user sees it: the open buffer (with its version) when there is
+/// one, else the file on disk. References and rename read through this.
+pub(crate) fn buffer_or_disk(backend: &Backend, path: &std::path::Path) -> Option<(String, Option<i32>)> {
+    {
+        let mut state = backend.state();
+        if let Some(doc) = state.docs.values_mut().find(|d| d.path.as_deref() == Some(path)) {
+            let snap = doc.snapshot();
+            return Some((snap.text.clone(), Some(snap.version)));
+        }
+    }
+    llmos_workspace::bounded::read_text(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok().map(|t| (t, None))
+}
+
+impl OpenDocument {
+    /// The byte offset of an LSP position in this document.
+    pub fn offset(&self, position: tower_lsp_server::ls_types::Position) -> usize {
+        self.snap.conv(self.unit).offset(position)
+    }
+}

@@ -16,7 +16,7 @@ pub async fn provider_check(backend: &Backend) -> Value {
     if config.llm.is_none() {
         return json!({ "configured": false });
     }
-    let llm = match crate::chat::llm_config(&config, None) {
+    let llm = match llmos_engine::chat::llm_config(&config, None) {
         Ok(llm) => llm,
         Err(error) => return json!({ "configured": true, "error": error }),
     };

@@ -1,63 +1,37 @@
 //! `textDocument/references`: from a skill (its `name:` or a pinned reference) to every
-//! session that pins or links it, across volumes.
+//! session that pins or links it, across volumes (`llmos_engine::references`).
 
-use llmos_documents::cursor::{self, Target};
-use llmos_documents::{SessionDoc, SkillDoc};
-use llmos_workspace::DocKind;
+use llmos_engine::references::{sessions_naming, skill_name_at, uses_in};
 use tower_lsp_server::ls_types::*;
 
 use crate::lsp::Backend;
-use crate::lsp::convert::path_to_uri;
+use crate::lsp::convert::{PosConv, path_to_uri};
 
 pub fn references(backend: &Backend, params: ReferenceParams) -> Option<Vec<Location>> {
     let pos = params.text_document_position;
-    let snap = super::snapshot(backend, &pos.text_document.uri)?;
-    let path = snap.path.clone()?;
-    let unit = backend.state().unit;
-    let offset = snap.conv(unit).offset(pos.position);
-    let ws = backend.ws_read();
-    let name = skill_name_at(ws.kind_of(&path)?, &snap.text, &path, offset)?;
+    let doc = super::open_document(backend, &pos.text_document.uri)?;
+    let offset = doc.offset(pos.position);
+    let (name, _) = skill_name_at(doc.kind, &doc.snap.text, &doc.path, offset, true)?;
+    let (sessions, declaration) = {
+        let ws = backend.ws_read();
+        (sessions_naming(&ws.index, &name), ws.index.resolve_skill(&name).map(|s| s.path.clone()))
+    };
     let mut out = Vec::new();
-    for session in ws.index.sessions_using(&name) {
-        let Some(uri) = path_to_uri(&session.path) else { continue };
-        let text = llmos_workspace::bounded::read_text(&session.path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).unwrap_or_default();
-        let conv_index = llmos_documents::LineIndex::new(&text);
-        let conv = crate::lsp::convert::PosConv { text: &text, index: &conv_index, unit };
-        let doc = SessionDoc::parse(&text);
-        let mut ranges: Vec<std::ops::Range<usize>> = doc.pinned_skills().into_iter().filter(|(s, _)| *s == name).map(|(_, r)| r).collect();
-        ranges.extend(
-            doc.links
-                .iter()
-                .filter(|l| llmos_workspace::index::linked_skill_name(&session.path, &l.target).as_deref() == Some(name.as_str()))
-                .map(|l| l.target_range.clone()),
-        );
+    for file in uses_in(sessions, &name, |p| super::buffer_or_disk(backend, p)) {
+        let Some(uri) = path_to_uri(&file.path) else { continue };
+        let line_index = llmos_documents::LineIndex::new(&file.text);
+        let conv = PosConv { text: &file.text, index: &line_index, unit: doc.unit };
+        let mut ranges: Vec<std::ops::Range<usize>> = file.uses.into_iter().map(|(r, _)| r).collect();
         if ranges.is_empty() {
             ranges.push(0..0);
         }
         out.extend(ranges.into_iter().map(|r| Location { uri: uri.clone(), range: conv.range(&r) }));
     }
     if params.context.include_declaration
-        && let Some(skill) = ws.index.resolve_skill(&name)
-        && let Some(uri) = path_to_uri(&skill.path)
+        && let Some(skill) = declaration
+        && let Some(uri) = path_to_uri(&skill)
     {
         out.insert(0, Location { uri, range: Range::default() });
     }
     Some(out)
-}
-
-/// The skill named at `offset`: a skill's own `name:` (or anywhere in a skill), or a
-/// pinned name / skill link in a session.
-pub fn skill_name_at(kind: DocKind, text: &str, path: &std::path::Path, offset: usize) -> Option<String> {
-    match kind {
-        DocKind::Skill => {
-            let doc = SkillDoc::parse(text);
-            doc.name().map(str::to_string).or_else(|| llmos_documents::lint::expected_skill_name(path))
-        }
-        DocKind::Session => match cursor::in_session(&SessionDoc::parse(text), offset) {
-            Target::Value { key, item: Some((name, _)), .. } if key == "skills" => Some(name),
-            Target::Link { target, .. } => llmos_workspace::index::linked_skill_name(path, &target),
-            _ => None,
-        },
-        DocKind::Config => None,
-    }
 }

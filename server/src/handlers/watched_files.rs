@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use llmos_workspace::{Config, Index};
+use llmos_engine::workspace::Loaded;
 use tower_lsp_server::ls_types::{DidChangeWatchedFilesParams, FileChangeType};
 
 use crate::lsp::Backend;
@@ -78,37 +78,35 @@ pub fn reindex_from_disk(backend: &Backend, path: &Path) -> bool {
 
 /// Reloads `llmos.toml` and rebuilds the index (volume paths may have moved).
 pub fn reload_config(backend: &Backend) {
-    let (has_root, root) = {
-        let ws = backend.ws_read();
-        (ws.has_root, ws.config.root.clone())
-    };
-    if !has_root {
+    if !backend.ws_read().has_root {
         super::diagnostics::refresh_all(backend);
         return;
     }
     let backend = backend.clone();
-    let settings = backend.state().editor_settings.clone();
     tokio::spawn(async move {
-        let built = tokio::task::spawn_blocking(move || {
-            let (mut config, diags) = Config::load(&root);
-            super::configuration::apply(&mut config, &settings);
-            let index = Index::build(&config);
-            (config, diags, index)
-        })
-        .await;
-        // A panic in the rebuild (a JoinError here) keeps the previous index and says so.
-        if built.is_err() {
-            tracing::error!("rebuilding the workspace index after a configuration change failed; the previous index is kept");
-        }
-        if let Ok((config, diags, index)) = built {
-            let mut ws = backend.ws_write();
-            ws.config = config;
-            ws.config_diagnostics = diags;
-            ws.index = index;
-            ws.ready = true;
-            drop(ws);
-            backend.index_done();
+        if let Err(e) = load_workspace(&backend).await {
+            tracing::error!("rebuilding the workspace index after a configuration change failed ({e}); the previous index is kept");
         }
         super::diagnostics::refresh_all(&backend);
     });
+}
+
+/// Reads `llmos.toml` (with the editor's settings on top) and indexes the volumes on a
+/// blocking thread, then installs the result: the first load and every reload. A failed
+/// load (a panic while reading) keeps what was there; either way requests waiting for
+/// the index are released. Returns the counts, for the progress message.
+pub async fn load_workspace(backend: &Backend) -> Result<String, String> {
+    let root = backend.ws_read().config.root.clone();
+    let settings = backend.state().editor_settings.clone();
+    let loaded = tokio::task::spawn_blocking(move || Loaded::read(&root, |config| super::configuration::apply(config, &settings))).await;
+    let result = match loaded {
+        Ok(loaded) => {
+            let counts = format!("{} skills, {} sessions", loaded.index.skill_count(), loaded.index.session_count());
+            backend.ws_write().install(loaded);
+            Ok(counts)
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    backend.index_done();
+    result
 }

@@ -1,105 +1,33 @@
 //! `workspace/symbol`: skills and sessions by name, title and description, fuzzy, with
 //! the volume in the detail.
 
+use llmos_engine::search::HitKind;
 use tower_lsp_server::ls_types::*;
 
 use crate::lsp::Backend;
 use crate::lsp::convert::path_to_uri;
 
-/// Scores `candidate` against `query`: every query character must appear in order;
-/// contiguous runs and word starts score higher. `None` when it does not match.
-pub fn fuzzy_score(query: &str, candidate: &str) -> Option<u32> {
-    if query.is_empty() {
-        return Some(1);
-    }
-    let cand: Vec<char> = candidate.chars().flat_map(char::to_lowercase).collect();
-    let mut score = 0u32;
-    let mut ci = 0;
-    let mut prev_match: Option<usize> = None;
-    for q in query.chars().flat_map(char::to_lowercase) {
-        if q.is_whitespace() {
-            continue;
-        }
-        let found = cand[ci..].iter().position(|&c| c == q)? + ci;
-        score += 1;
-        if prev_match == Some(found.wrapping_sub(1)) {
-            score += 3;
-        }
-        if found == 0 || !cand[found - 1].is_alphanumeric() {
-            score += 2;
-        }
-        prev_match = Some(found);
-        ci = found + 1;
-    }
-    Some(score)
-}
-
 const MAX_SYMBOLS: usize = 256;
 
 #[allow(deprecated)] // `deprecated` is a required field of SymbolInformation
 pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<WorkspaceSymbolResponse> {
-    let query = params.query.trim();
-    let ws = backend.ws_read();
-    // Score everything first; build symbols (URIs, strings) only for the ones returned.
-    let mut skills: Vec<(u32, &llmos_workspace::SkillEntry)> = ws
-        .index
-        .skills()
-        .filter_map(|s| {
-            fuzzy_score(query, &s.name).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.description).filter(|_| query.len() >= 3)).map(|sc| (sc, s))
+    let hits = llmos_engine::search::search(&backend.ws_read().index, &params.query, MAX_SYMBOLS);
+    let symbols = hits
+        .into_iter()
+        .filter_map(|hit| {
+            let (kind, what) = match hit.kind {
+                HitKind::Skill => (SymbolKind::MODULE, "skill"),
+                HitKind::Session => (SymbolKind::FILE, "session"),
+            };
+            Some(SymbolInformation {
+                name: hit.name,
+                kind,
+                tags: None,
+                deprecated: None,
+                location: Location { uri: path_to_uri(&hit.path)?, range: Range::default() },
+                container_name: Some(format!("{} {what}", hit.volume)),
+            })
         })
         .collect();
-    let mut sessions: Vec<(u32, &llmos_workspace::SessionEntry)> =
-        ws.index.sessions().filter_map(|s| fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id)).map(|sc| (sc, s))).collect();
-    let by_score = |a: u32, b: u32, an: &str, bn: &str| b.cmp(&a).then_with(|| an.cmp(bn));
-    skills.sort_by(|a, b| by_score(a.0, b.0, &a.1.name, &b.1.name));
-    sessions.sort_by(|a, b| by_score(a.0, b.0, &a.1.title, &b.1.title));
-    skills.truncate(MAX_SYMBOLS);
-    sessions.truncate(MAX_SYMBOLS);
-    let at_start = Range::default();
-    let mut hits: Vec<(u32, SymbolInformation)> = Vec::with_capacity(skills.len() + sessions.len());
-    for (score, s) in skills {
-        if let Some(uri) = path_to_uri(&s.path) {
-            hits.push((
-                score,
-                SymbolInformation {
-                    name: s.name.clone(),
-                    kind: SymbolKind::MODULE,
-                    tags: None,
-                    deprecated: None,
-                    location: Location { uri, range: at_start },
-                    container_name: Some(format!("{} skill", s.volume)),
-                },
-            ));
-        }
-    }
-    for (score, s) in sessions {
-        if let Some(uri) = path_to_uri(&s.path) {
-            hits.push((
-                score,
-                SymbolInformation {
-                    name: s.title.clone(),
-                    kind: SymbolKind::FILE,
-                    tags: None,
-                    deprecated: None,
-                    location: Location { uri, range: at_start },
-                    container_name: Some(format!("{} session", s.volume)),
-                },
-            ));
-        }
-    }
-    hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-    hits.truncate(MAX_SYMBOLS);
-    Some(WorkspaceSymbolResponse::Flat(hits.into_iter().map(|(_, s)| s).collect()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fuzzy_score;
-
-    #[test]
-    fn fuzzy() {
-        assert!(fuzzy_score("qcd", "quantum-circuit-design").is_some());
-        assert!(fuzzy_score("xyz", "quantum").is_none());
-        assert!(fuzzy_score("quan", "quantum").unwrap() > fuzzy_score("qtm", "quantum").unwrap());
-    }
+    Some(WorkspaceSymbolResponse::Flat(symbols))
 }

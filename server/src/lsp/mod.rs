@@ -3,7 +3,6 @@
 
 pub mod convert;
 pub mod framing;
-pub mod git_cache;
 pub mod state;
 pub mod unwind;
 

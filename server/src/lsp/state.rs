@@ -5,15 +5,16 @@
 //! a [`DocSnapshot`] and work without the lock.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use llmos_documents::line_index::ColumnUnit;
 use llmos_documents::{Diagnostic, LineIndex, Profile};
-use llmos_workspace::index::locate;
-use llmos_workspace::{Config, DocKind, Index, classify};
+
 use ropey::Rope;
 use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+pub use llmos_engine::Workspace;
 
 use super::convert::{PosConv, uri_to_path};
 
@@ -28,7 +29,7 @@ pub struct OpenDoc {
     pub generation: u64,
     snapshot: Option<Arc<DocSnapshot>>,
     /// The reply streaming into this document, if any: sees every change in order.
-    pub reply: Option<crate::chat::tracker::ReplyTracker>,
+    pub reply: Option<llmos_engine::chat::tracker::ReplyTracker>,
     /// The diagnostics of one generation, so a pull, a push and code actions on the same
     /// version share one lint. Dropped when the index or config changes under it.
     pub linted: Option<Arc<Linted>>,
@@ -59,20 +60,6 @@ impl DocSnapshot {
     pub fn conv(&self, unit: ColumnUnit) -> PosConv<'_> {
         PosConv { text: &self.text, index: &self.index, unit }
     }
-}
-
-/// The workspace as the server sees it. Without a workspace root the config is the
-/// default for a non-existent folder, so no file is inside a volume.
-pub struct Workspace {
-    pub config: Config,
-    pub config_diagnostics: Vec<Diagnostic>,
-    pub index: Index,
-    pub ready: bool,
-    pub has_root: bool,
-    /// Link checks remembered between keystrokes (cleared on file events).
-    pub links: llmos_workspace::index::LinkCache,
-    /// Git facts per open document and HEAD (cleared on file events and commits).
-    pub git: super::git_cache::GitCache,
 }
 
 pub struct State {
@@ -192,43 +179,8 @@ impl OpenDoc {
     }
 }
 
-impl Workspace {
-    pub fn empty(config: Config) -> Self {
-        Self {
-            config,
-            config_diagnostics: Vec::new(),
-            index: Index::default(),
-            ready: false,
-            has_root: false,
-            links: Default::default(),
-            git: Default::default(),
-        }
-    }
-
-    pub fn profile(&self, override_: Option<Profile>) -> Profile {
-        override_.unwrap_or(self.config.profile)
-    }
-
-    /// What kind of llmos document `path` is, if any.
-    pub fn kind_of(&self, path: &Path) -> Option<DocKind> {
-        if path == self.config.root.join(llmos_workspace::config::FILE_NAME) {
-            return Some(DocKind::Config);
-        }
-        let (_, rel) = locate(&self.config, path)?;
-        classify(&rel)
-    }
-}
-
 impl State {
     pub fn snapshot(&mut self, uri: &Uri) -> Option<Arc<DocSnapshot>> {
         self.docs.get_mut(uri).map(OpenDoc::snapshot)
-    }
-
-    /// Text of a file: the open buffer when there is one, else the disk.
-    pub fn text_of(&mut self, path: &Path) -> Option<String> {
-        if let Some(doc) = self.docs.values_mut().find(|d| d.path.as_deref() == Some(path)) {
-            return Some(doc.snapshot().text.clone());
-        }
-        llmos_workspace::bounded::read_text(path, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok()
     }
 }

@@ -37,7 +37,7 @@ pub(crate) fn line_chart_svg(points: &[(f64, f64)]) -> Option<String> {
         polyline.push_str(&format!("{px:.1},{py:.1} "));
     }
     let axis_bottom = HEIGHT - PAD_BOTTOM;
-    let label = |text: String| xml_escape(&text);
+    let label = |text: String| crate::xml::escape(&text);
     Some(format!(
         concat!(
             r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}">"##,
@@ -87,10 +87,6 @@ fn downsample_points(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)
             (sx / n, sy / n)
         })
         .collect()
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// Standard base64 (RFC 4648) with padding.

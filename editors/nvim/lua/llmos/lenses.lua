@@ -2,8 +2,8 @@
 --- BufEnter, InsertLeave, after a reply, and when the server sends
 --- `workspace/codeLens/refresh` (which the plugin announces it supports). Every path
 --- checks that an llmos client is still attached, so nothing errors once the server is
---- gone; Neovim replaces a buffer's lenses in one step when the answer arrives, so they
---- do not blink.
+--- gone; only the newest answer is shown, and Neovim replaces a buffer's lenses in one
+--- step when it arrives, so they do not blink.
 
 local M = {}
 
@@ -29,12 +29,33 @@ local function lens_client(buf)
   return nil
 end
 
+--- The number of the newest lens request per buffer.
+local latest = {}
+
+--- Asks for `buf`'s lenses and shows the answer unless a newer request has gone out
+--- meanwhile. (`vim.lsp.codelens.refresh` drops a refresh while one is in flight, so
+--- the answer to an edit made meanwhile, or to a reply that just started, would be lost.)
 function M.refresh(buf)
   if not require("llmos").config.codelens or not vim.api.nvim_buf_is_valid(buf) or not vim.api.nvim_buf_is_loaded(buf) then
     return
   end
-  if lens_client(buf) then
-    pcall(vim.lsp.codelens.refresh, { bufnr = buf })
+  local client = lens_client(buf)
+  if not client then
+    return
+  end
+  local n = (latest[buf] or 0) + 1
+  latest[buf] = n
+  local params = { textDocument = vim.lsp.util.make_text_document_params(buf) }
+  local function on_lenses(err, result, ctx)
+    if latest[buf] ~= n or not vim.api.nvim_buf_is_valid(buf) then
+      return
+    end
+    pcall(vim.lsp.codelens.on_codelens, err, result, ctx)
+  end
+  if has_011 then
+    pcall(client.request, client, "textDocument/codeLens", params, on_lenses, buf)
+  else
+    pcall(client.request, "textDocument/codeLens", params, on_lenses, buf)
   end
 end
 

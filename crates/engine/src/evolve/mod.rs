@@ -22,8 +22,8 @@ use llmos_workspace::Config;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub volume: VolumeKind,
-    /// Only commits newer than now − since; `None`: since the last run (7 days the first time).
-    pub since: Option<Duration>,
+    /// Only commits newer than this; `None`: since the last run (7 days the first time).
+    pub since: Option<time::OffsetDateTime>,
     pub dry_run: bool,
     /// `local`, `llm` or `hybrid`; `None`: `[evolution] detector`.
     pub detector: Option<String>,
@@ -168,7 +168,7 @@ pub fn run_with_eval(
     let repo = Volume::open(&vol.path).map_err(|e| e.to_string())?;
     let mut st = state::load(config, options.volume);
     let since = match options.since {
-        Some(d) => Some(time::OffsetDateTime::now_utc() - d),
+        Some(t) => Some(t),
         None => Some(
             st.last_run
                 .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
@@ -230,7 +230,7 @@ pub fn run_with_eval(
         }
     }
     if !options.dry_run && !config.evolution.install.is_empty() {
-        crate::cli::install::install_evolved(&config.evolution.install, &mut result);
+        crate::install::install_evolved(&config.evolution.install, &mut result);
     }
     let mut report = None;
     if !options.dry_run {
@@ -445,4 +445,31 @@ fn write_report(config: &Config, kind: VolumeKind, result: &EvolutionResult) -> 
     let md = dir.join(format!("{base}.md"));
     std::fs::write(&md, llmos_evolution::render_report(result, Some(&format!("{base}.svg"))))?;
     Ok(md)
+}
+
+/// A blocking "ask the LLM" function for the `llm`/`hybrid` detectors, when configured.
+pub type Asker = std::sync::Arc<dyn Fn(&str) -> std::result::Result<String, String> + Send + Sync>;
+
+/// The configured LLM as an [`Asker`]; `None` when no LLM is configured or its key is missing.
+pub fn llm_asker(config: &Config) -> Option<Asker> {
+    let cfg = crate::chat::llm_config(config, None).ok()?;
+    let client = llmos_llm::LlmClient::new(&cfg, &llmos_llm::process_env).ok()?;
+    let client = std::sync::Arc::new(client);
+    Some(std::sync::Arc::new(move |prompt: &str| {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+        let request = llmos_llm::ChatRequest {
+            system: "You analyse work histories and answer only with JSON.".into(),
+            messages: vec![llmos_llm::ChatMessage { role: llmos_llm::Role::User, content: prompt.to_string() }],
+            model: None,
+            max_tokens: None,
+        };
+        runtime.block_on(client.complete(&request, &llmos_llm::CancellationToken::new())).map_err(|e| e.to_string())
+    }))
+}
+
+/// Why a run will only report (write no skill), when it will: the system volume is
+/// read-only unless `[volumes.system] writable = true`.
+pub fn report_only_reason(config: &Config, options: &RunOptions) -> Option<&'static str> {
+    (options.volume == VolumeKind::System && !config.volume(options.volume).writable && !options.dry_run)
+        .then_some("the system volume is read-only: evolution will only report patterns, no skill is written (`[volumes.system] writable = true` allows it)")
 }

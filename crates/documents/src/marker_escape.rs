@@ -1,5 +1,8 @@
-//! Escaping marker-like lines in a streamed reply. A line may arrive in pieces, so a
-//! line start that could still become `<!-- turn` is held back until it is decided.
+//! The one rule for escaping turn markers in text that must not start a turn (a model's
+//! reply, an imported or migrated message): a line that begins, after spaces or tabs,
+//! with `<!-- turn` gets a visible backslash in front. It works on a stream: a line may
+//! arrive in pieces, so a line start that could still become `<!-- turn` is held back
+//! until it is decided. [`crate::session::escape_markers`] is the same rule on whole text.
 
 const MARKER: &str = "<!-- turn";
 
@@ -56,6 +59,7 @@ impl MarkerEscaper {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn run(pieces: &[&str]) -> String {
         let mut e = MarkerEscaper::new();
@@ -79,5 +83,34 @@ mod tests {
         let mut e = MarkerEscaper::new();
         assert_eq!(e.push("Hello"), "Hello");
         assert_eq!(e.push(" world\nNext"), " world\nNext");
+    }
+
+    proptest! {
+        /// However the text is cut into deltas, the stream gives what the whole-text
+        /// escape gives, and the result never parses as more turns than it had.
+        #[test]
+        fn pieces_agree_with_whole_text(lines in proptest::collection::vec(prop_oneof![
+            Just("<!-- turn: user -->".to_string()),
+            Just("  <!-- turn: assistant -->".to_string()),
+            Just("<!-- comment -->".to_string()),
+            Just("<!-- tur".to_string()),
+            "[a-z<!\\ -]{0,12}",
+        ], 0..8), cuts in proptest::collection::vec(0usize..200, 0..6)) {
+            let text = lines.join("\n");
+            let whole = crate::session::escape_markers(&text);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (text.len() + 1)).filter(|c| text.is_char_boundary(*c)).collect();
+            cuts.sort_unstable();
+            let mut e = MarkerEscaper::new();
+            let mut out = String::new();
+            let mut last = 0;
+            for c in cuts.into_iter().chain([text.len()]) {
+                out.push_str(&e.push(&text[last..c]));
+                last = c;
+            }
+            out.push_str(&e.finish());
+            prop_assert_eq!(&out, &whole);
+            // Independent oracle: no line of the result starts with the marker.
+            prop_assert!(out.split('\n').all(|l| !l.starts_with("<!-- turn")));
+        }
     }
 }
