@@ -14,6 +14,7 @@ mod install;
 mod lsp_chat;
 mod lsp_diagnostics;
 mod lsp_features;
+mod lsp_lenses;
 mod lsp_promote;
 mod lsp_sessions;
 mod portable;

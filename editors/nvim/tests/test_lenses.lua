@@ -7,7 +7,7 @@ local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helper
 H.main("lenses", function()
   local fake = H.env("LLMOS_FAKE_LLM")
   local out = ""
-  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", "one two three four five six", "--chunks", "6", "--delay-ms", "150", "--exit-after", "120" }, {
+  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", "one two three four five six seven eight nine ten", "--chunks", "10", "--delay-ms", "150", "--exit-after", "120" }, {
     text = true,
     stdout = function(_, data)
       out = out .. (data or "")
@@ -48,7 +48,7 @@ H.main("lenses", function()
     end)
     H.wait("the Send lens back after the reply", function()
       local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
-      return text:find("six", 1, true) and has("Send") and not has("Receiving reply… · Cancel")
+      return text:find("ten", 1, true) and has("Send") and not has("Receiving reply… · Cancel")
     end)
 
     -- Ending the session on an assistant turn leaves nothing to send: the lens goes
