@@ -6,7 +6,10 @@
 #            diagnostics and :checkhealth, :LlmosCommit and :LlmosStatus,
 #            :LlmosNewSession, :LlmosSend against the fake LLM, the plugin without a server,
 #            typing at the top, middle and end during a reply, commit with the buffer open,
-#            a reply cut inside a fence;
+#            a reply cut inside a fence, $/progress in LspProgress and the statusline,
+#            the reused evolution report window and quickfix list, the cursor on the prompt,
+#            rename saving what it edited, text hovers for images, lens refreshes,
+#            :checkhealth on the provider and the volumes;
 #   Emacs:   Emacs + eglot in --batch (emacs/test.el) running the README's helper: the same
 #            streaming, commit and cut-fence scenarios.
 # Builds `llmos` and `llmos-fake-llm` into $CARGO_TARGET_DIR (default: target/), unless

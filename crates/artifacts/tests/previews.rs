@@ -264,14 +264,17 @@ fn plots_become_svg_images_when_the_client_renders_them() {
     let path = write(&dir, "loss.csv", "epoch,loss\n1,0.9\n2,0.5\n3,0.2\n");
     let with_images = PreviewOptions { images: true, ..PreviewOptions::default() };
     let markdown = preview_file(&path, &with_images).markdown;
-    let prefix = "![loss by epoch](data:image/svg+xml;base64,";
+    let prefix = "![line chart of loss by epoch](data:image/svg+xml;base64,";
     let start = markdown.find(prefix).expect(&markdown) + prefix.len();
-    let encoded = &markdown[start..markdown.len() - 1];
+    let end = start + markdown[start..].find(')').expect(&markdown);
+    let encoded = &markdown[start..end];
     let svg = decode_base64(encoded);
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
     assert!(svg.contains("<polyline"), "{svg}");
     assert!(svg.contains(">0.9</text>") && svg.contains(">0.2</text>"), "{svg}");
-    assert!(!markdown.contains('▁'), "no sparkline when an image is shown");
+    // Clients that show only the alt text keep the curve as text under the image.
+    let after = &markdown[end + 1..];
+    assert!(after.starts_with("\n\nloss by epoch: `") && after.contains('▁') && after.contains('█'), "{markdown}");
 }
 
 fn decode_base64(text: &str) -> String {
@@ -351,7 +354,10 @@ fn images_report_pixel_size_and_their_path() {
     let png_preview = preview_file(&path, &options());
     assert_eq!(png_preview.markdown, "**plot.png** · image\n\nPNG · 640 × 480 px");
     assert_eq!(png_preview.image_path.as_deref(), Some(path.as_path()));
-    assert_eq!(png_preview.markdown_with_image("file:///v/plot.png"), "![plot.png](<file:///v/plot.png>)\n\n**plot.png** · image\n\nPNG · 640 × 480 px");
+    assert_eq!(
+        png_preview.markdown_with_image("file:///v/plot.png"),
+        "![plot.png, PNG · 640 × 480 px](<file:///v/plot.png>)\n\n**plot.png** · image\n\nPNG · 640 × 480 px"
+    );
 
     let mut gif = b"GIF89a".to_vec();
     gif.extend(300u16.to_le_bytes());

@@ -14,6 +14,7 @@ mod chat;
 mod client;
 mod config;
 mod error;
+mod probe;
 mod secret;
 mod wire;
 
@@ -27,4 +28,5 @@ pub use config::{
     UnknownProvider, deserialize_duration, format_duration, parse_duration,
 };
 pub use error::{LlmError, TimeoutPhase};
+pub use probe::{KeyStatus, Probe, Reachability, key_status, probe};
 pub use tokio_util::sync::CancellationToken;

@@ -1,5 +1,6 @@
 -- :LlmosNewSession creates sessions/<id>.md in the volume and the server opens it in
--- Neovim through window/showDocument; `volume=` picks the volume, a bad one is refused.
+-- Neovim through window/showDocument with the cursor on the prompt line; `volume=` picks
+-- the volume, a bad one is refused.
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helpers.lua")
 
 H.main("new session", function()
@@ -15,6 +16,9 @@ H.main("new session", function()
   local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
   H.check(vim.tbl_contains(lines, "title: Plan the Neovim tests"), "new session text:\n" .. table.concat(lines, "\n"))
   H.check(vim.tbl_contains(lines, "<!-- turn: user -->"), "no user turn in the new session")
+  -- The cursor waits on the prompt line: the one under the user turn's marker.
+  local row = vim.api.nvim_win_get_cursor(0)[1]
+  H.check(lines[row - 1] == "<!-- turn: user -->" and lines[row] == "", ("cursor on line %d of:\n%s"):format(row, table.concat(lines, "\n")))
   H.wait("the llmos client to attach to the new session", function()
     return #vim.lsp.get_clients({ name = "llmos", bufnr = buf }) > 0
   end)

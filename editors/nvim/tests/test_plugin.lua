@@ -55,4 +55,9 @@ H.main("plugin", function()
   }
   H.check(vim.deep_equal(lines, want), "format_status: " .. vim.inspect(lines))
   H.check(vim.deep_equal(llmos.format_status(nil), { "llmos: no status" }), "format_status(nil)")
+  -- Remotes are shown without the credentials a URL may carry.
+  local with_token = llmos.format_status({ volumes = { { name = "user", remote = "https://x-access-token:ghp_SECRET@github.com/a/b.git", repository = true, writable = true } } })
+  H.check(with_token[3] == "user: 0 skills · 0 sessions · git · https://github.com/a/b.git", "remote with a token: " .. vim.inspect(with_token))
+  H.check(llmos.shown_remote("git@github.com:a/b.git") == "git@github.com:a/b.git", "an scp-like remote changed")
+  H.check(llmos.shown_remote(vim.NIL) == nil, "a null remote")
 end)

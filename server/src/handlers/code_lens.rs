@@ -24,10 +24,14 @@ pub fn code_lens(backend: &Backend, params: CodeLensParams) -> Option<Vec<CodeLe
     match kind {
         DocKind::Session => {
             let doc = SessionDoc::parse(&snap.text);
-            if let Some(last) = doc.turns.last().filter(|t| t.role == Some(Role::User)) {
-                let title = if backend.jobs.is_chatting(&uri) { "Receiving reply… · Cancel".to_string() } else { "Send".to_string() };
-                let cmd = if backend.jobs.is_chatting(&uri) { "llmos.chat.cancel" } else { "llmos.chat.send" };
-                out.push(lens(conv.range(&last.marker), title, cmd, arg.clone()));
+            if backend.jobs.is_chatting(&uri) {
+                // Once the reply's first words are in, the last turn is the assistant's:
+                // Cancel sits on whichever turn is last, for as long as the reply runs.
+                if let Some(last) = doc.turns.last() {
+                    out.push(lens(conv.range(&last.marker), "Receiving reply… · Cancel".to_string(), "llmos.chat.cancel", arg.clone()));
+                }
+            } else if let Some(last) = doc.turns.last().filter(|t| t.role == Some(Role::User)) {
+                out.push(lens(conv.range(&last.marker), "Send".to_string(), "llmos.chat.send", arg.clone()));
             }
             let usage = llmos_documents::usage::session_usage(&doc);
             if usage.replies > 0 {

@@ -2,6 +2,7 @@
 
 pub mod code_action;
 pub mod code_lens;
+pub mod command_progress;
 pub mod completion;
 pub mod configuration;
 pub mod definition;
@@ -14,6 +15,7 @@ pub mod document_symbol;
 pub mod folding_range;
 pub mod hover;
 pub mod initialize;
+pub mod provider_check;
 pub mod references;
 pub mod rename;
 pub mod watched_files;

@@ -111,6 +111,7 @@ pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     LspService::build(Backend::new)
         .custom_method("llmos/status", Backend::status)
         .custom_method(framing::BARRIER_METHOD, Backend::barrier)
+        .custom_method("llmos/providerCheck", Backend::provider_check)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish()
 }
@@ -143,7 +144,7 @@ fn long_commands_off_the_slots(backend: Backend) -> framing::Divert {
         }
         let backend = backend.clone();
         Some(Box::pin(async move {
-            let answer = unwind::request("workspace/executeCommand", crate::commands::execute(&backend, params)).await;
+            let answer = unwind::request("workspace/executeCommand", backend.run_command(params)).await;
             match answer {
                 Ok(value) => Ok(serde_json::to_value(value).unwrap_or(serde_json::Value::Null)),
                 Err(e) => Err(serde_json::to_value(e).unwrap_or_else(|_| serde_json::json!({ "code": -32603, "message": "internal error" }))),
@@ -153,6 +154,15 @@ fn long_commands_off_the_slots(backend: Backend) -> framing::Divert {
 }
 
 impl Backend {
+    /// Runs a command, with `$/progress` around those that report none of their own.
+    async fn run_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if params.command == "llmos.session.commit" {
+            let work = crate::commands::execute(self, params);
+            return handlers::command_progress::around(self, "Committing session", work, handlers::command_progress::committed).await;
+        }
+        crate::commands::execute(self, params).await
+    }
+
     /// `llmos/barrier`: answered once every message sent before it was handled (see
     /// `framing`).
     async fn barrier(&self) -> Result<()> {
@@ -161,6 +171,10 @@ impl Backend {
 
     async fn status(&self) -> Result<serde_json::Value> {
         unwind::request("llmos/status", async { Ok(crate::commands::status::status(self)) }).await
+    }
+
+    async fn provider_check(&self) -> Result<serde_json::Value> {
+        unwind::request("llmos/providerCheck", async { Ok(handlers::provider_check::provider_check(self).await) }).await
     }
 
     async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
@@ -313,6 +327,6 @@ impl LanguageServer for Backend {
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
-        unwind::request("workspace/executeCommand", async { crate::commands::execute(self, params).await }).await
+        unwind::request("workspace/executeCommand", self.run_command(params)).await
     }
 }

@@ -56,6 +56,9 @@ pub struct Preview {
     /// For images: the file to show. The crate builds no URIs; see
     /// [`Preview::markdown_with_image`].
     pub image_path: Option<PathBuf>,
+    /// For images: the alt text, `name, format · W × H px`, so a client that shows only
+    /// the alt text of an image (most terminal editors) still says what it is.
+    pub image_alt: Option<String>,
 }
 
 impl Preview {
@@ -64,7 +67,10 @@ impl Preview {
     pub fn markdown_with_image(&self, link: &str) -> String {
         match &self.image_path {
             Some(path) => {
-                let alt = path.file_name().map(|name| escape_inline(&name.to_string_lossy())).unwrap_or_default();
+                let alt = match &self.image_alt {
+                    Some(alt) => escape_inline(alt),
+                    None => path.file_name().map(|name| escape_inline(&name.to_string_lossy())).unwrap_or_default(),
+                };
                 format!("![{alt}](<{link}>)\n\n{}", self.markdown)
             }
             None => self.markdown.clone(),
@@ -80,7 +86,7 @@ pub fn preview_link(volume_root: &Path, document_path: &Path, link_target: &str,
         Err(err) => {
             let target = link_target.split(['#', '?']).next().unwrap_or(link_target);
             let kind = kind_for_path(Path::new(target));
-            Preview { markdown: message(&clip_line(target.trim(), 80), &kind, &err.to_string()), kind, image_path: None }
+            Preview { markdown: message(&clip_line(target.trim(), 80), &kind, &err.to_string()), kind, image_path: None, image_alt: None }
         }
     }
 }
@@ -103,11 +109,12 @@ pub fn preview_file_as(path: &Path, kind: &ArtifactKind, options: &PreviewOption
         Ok(metadata) if metadata.len() == 0 => Err("empty file".to_string()),
         Ok(metadata) => file_body(path, kind, metadata.len(), options),
     };
-    let image_path = match (&body, kind) {
-        (Ok(_), ArtifactKind::Image) => Some(path.to_path_buf()),
-        _ => None,
+    let (image_path, image_alt) = match (&body, kind) {
+        (Ok(Body::Text(size)), ArtifactKind::Image) => (Some(path.to_path_buf()), Some(format!("{name}, {size}"))),
+        (Ok(_), ArtifactKind::Image) => (Some(path.to_path_buf()), None),
+        _ => (None, None),
     };
-    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path }
+    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path, image_alt }
 }
 
 /// Previews an inline artifact from the content of its fence.
@@ -121,7 +128,7 @@ pub fn preview_inline(artifact: &FenceArtifact, content: &str, options: &Preview
         text_body(content, kind, false, options)
     };
     let name = clip_line(&artifact.name, 80);
-    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path: None }
+    Preview { kind: kind.clone(), markdown: compose(&name, kind, body), image_path: None, image_alt: None }
 }
 
 /// What a previewer produced: text to show under the `**name** · kind` header, or a skill

@@ -392,11 +392,14 @@ fn chart_for(table: &PlotTable, images: bool) -> Option<String> {
         Some(x) => format!("{} by {}", y_column.name, x.name),
         None => y_column.name.clone(),
     };
-    if images && let Some(image) = chart_markdown_image(&escape_inline(&label), &points) {
-        return Some(image);
-    }
     let values: Vec<f64> = points.iter().map(|p| p.1).collect();
-    Some(format!("{}: `{}`", escape_inline(&label), sparkline(&values)))
+    let text = format!("{}: `{}`", escape_inline(&label), sparkline(&values));
+    // The sparkline stays under the image: a client that shows only alt text (a
+    // terminal editor's hover) still has the curve.
+    if images && let Some(image) = chart_markdown_image(&format!("line chart of {}", escape_inline(&label)), &points) {
+        return Some(format!("{image}\n\n{text}"));
+    }
+    Some(text)
 }
 
 /// A Unicode sparkline of at most 40 characters, each the mean of its share of values.

@@ -10,11 +10,26 @@ local defaults = {
   cmd = { "llmos", "lsp" },
   --- Sent as initializationOptions and as `workspace/didChangeConfiguration` `{llmos = …}`:
   --- `profile`, `debounceMs`, `llm = {provider, model, baseUrl, apiKeyEnv}`, …
-  settings = {},
+  --- `markdownImages = false`: Neovim's hover float cannot show images, so the server
+  --- sends text instead (an image's name, format and pixel size; a plot's sparkline).
+  settings = { markdownImages = false },
   filetypes = { "markdown", "toml" },
   root_markers = { "llmos.toml", "volumes" },
-  --- Show `$/progress` from the server.
+  --- Server work (indexing, replies, evolution) as `$/progress`. Neovim's client stores it
+  --- and fires `LspProgress`, which fidget.nvim and the plugin both read; the `$/progress`
+  --- handler itself is left alone. `true`: the statusline function shows it, and it is
+  --- echoed unless a progress UI (fidget.nvim, noice.nvim) is loaded; `"echo"`: always
+  --- echoed too; `"statusline"`: never echoed; `false`: ignored by the plugin.
   progress = true,
+  --- Code lenses (Send / Cancel, token counts, evolution countdowns) shown and kept
+  --- fresh: on attach, BufEnter, InsertLeave, after a reply and when the server asks.
+  codelens = true,
+  --- After `:LlmosNewSession`, and after a reply if the cursor was not moved while it
+  --- streamed, put the cursor on the prompt line (the line under the last user turn).
+  cursor_to_prompt = true,
+  --- `:LlmosEvolve`: the report opens in one reused window of this height at the bottom,
+  --- and the patterns and skills go to the quickfix list (`:copen`).
+  evolution = { height = 15, quickfix = true },
   --- Buffer-local keymaps in session files (`…/sessions/*.md`). Set a key to false to
   --- drop it, or `keymaps = false` to define none.
   keymaps = {
@@ -25,6 +40,21 @@ local defaults = {
 }
 
 M.config = vim.deepcopy(defaults)
+
+--- Handlers of the llmos client only (see lua/llmos/handlers.lua).
+M.handlers = require("llmos.handlers")
+
+--- Server commands run by code lenses that the plugin runs itself: Send waits for the
+--- reply (cursor to the prompt), evolution shows its report and quickfix list.
+M.client_commands = {
+  ["llmos.chat.send"] = function(_, ctx)
+    M.send(ctx.bufnr)
+  end,
+  ["llmos.evolution.run"] = function(command, ctx)
+    local args = type(command.arguments) == "table" and command.arguments[1] or {}
+    M.evolve(type(args) == "table" and args.volume or "user", ctx.bufnr)
+  end,
+}
 
 local has_011 = vim.fn.has("nvim-0.11") == 1
 
@@ -81,6 +111,10 @@ function M.attach(buf)
     end
     return nil
   end
+  -- Neovim does not announce code lens refreshes; the plugin handles them (below).
+  local capabilities = vim.tbl_deep_extend("force", vim.lsp.protocol.make_client_capabilities(), {
+    workspace = { codeLens = { refreshSupport = M.config.codelens and true or false } },
+  })
   return vim.lsp.start({
     name = "llmos",
     cmd = M.config.cmd,
@@ -89,6 +123,19 @@ function M.attach(buf)
     init_options = M.config.settings,
     -- Neovim sends these with workspace/didChangeConfiguration after initialize.
     settings = { llmos = M.config.settings },
+    capabilities = capabilities,
+    -- Lenses run these through the plugin, as the user commands do.
+    commands = M.client_commands,
+    -- Client-local: other servers keep Neovim's own handlers.
+    handlers = M.handlers,
+    -- A server that stopped sends no `end` for its running work.
+    on_exit = function(_, _, client_id)
+      vim.schedule(function()
+        require("llmos.progress").reset(client_id)
+        M.busy = require("llmos.progress").current()
+        pcall(vim.cmd.redrawstatus)
+      end)
+    end,
   }, { bufnr = buf })
 end
 
@@ -177,7 +224,7 @@ function M.format_status(s)
       v.skills or 0,
       v.sessions or 0,
       v.repository and "git" or "not a repository",
-      (v.remote ~= vim.NIL and v.remote) and (" · " .. v.remote) or "",
+      M.shown_remote(v.remote) and (" · " .. M.shown_remote(v.remote)) or "",
       v.writable and "" or " · read-only"
     ))
   end
@@ -199,11 +246,40 @@ function M.format_status(s)
   return lines
 end
 
+--- Runs evolution on `volume`; the result goes to the report window, the quickfix list
+--- and one summary line (lua/llmos/evolution.lua).
+function M.evolve(volume, buf)
+  return M.execute("llmos.evolution.run", { volume = volume }, function(r)
+    vim.schedule(function()
+      require("llmos.evolution").show(volume, r)
+    end)
+  end, buf)
+end
+
+--- The first of `candidates` that fits the command line, else the last one cut to fit:
+--- a longer message would stop at "Press ENTER".
+function M.fit(candidates)
+  local room = math.max(20, vim.v.echospace)
+  for _, text in ipairs(candidates) do
+    if vim.fn.strdisplaywidth(text) <= room then
+      return text
+    end
+  end
+  return vim.fn.strcharpart(candidates[#candidates], 0, room - 1) .. "…"
+end
+
+--- A remote URL as it may be shown: without user info, where a token may sit.
+function M.shown_remote(remote)
+  if type(remote) ~= "string" then
+    return nil
+  end
+  return (remote:gsub("^(%a[%w+.-]*://)[^/@]*@", "%1"))
+end
+
 local function define_commands()
   local cmd = vim.api.nvim_create_user_command
   cmd("LlmosSend", function()
-    local buf = vim.api.nvim_get_current_buf()
-    M.execute("llmos.chat.send", { uri = buf_uri(buf) }, nil, buf)
+    M.send()
   end, { desc = "llmos: send the session's last user turn to the LLM" })
   cmd("LlmosCancel", function()
     M.execute("llmos.chat.cancel", { uri = buf_uri() }, function(r)
@@ -228,17 +304,19 @@ local function define_commands()
       args.title = title
     end
     M.execute("llmos.session.new", args, function(r)
-      -- Clients without window/showDocument open the file here.
-      if type(r) == "table" and r.path and vim.fn.bufnr(r.path) == -1 then
+      -- Clients without window/showDocument open the file here (Neovim has it: the
+      -- server opened the session and handlers.lua put the cursor on its prompt).
+      if type(r) == "table" and type(r.path) == "string" and vim.fn.bufnr(r.path) == -1 then
         vim.cmd.edit(vim.fn.fnameescape(r.path))
+        if M.config.cursor_to_prompt then
+          require("llmos.prompt").put_cursor(vim.api.nvim_get_current_win())
+        end
       end
     end)
   end, { nargs = "*", desc = "llmos: new session [volume=team] [title]" })
   cmd("LlmosEvolve", function(o)
-    M.execute("llmos.evolution.run", { volume = parse_volume(o.fargs, "user") }, function(r)
-      notify("evolution: " .. vim.inspect(r))
-    end)
-  end, { nargs = "?", complete = function() return { "user", "team", "system" } end, desc = "llmos: run evolution on a volume" })
+    M.evolve(parse_volume(o.fargs, "user"))
+  end, { nargs = "?", complete = function() return { "user", "team", "system" } end, desc = "llmos: run evolution on a volume; report window and quickfix list" })
   cmd("LlmosPromote", function(o)
     M.execute("llmos.skill.promote", { uri = buf_uri(), to = parse_volume(o.fargs, "team") }, function()
       notify("promoted")
@@ -262,29 +340,59 @@ local function define_commands()
 end
 
 local function progress_handler(ev)
-  local data = ev.data or {}
-  local client = vim.lsp.get_client_by_id(data.client_id or -1)
-  if not client or client.name ~= "llmos" then
+  local progress = require("llmos.progress")
+  progress.on_progress(ev, M.config.progress)
+  M.busy = progress.current()
+  M.last_progress = progress.last
+  -- Work starting or ending changes lenses (Send ↔ Cancel, countdowns): refresh the
+  -- llmos buffers on screen.
+  local kind = ev.data and ev.data.params and type(ev.data.params.value) == "table" and ev.data.params.value.kind
+  if kind == "begin" or kind == "end" then
+    vim.schedule(function()
+      local seen = {}
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        local buf = vim.api.nvim_win_get_buf(win)
+        if not seen[buf] then
+          seen[buf] = true
+          require("llmos.lenses").refresh(buf)
+        end
+      end
+    end)
+  end
+end
+
+--- Sends the session in `buf` (default: the current buffer). The request waits for the
+--- reply's end, so the cursor can go to the new prompt line afterwards — only if it is
+--- still where it was at Send, so a user who moved or typed meanwhile keeps their place.
+function M.send(buf)
+  buf = (buf == nil or buf == 0) and vim.api.nvim_get_current_buf() or buf
+  local win = vim.api.nvim_get_current_win()
+  local at_send = vim.api.nvim_win_get_buf(win) == buf and vim.api.nvim_win_get_cursor(win) or nil
+  local marker = require("llmos.prompt").last_marker(buf) or 0
+  return M.execute("llmos.chat.send", { uri = buf_uri(buf), wait = true }, function(r)
+    vim.schedule(function()
+      M.reply_done(buf, win, at_send, marker, r)
+    end)
+  end, buf)
+end
+
+--- After a reply: lenses refreshed; the cursor on the new prompt (see M.send).
+function M.reply_done(buf, win, at_send, marker, result)
+  if not vim.api.nvim_buf_is_valid(buf) then
     return
   end
-  local value = data.params and data.params.value
-  if type(value) ~= "table" then
+  require("llmos.lenses").refresh(buf)
+  if not M.config.cursor_to_prompt or not at_send or type(result) ~= "table" then
     return
   end
-  local text = value.title or value.message or ""
-  if value.kind == "report" and value.message then
-    text = value.message
+  if not vim.api.nvim_win_is_valid(win) or vim.api.nvim_win_get_buf(win) ~= buf then
+    return
   end
-  if value.percentage then
-    text = ("%s (%d%%)"):format(text, value.percentage)
-  end
-  if value.kind == "end" then
-    text = (value.message and value.message ~= "") and value.message or "done"
-  end
-  M.busy = value.kind ~= "end" and text ~= "" and text or nil
-  if text ~= "" then
-    M.last_progress = text
-    vim.api.nvim_echo({ { "llmos: " .. text } }, value.kind ~= "report", {})
+  local now = vim.api.nvim_win_get_cursor(win)
+  local prompt = require("llmos.prompt")
+  -- A new user turn below the old one: the reply (or what came of it) is in place.
+  if now[1] == at_send[1] and now[2] == at_send[2] and (prompt.last_marker(buf) or 0) > marker then
+    prompt.put_cursor(win)
   end
 end
 
@@ -320,8 +428,9 @@ end
 --- when a server is attached to `buf`, else "".
 function M.statusline(buf)
   buf = buf or vim.api.nvim_get_current_buf()
-  if M.busy then
-    return "llmos: " .. M.busy
+  local busy = M.config.progress and require("llmos.progress").current()
+  if busy then
+    return "llmos: " .. busy
   end
   return M.client(buf) and #vim.lsp.get_clients({ name = "llmos", bufnr = buf }) > 0 and "llmos" or ""
 end
@@ -344,6 +453,15 @@ function M.setup(opts)
   if M.config.progress then
     vim.api.nvim_create_autocmd("LspProgress", { group = group, callback = progress_handler })
   end
+  vim.api.nvim_create_autocmd("LspAttach", {
+    group = group,
+    callback = function(ev)
+      local client = vim.lsp.get_client_by_id(ev.data and ev.data.client_id or -1)
+      if client and client.name == "llmos" then
+        require("llmos.lenses").track(ev.buf)
+      end
+    end,
+  })
   define_commands()
   -- Buffers opened before setup() ran.
   for _, buf in ipairs(vim.api.nvim_list_bufs()) do
