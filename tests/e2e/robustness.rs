@@ -351,3 +351,84 @@ fn evolve_never_overwrites_a_proposal_a_person_wrote_into() {
     assert!(!skill_path.with_file_name("SKILL.proposed-3.md").exists());
     assert!(std::fs::read_to_string(&skill_path).unwrap().contains("My own note."));
 }
+
+async fn lint_runs(s: &TestServer) -> u64 {
+    s.call("llmos/status", json!(null)).await["lintRuns"].as_u64().unwrap()
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().filter_map(|d| d["code"].as_str()).collect()
+}
+
+/// A session of exactly `bytes` bytes (mostly two-byte `é`, so bytes and characters
+/// differ) with a link to a missing artifact and a turn to list as a symbol.
+fn session_of(bytes: usize) -> String {
+    let head = "---\ntitle: Big\n---\n\n<!-- turn: user -->\nSee [data](../artifacts/missing.csv) here.\n";
+    let room = bytes - head.len() - 1;
+    format!("{head}{}{}\n", "é".repeat(room / 2), "x".repeat(room % 2))
+}
+
+/// didOpen and didChange of a buffer over `max_file_size` (the cap every file read and
+/// `llmos check` use): the text is kept, but the document gets one `file/too-large`
+/// diagnostic and is neither linted nor parsed for hover, symbols, folding, completion
+/// or code actions. One byte less is analysed as usual, and an edit crossing the cap
+/// either way switches between the two.
+#[tokio::test]
+async fn a_document_over_the_size_cap_is_kept_but_not_analysed() {
+    const CAP: usize = 4096;
+    let s = TestServer::start(&format!("//- llmos.toml\nmax_file_size = {CAP}\n")).await;
+    let symbols = |uri: &str| json!({ "textDocument": { "uri": uri } });
+    let at_link = |uri: &str, text: &str| json!({ "textDocument": { "uri": uri }, "position": crate::harness::pos(text, text.find("missing").unwrap()) });
+
+    // Just under (exactly the cap): analysed.
+    let under = session_of(CAP);
+    assert_eq!(under.len(), CAP);
+    let small = s.open_text("volumes/user/sessions/small.md", &under).await;
+    assert!(codes(&s.current_diagnostics(&small).await).contains(&"session/broken-artifact"));
+    let listed = s.call("textDocument/documentSymbol", symbols(&small)).await;
+    assert!(listed.as_array().is_some_and(|a| !a.is_empty()), "{listed}");
+
+    // Just over: one diagnostic, the same through a pull, and no analysis.
+    let over = session_of(CAP + 1);
+    let big = s.open_text("volumes/user/sessions/big.md", &over).await;
+    let diags = s.current_diagnostics(&big).await;
+    assert_eq!(codes(&diags), ["file/too-large"], "{diags:?}");
+    assert!(diags[0]["message"].as_str().unwrap().contains(&format!("{} bytes", CAP + 1)), "{diags:?}");
+    let pulled = s.call("textDocument/diagnostic", symbols(&big)).await;
+    assert_eq!(codes(pulled["items"].as_array().unwrap()), ["file/too-large"], "{pulled}");
+    let runs = lint_runs(&s).await;
+    let listed = s.call("textDocument/documentSymbol", symbols(&big)).await;
+    assert!(listed.is_null() || listed.as_array().is_some_and(|a| a.is_empty()), "{listed}");
+    let folds = s.call("textDocument/foldingRange", symbols(&big)).await;
+    assert!(folds.is_null() || folds.as_array().is_some_and(|a| a.is_empty()), "{folds}");
+    assert!(s.call("textDocument/hover", at_link(&big, &over)).await.is_null());
+    let completion = s.call("textDocument/completion", at_link(&big, &over)).await;
+    assert!(completion.is_null() || completion.as_array().is_some_and(|a| a.is_empty()), "{completion}");
+    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 6, "character": 0 } });
+    let actions = s.call("textDocument/codeAction", json!({ "textDocument": { "uri": big }, "range": whole, "context": { "diagnostics": [] } })).await;
+    assert!(actions.is_null() || actions.as_array().is_some_and(|a| a.is_empty()), "{actions}");
+
+    // Edits on the large buffer apply (the editor owns it) without a lint each.
+    for _ in 0..5 {
+        s.edit(&big, 0..0, "").await;
+        s.edit(&big, over.len()..over.len(), "é").await;
+        assert_eq!(codes(&s.current_diagnostics(&big).await), ["file/too-large"]);
+    }
+    assert_eq!(lint_runs(&s).await, runs, "nothing over the cap was linted");
+
+    // Back under the cap by an edit: analysed again, on the text the editor has.
+    let text = s.text(&big);
+    let cut = (0..CAP).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+    s.edit(&big, cut..text.len(), "").await;
+    let text = s.text(&big);
+    assert!(text.len() <= CAP);
+    let diags = s.current_diagnostics(&big).await;
+    let broken = diags.iter().find(|d| d["code"] == "session/broken-artifact").unwrap_or_else(|| panic!("{diags:?}"));
+    let (a, b) = (crate::harness::offset(&text, &broken["range"]["start"]), crate::harness::offset(&text, &broken["range"]["end"]));
+    assert_eq!(&text[a..b], "../artifacts/missing.csv");
+
+    // And over again by typing one line at the end.
+    s.edit(&big, text.len()..text.len(), &"é".repeat(CAP)).await;
+    assert_eq!(codes(&s.current_diagnostics(&big).await), ["file/too-large"]);
+    s.shutdown().await;
+}
