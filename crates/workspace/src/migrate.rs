@@ -106,6 +106,8 @@ pub enum MigrateError {
     VolumeNotFolder { path: PathBuf },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("nothing was migrated: {0}")]
+    Boundary(crate::boundary::BoundaryError),
 }
 
 /// Imports the LLMos-Lite sessions and skills found at `source` (a file or a folder, walked
@@ -146,6 +148,11 @@ pub fn migrate(source: &Path, volume_root: &Path, options: &MigrateOptions) -> R
         }
     }
 
+    // Every target is checked before the first write: a `sessions/` or `skills/` that is
+    // a link leading outside the volume refuses the whole migration, not half of it.
+    for write in &writes {
+        crate::boundary::check_inside(volume_root, &write.path).map_err(MigrateError::Boundary)?;
+    }
     if !options.dry_run {
         for write in writes {
             write_new_file(&write.path, &write.text)?;
