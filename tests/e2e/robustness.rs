@@ -432,3 +432,47 @@ async fn a_document_over_the_size_cap_is_kept_but_not_analysed() {
     assert_eq!(codes(&s.current_diagnostics(&big).await), ["file/too-large"]);
     s.shutdown().await;
 }
+
+/// Every file under `dir`, following links (to see what leaked through them).
+#[cfg(unix)]
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir).follow_links(true).into_iter().flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect()
+}
+
+/// A demo workspace whose `llmos evolve` writes a skill, and the names it would write.
+#[cfg(unix)]
+fn demo_for_evolution() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let out = llmos(&["evolve", "--dry-run", "--format", "json"], &ws);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<String> = plan["skills"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    assert!(!names.is_empty(), "{plan}");
+    (dir, ws, names)
+}
+
+/// Evolution writes skills into `skills/`, proposals beside them and reports into
+/// `.llmos/reports/`: when any of those is a link leading outside, nothing is written
+/// (or read) there, and the run says why.
+#[cfg(unix)]
+#[test]
+fn evolve_writes_nothing_through_links_leading_outside() {
+    for linked in ["volumes/user/skills", "skill folder", ".llmos", ".llmos/reports"] {
+        let (_dir, ws, names) = demo_for_evolution();
+        let outside = tempfile::tempdir().unwrap();
+        let link = match linked {
+            "skill folder" => ws.join("volumes/user/skills").join(&names[0]),
+            other => ws.join(other),
+        };
+        if link.is_dir() {
+            std::fs::remove_dir_all(&link).unwrap();
+        }
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+        let out = llmos(&["evolve", "--format", "json"], &ws);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(files_under(outside.path()), Vec::<std::path::PathBuf>::new(), "{linked}: written outside: {said}");
+        assert!(said.contains("symbolic link leading outside"), "{linked}: no clear reason: {said}");
+    }
+}
