@@ -725,7 +725,7 @@ fn is_session_path(path: &str) -> bool {
 fn free_copy_path(tree: &Tree<'_>, path: &str, local_commit: Oid) -> String {
     let stem = path.strip_suffix(".md").unwrap_or(path);
     let sha = local_commit.to_string();
-    let short = &sha[..7];
+    let short = sha.get(..7).unwrap_or(&sha);
     let mut candidate = format!("{stem}.local-{short}.md");
     let mut attempt = 2;
     while tree.get_path(Path::new(&candidate)).is_ok() {
