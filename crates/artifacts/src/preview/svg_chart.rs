@@ -117,11 +117,11 @@ mod tests {
         fn base64_matches_a_bit_string_encoder(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
             let alphabet: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".chars().collect();
             let mut bits: String = bytes.iter().map(|b| format!("{b:08b}")).collect();
-            while bits.len() % 6 != 0 {
+            while !bits.len().is_multiple_of(6) {
                 bits.push('0');
             }
             let mut expected: String = bits.as_bytes().chunks(6).map(|six| alphabet[usize::from_str_radix(std::str::from_utf8(six).unwrap(), 2).unwrap()]).collect();
-            while expected.len() % 4 != 0 {
+            while !expected.len().is_multiple_of(4) {
                 expected.push('=');
             }
             proptest::prop_assert_eq!(base64_encode(&bytes), expected);
