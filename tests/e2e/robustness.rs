@@ -476,3 +476,95 @@ fn evolve_writes_nothing_through_links_leading_outside() {
         assert!(said.contains("symbolic link leading outside"), "{linked}: no clear reason: {said}");
     }
 }
+
+/// Random edits that take a session back and forth across `max_file_size`: after each,
+/// the diagnostics say `file/too-large` exactly when the editor's text (a plain string
+/// here, its length counted in bytes by the test) is over the cap, every feature answers
+/// without an error, and below the cap the session's turn ends where that string ends,
+/// so no edit made while the server was not analysing was lost or misplaced.
+/// `LLMOS_FUZZ_CASES` sets the number of edits (default 60).
+#[tokio::test]
+async fn random_edits_across_the_size_cap_keep_text_and_verdict_right() {
+    use proptest::strategy::{Strategy, ValueTree};
+    const CAP: usize = 200;
+    let edits: u32 = std::env::var("LLMOS_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let s = TestServer::start(&format!("//- llmos.toml\nmax_file_size = {CAP}\n")).await;
+    let head = "---\ntitle: Cap\n---\n\n<!-- turn: user -->\n";
+    let mut text = format!("{head}start é😀\n");
+    let uri = s.open_text("volumes/user/sessions/cap.md", &text).await;
+    let pieces = ["a", "é", "😀", "\n", "\r\n", "x".repeat(40).leak() as &str, "é".repeat(30).leak() as &str, "[l](m.md)"];
+    let strategy = (0usize..1000, 0usize..80, proptest::collection::vec(proptest::sample::select(pieces.to_vec()), 0..5), any_bool());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut over, mut under) = (0, 0);
+    for _ in 0..edits {
+        let (at, len, inserted, shrink) = strategy.new_tree(&mut runner).unwrap().current();
+        // Edits stay after the turn marker, on char boundaries, never splitting a CRLF.
+        let boundary = |mut i: usize, text: &str| {
+            while !text.is_char_boundary(i) || (i > 0 && text.as_bytes()[i - 1] == b'\r' && text.as_bytes().get(i) == Some(&b'\n')) {
+                i -= 1;
+            }
+            i
+        };
+        let start = boundary(head.len() + at % (text.len() - head.len() + 1), &text).max(head.len());
+        let end = if shrink { boundary((start + len * 4).min(text.len()), &text).max(start) } else { start };
+        let new_text = if shrink { String::new() } else { inserted.concat() };
+        s.edit(&uri, start..end, &new_text).await;
+        text = s.text(&uri);
+        let diags = s.current_diagnostics(&uri).await;
+        let too_large = codes(&diags) == ["file/too-large"];
+        assert_eq!(too_large, text.len() > CAP, "{} bytes: {diags:?}", text.len());
+        if too_large {
+            over += 1;
+        } else {
+            under += 1;
+        }
+        let doc = json!({ "uri": uri });
+        let at = crate::harness::pos(&text, text.len());
+        for (method, params) in [
+            ("textDocument/hover", json!({ "textDocument": doc, "position": at })),
+            ("textDocument/completion", json!({ "textDocument": doc, "position": at })),
+            ("textDocument/foldingRange", json!({ "textDocument": doc })),
+            ("textDocument/diagnostic", json!({ "textDocument": doc })),
+            ("textDocument/codeAction", json!({ "textDocument": doc, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } })),
+        ] {
+            let r = s.request(method, params).await;
+            assert!(r.get("error").is_none(), "{method}: {r}");
+        }
+        let symbols = s.call("textDocument/documentSymbol", json!({ "textDocument": doc })).await;
+        if !too_large {
+            assert_eq!(symbols[0]["range"]["end"], at, "the server's text ends where the editor's does: {text:?}");
+        } else {
+            assert!(symbols.is_null() || symbols.as_array().is_some_and(|a| a.is_empty()), "{symbols}");
+        }
+    }
+    eprintln!("size cap fuzz: {edits} edits, {over} over the cap, {under} under");
+    assert!(over > 0 && under > 0, "the edits crossed the cap both ways ({over} over, {under} under)");
+}
+
+fn any_bool() -> proptest::bool::Any {
+    proptest::bool::ANY
+}
+
+/// `llmos migrate` into a volume whose `sessions/` is a link leading outside: refused
+/// with the link named, exit code 2, nothing written there (or anywhere in the volume).
+#[cfg(unix)]
+#[test]
+fn migrate_refuses_a_sessions_folder_linked_outside_the_volume() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let user = dir.path().join("volumes/user");
+    std::fs::create_dir_all(&user).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), user.join("sessions")).unwrap();
+    let lite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/workspace/tests/data/lite");
+    for extra in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["migrate", lite.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = llmos(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains("symbolic link leading outside") && stderr.contains("sessions"), "{stderr}");
+    }
+    assert_eq!(files_under(outside.path()), Vec::<std::path::PathBuf>::new());
+    assert_eq!(files_under(&user), Vec::<std::path::PathBuf>::new());
+}
