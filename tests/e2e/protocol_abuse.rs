@@ -278,3 +278,56 @@ async fn a_thousand_concurrent_requests_are_all_answered() {
     }
     s.assert_alive().await;
 }
+
+/// A document over `max_file_size` opened over stdio, then hit with out-of-range and
+/// reversed edits and requests: the one `file/too-large` diagnostic, answers without
+/// analysis, and the same process keeps serving; a full-text change below the cap is
+/// analysed again.
+#[tokio::test]
+async fn a_document_over_the_size_cap_survives_hostile_edits_and_requests() {
+    let mut s = Server::start(false).await;
+    std::fs::write(s._dir.path().join("llmos.toml"), "max_file_size = 4096\n").unwrap();
+    let root = uri_of(s._dir.path());
+    let init = s.request("initialize", json!({ "processId": null, "rootUri": root, "capabilities": {} })).await;
+    assert!(init.get("result").is_some(), "{init}");
+    s.send(&json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} })).await;
+    let skill = s.uri.clone();
+    s.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": { "uri": skill, "languageId": "markdown", "version": 1, "text": SKILL } } }))
+        .await;
+    s.assert_alive().await;
+    let big = uri_of(&s._dir.path().join("volumes/user/sessions/big.md"));
+    let text = format!("---\ntitle: Big\n---\n\n<!-- turn: user -->\n{}\n", "é😀\r\n\u{2028}".repeat(600));
+    assert!(text.len() > 4096);
+    s.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": { "textDocument": { "uri": big, "languageId": "markdown", "version": 1, "text": text } } }))
+        .await;
+    let pulled = s.request("textDocument/diagnostic", json!({ "textDocument": { "uri": big } })).await;
+    assert_eq!(pulled["result"]["items"][0]["code"], "file/too-large", "{pulled}");
+    let positions = [(0u64, 0u64), (3, 100_000), (100_000, 0), (u32::MAX as u64, u32::MAX as u64)];
+    for (v, (line, character)) in positions.iter().enumerate() {
+        let p = json!({ "line": line, "character": character });
+        let reversed = json!({ "start": p, "end": { "line": 0, "character": 0 } });
+        s.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": big, "version": v + 2 }, "contentChanges": [{ "range": reversed, "text": "\u{fffd}é" }] } }))
+            .await;
+        for method in ["textDocument/hover", "textDocument/completion", "textDocument/definition", "textDocument/references", "textDocument/prepareRename"] {
+            let mut params = json!({ "textDocument": { "uri": big }, "position": p });
+            if method == "textDocument/references" {
+                params["context"] = json!({ "includeDeclaration": true });
+            }
+            let r = s.request(method, params).await;
+            assert!(r.get("error").is_none() && r["result"].as_array().is_none_or(|a| a.is_empty()), "{method} on a document over the cap: {r}");
+        }
+        for method in ["textDocument/documentSymbol", "textDocument/foldingRange", "textDocument/codeLens"] {
+            let r = s.request(method, json!({ "textDocument": { "uri": big } })).await;
+            assert!(r.get("error").is_none() && r["result"].as_array().is_none_or(|a| a.is_empty()), "{method} on a document over the cap: {r}");
+        }
+        s.assert_alive().await;
+    }
+    // Below the cap again by a full-text change: analysed as usual.
+    let small = "---\ntitle: Small\n---\n\n<!-- turn: user -->\nSee [x](../artifacts/missing.csv).\n";
+    s.send(&json!({ "jsonrpc": "2.0", "method": "textDocument/didChange", "params": { "textDocument": { "uri": big, "version": 99 }, "contentChanges": [{ "text": small }] } }))
+        .await;
+    let pulled = s.request("textDocument/diagnostic", json!({ "textDocument": { "uri": big } })).await;
+    let codes: Vec<&str> = pulled["result"]["items"].as_array().unwrap().iter().filter_map(|d| d["code"].as_str()).collect();
+    assert!(codes.contains(&"session/broken-artifact") && !codes.contains(&"file/too-large"), "{pulled}");
+    s.assert_alive().await;
+}

@@ -351,3 +351,220 @@ fn evolve_never_overwrites_a_proposal_a_person_wrote_into() {
     assert!(!skill_path.with_file_name("SKILL.proposed-3.md").exists());
     assert!(std::fs::read_to_string(&skill_path).unwrap().contains("My own note."));
 }
+
+async fn lint_runs(s: &TestServer) -> u64 {
+    s.call("llmos/status", json!(null)).await["lintRuns"].as_u64().unwrap()
+}
+
+fn codes(diags: &[Value]) -> Vec<&str> {
+    diags.iter().filter_map(|d| d["code"].as_str()).collect()
+}
+
+/// A session of exactly `bytes` bytes (mostly two-byte `é`, so bytes and characters
+/// differ) with a link to a missing artifact and a turn to list as a symbol.
+fn session_of(bytes: usize) -> String {
+    let head = "---\ntitle: Big\n---\n\n<!-- turn: user -->\nSee [data](../artifacts/missing.csv) here.\n";
+    let room = bytes - head.len() - 1;
+    format!("{head}{}{}\n", "é".repeat(room / 2), "x".repeat(room % 2))
+}
+
+/// didOpen and didChange of a buffer over `max_file_size` (the cap every file read and
+/// `llmos check` use): the text is kept, but the document gets one `file/too-large`
+/// diagnostic and is neither linted nor parsed for hover, symbols, folding, completion
+/// or code actions. One byte less is analysed as usual, and an edit crossing the cap
+/// either way switches between the two.
+#[tokio::test]
+async fn a_document_over_the_size_cap_is_kept_but_not_analysed() {
+    const CAP: usize = 4096;
+    let s = TestServer::start(&format!("//- llmos.toml\nmax_file_size = {CAP}\n")).await;
+    let symbols = |uri: &str| json!({ "textDocument": { "uri": uri } });
+    let at_link = |uri: &str, text: &str| json!({ "textDocument": { "uri": uri }, "position": crate::harness::pos(text, text.find("missing").unwrap()) });
+
+    // Just under (exactly the cap): analysed.
+    let under = session_of(CAP);
+    assert_eq!(under.len(), CAP);
+    let small = s.open_text("volumes/user/sessions/small.md", &under).await;
+    assert!(codes(&s.current_diagnostics(&small).await).contains(&"session/broken-artifact"));
+    let listed = s.call("textDocument/documentSymbol", symbols(&small)).await;
+    assert!(listed.as_array().is_some_and(|a| !a.is_empty()), "{listed}");
+
+    // Just over: one diagnostic, the same through a pull, and no analysis.
+    let over = session_of(CAP + 1);
+    let big = s.open_text("volumes/user/sessions/big.md", &over).await;
+    let diags = s.current_diagnostics(&big).await;
+    assert_eq!(codes(&diags), ["file/too-large"], "{diags:?}");
+    assert!(diags[0]["message"].as_str().unwrap().contains(&format!("{} bytes", CAP + 1)), "{diags:?}");
+    let pulled = s.call("textDocument/diagnostic", symbols(&big)).await;
+    assert_eq!(codes(pulled["items"].as_array().unwrap()), ["file/too-large"], "{pulled}");
+    let runs = lint_runs(&s).await;
+    let listed = s.call("textDocument/documentSymbol", symbols(&big)).await;
+    assert!(listed.is_null() || listed.as_array().is_some_and(|a| a.is_empty()), "{listed}");
+    let folds = s.call("textDocument/foldingRange", symbols(&big)).await;
+    assert!(folds.is_null() || folds.as_array().is_some_and(|a| a.is_empty()), "{folds}");
+    assert!(s.call("textDocument/hover", at_link(&big, &over)).await.is_null());
+    let completion = s.call("textDocument/completion", at_link(&big, &over)).await;
+    assert!(completion.is_null() || completion.as_array().is_some_and(|a| a.is_empty()), "{completion}");
+    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 6, "character": 0 } });
+    let actions = s.call("textDocument/codeAction", json!({ "textDocument": { "uri": big }, "range": whole, "context": { "diagnostics": [] } })).await;
+    assert!(actions.is_null() || actions.as_array().is_some_and(|a| a.is_empty()), "{actions}");
+
+    // Edits on the large buffer apply (the editor owns it) without a lint each.
+    for _ in 0..5 {
+        s.edit(&big, 0..0, "").await;
+        s.edit(&big, over.len()..over.len(), "é").await;
+        assert_eq!(codes(&s.current_diagnostics(&big).await), ["file/too-large"]);
+    }
+    assert_eq!(lint_runs(&s).await, runs, "nothing over the cap was linted");
+
+    // Back under the cap by an edit: analysed again, on the text the editor has.
+    let text = s.text(&big);
+    let cut = (0..CAP).rev().find(|&i| text.is_char_boundary(i)).unwrap();
+    s.edit(&big, cut..text.len(), "").await;
+    let text = s.text(&big);
+    assert!(text.len() <= CAP);
+    let diags = s.current_diagnostics(&big).await;
+    let broken = diags.iter().find(|d| d["code"] == "session/broken-artifact").unwrap_or_else(|| panic!("{diags:?}"));
+    let (a, b) = (crate::harness::offset(&text, &broken["range"]["start"]), crate::harness::offset(&text, &broken["range"]["end"]));
+    assert_eq!(&text[a..b], "../artifacts/missing.csv");
+
+    // And over again by typing one line at the end.
+    s.edit(&big, text.len()..text.len(), &"é".repeat(CAP)).await;
+    assert_eq!(codes(&s.current_diagnostics(&big).await), ["file/too-large"]);
+    s.shutdown().await;
+}
+
+/// Every file under `dir`, following links (to see what leaked through them).
+#[cfg(unix)]
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    walkdir::WalkDir::new(dir).follow_links(true).into_iter().flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect()
+}
+
+/// A demo workspace whose `llmos evolve` writes a skill, and the names it would write.
+#[cfg(unix)]
+fn demo_for_evolution() -> (tempfile::TempDir, std::path::PathBuf, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    assert!(llmos(&["init", ws.to_str().unwrap(), "--demo"], dir.path()).status.success());
+    let out = llmos(&["evolve", "--dry-run", "--format", "json"], &ws);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<String> = plan["skills"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+    assert!(!names.is_empty(), "{plan}");
+    (dir, ws, names)
+}
+
+/// Evolution writes skills into `skills/`, proposals beside them and reports into
+/// `.llmos/reports/`: when any of those is a link leading outside, nothing is written
+/// (or read) there, and the run says why.
+#[cfg(unix)]
+#[test]
+fn evolve_writes_nothing_through_links_leading_outside() {
+    for linked in ["volumes/user/skills", "skill folder", ".llmos", ".llmos/reports"] {
+        let (_dir, ws, names) = demo_for_evolution();
+        let outside = tempfile::tempdir().unwrap();
+        let link = match linked {
+            "skill folder" => ws.join("volumes/user/skills").join(&names[0]),
+            other => ws.join(other),
+        };
+        if link.is_dir() {
+            std::fs::remove_dir_all(&link).unwrap();
+        }
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+        let out = llmos(&["evolve", "--format", "json"], &ws);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(files_under(outside.path()), Vec::<std::path::PathBuf>::new(), "{linked}: written outside: {said}");
+        assert!(said.contains("symbolic link leading outside"), "{linked}: no clear reason: {said}");
+    }
+}
+
+/// Random edits that take a session back and forth across `max_file_size`: after each,
+/// the diagnostics say `file/too-large` exactly when the editor's text (a plain string
+/// here, its length counted in bytes by the test) is over the cap, every feature answers
+/// without an error, and below the cap the session's turn ends where that string ends,
+/// so no edit made while the server was not analysing was lost or misplaced.
+/// `LLMOS_FUZZ_CASES` sets the number of edits (default 60).
+#[tokio::test]
+async fn random_edits_across_the_size_cap_keep_text_and_verdict_right() {
+    use proptest::strategy::{Strategy, ValueTree};
+    const CAP: usize = 200;
+    let edits: u32 = std::env::var("LLMOS_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let s = TestServer::start(&format!("//- llmos.toml\nmax_file_size = {CAP}\n")).await;
+    let head = "---\ntitle: Cap\n---\n\n<!-- turn: user -->\n";
+    let mut text = format!("{head}start é😀\n");
+    let uri = s.open_text("volumes/user/sessions/cap.md", &text).await;
+    let pieces = ["a", "é", "😀", "\n", "\r\n", "x".repeat(40).leak() as &str, "é".repeat(30).leak() as &str, "[l](m.md)"];
+    let strategy = (0usize..1000, 0usize..80, proptest::collection::vec(proptest::sample::select(pieces.to_vec()), 0..5), any_bool());
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut over, mut under) = (0, 0);
+    for _ in 0..edits {
+        let (at, len, inserted, shrink) = strategy.new_tree(&mut runner).unwrap().current();
+        // Edits stay after the turn marker, on char boundaries, never splitting a CRLF.
+        let boundary = |mut i: usize, text: &str| {
+            while !text.is_char_boundary(i) || (i > 0 && text.as_bytes()[i - 1] == b'\r' && text.as_bytes().get(i) == Some(&b'\n')) {
+                i -= 1;
+            }
+            i
+        };
+        let start = boundary(head.len() + at % (text.len() - head.len() + 1), &text).max(head.len());
+        let end = if shrink { boundary((start + len * 4).min(text.len()), &text).max(start) } else { start };
+        let new_text = if shrink { String::new() } else { inserted.concat() };
+        s.edit(&uri, start..end, &new_text).await;
+        text = s.text(&uri);
+        let diags = s.current_diagnostics(&uri).await;
+        let too_large = codes(&diags) == ["file/too-large"];
+        assert_eq!(too_large, text.len() > CAP, "{} bytes: {diags:?}", text.len());
+        if too_large {
+            over += 1;
+        } else {
+            under += 1;
+        }
+        let doc = json!({ "uri": uri });
+        let at = crate::harness::pos(&text, text.len());
+        for (method, params) in [
+            ("textDocument/hover", json!({ "textDocument": doc, "position": at })),
+            ("textDocument/completion", json!({ "textDocument": doc, "position": at })),
+            ("textDocument/foldingRange", json!({ "textDocument": doc })),
+            ("textDocument/diagnostic", json!({ "textDocument": doc })),
+            ("textDocument/codeAction", json!({ "textDocument": doc, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } })),
+        ] {
+            let r = s.request(method, params).await;
+            assert!(r.get("error").is_none(), "{method}: {r}");
+        }
+        let symbols = s.call("textDocument/documentSymbol", json!({ "textDocument": doc })).await;
+        if !too_large {
+            assert_eq!(symbols[0]["range"]["end"], at, "the server's text ends where the editor's does: {text:?}");
+        } else {
+            assert!(symbols.is_null() || symbols.as_array().is_some_and(|a| a.is_empty()), "{symbols}");
+        }
+    }
+    eprintln!("size cap fuzz: {edits} edits, {over} over the cap, {under} under");
+    assert!(over > 0 && under > 0, "the edits crossed the cap both ways ({over} over, {under} under)");
+}
+
+fn any_bool() -> proptest::bool::Any {
+    proptest::bool::ANY
+}
+
+/// `llmos migrate` into a volume whose `sessions/` is a link leading outside: refused
+/// with the link named, exit code 2, nothing written there (or anywhere in the volume).
+#[cfg(unix)]
+#[test]
+fn migrate_refuses_a_sessions_folder_linked_outside_the_volume() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("llmos.toml"), "").unwrap();
+    let user = dir.path().join("volumes/user");
+    std::fs::create_dir_all(&user).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), user.join("sessions")).unwrap();
+    let lite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/workspace/tests/data/lite");
+    for extra in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["migrate", lite.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = llmos(&args, dir.path());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains("symbolic link leading outside") && stderr.contains("sessions"), "{stderr}");
+    }
+    assert_eq!(files_under(outside.path()), Vec::<std::path::PathBuf>::new());
+    assert_eq!(files_under(&user), Vec::<std::path::PathBuf>::new());
+}

@@ -49,8 +49,9 @@ pub(crate) fn count_lines_capped(path: &Path, cap: u64) -> io::Result<Option<usi
             // The file grew while we read it.
             return Ok(None);
         }
-        newlines += buffer[..read].iter().filter(|&&b| b == b'\n').count();
-        last_byte = Some(buffer[read - 1]);
+        let chunk = buffer.get(..read).unwrap_or_default();
+        newlines += chunk.iter().filter(|&&b| b == b'\n').count();
+        last_byte = chunk.last().copied().or(last_byte);
     }
     Ok(Some(match last_byte {
         None => 0,
@@ -77,7 +78,7 @@ pub(crate) fn as_text(bytes: &[u8], truncated: bool) -> Option<&str> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Some(text),
-        Err(err) if truncated && err.error_len().is_none() => std::str::from_utf8(&bytes[..err.valid_up_to()]).ok(),
+        Err(err) if truncated && err.error_len().is_none() => bytes.get(..err.valid_up_to()).and_then(|b| std::str::from_utf8(b).ok()),
         Err(_) => None,
     }
 }
@@ -94,5 +95,5 @@ pub(crate) fn human_size(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    format!("{value:.1} {}", UNITS.get(unit).unwrap_or(&"TB"))
 }

@@ -5,6 +5,10 @@
 //! LSP-agnostic: takes paths and strings, returns paths, errors and Markdown. The server
 //! turns previews into hovers and paths into URIs.
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 mod fence_info;
 mod file_head;
 mod kind;

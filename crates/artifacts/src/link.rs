@@ -134,10 +134,10 @@ fn document_folder_in_volume(volume_root: &Path, document_path: &Path) -> Result
     let root = lexical_components(volume_root).ok_or(LinkError::OutsideVolume)?;
     let document = if document_path.is_absolute() { lexical_components(document_path) } else { lexical_components(&volume_root.join(document_path)) }
         .ok_or(LinkError::OutsideVolume)?;
-    if document.len() <= root.len() || document[..root.len()] != root[..] {
+    let Some(inside) = document.strip_prefix(root.as_slice()).filter(|rest| !rest.is_empty()) else {
         return Err(LinkError::OutsideVolume);
-    }
-    let mut folder = document[root.len()..].to_vec();
+    };
+    let mut folder = inside.to_vec();
     folder.pop();
     Ok(folder)
 }
@@ -168,8 +168,7 @@ fn strip_link_decoration(target: &str) -> &str {
     if let Some(inner) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) {
         target = inner.trim();
     }
-    let end = target.find(['#', '?']).unwrap_or(target.len());
-    &target[..end]
+    target.split(['#', '?']).next().unwrap_or(target)
 }
 
 /// RFC 3986 scheme (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`), at least two
@@ -183,8 +182,7 @@ fn has_url_scheme(target: &str) -> bool {
 }
 
 fn looks_like_drive_path(target: &str) -> bool {
-    let bytes = target.as_bytes();
-    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+    matches!(target.as_bytes(), [letter, b':', ..] if letter.is_ascii_alphabetic())
 }
 
 fn percent_decode(text: &str) -> Result<String, LinkError> {

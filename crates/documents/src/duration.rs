@@ -38,11 +38,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         if digits_end == 0 {
             return Err(invalid());
         }
-        let number: u64 = rest[..digits_end].parse().map_err(|_| overflow())?;
-        rest = &rest[digits_end..];
-        let unit_end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
-        let unit = &rest[..unit_end];
-        rest = &rest[unit_end..];
+        let (digits, after_digits) = rest.split_at_checked(digits_end).ok_or_else(invalid)?;
+        let number: u64 = digits.parse().map_err(|_| overflow())?;
+        let unit_end = after_digits.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(after_digits.len());
+        let (unit, after_unit) = after_digits.split_at_checked(unit_end).ok_or_else(invalid)?;
+        rest = after_unit;
         let millis_per_unit: u64 = match unit {
             "" if rest.trim().is_empty() => {
                 return Err(DurationError::MissingUnit { text: trimmed.to_string() });

@@ -23,16 +23,16 @@ pub struct Block {
 /// `---` (a UTF-8 BOM and trailing spaces are tolerated).
 pub fn split(text: &str) -> Option<Block> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let first_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    if text[start..first_end].trim_end() != "---" {
+    let first_end = crate::line_bounds::line_end(text, start);
+    if text.get(start..first_end).map(str::trim_end) != Some("---") {
         return None;
     }
     let open = start..first_end;
     let yaml_start = (first_end + 1).min(text.len());
     let mut pos = yaml_start;
     while pos < text.len() {
-        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
-        let line = text[pos..end].trim_end();
+        let end = crate::line_bounds::line_end(text, pos);
+        let line = text.get(pos..end).unwrap_or_default().trim_end();
         if line == "---" || line == "..." {
             return Some(Block { open, yaml: yaml_start..pos, close: Some(pos..end) });
         }
@@ -171,12 +171,14 @@ pub fn apply_edits(text: &str, edits: &[crate::Edit]) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut pos = 0;
     for e in sorted {
-        let start = e.range.start.clamp(pos, text.len());
-        out.push_str(&text[pos..start]);
+        // An edit's ends inside a character (a caller's bad arithmetic) are moved back to
+        // that character's start rather than panicking.
+        let start = crate::line_index::floor_char_boundary(text, e.range.start.clamp(pos, text.len()));
+        out.push_str(text.get(pos..start).unwrap_or_default());
         out.push_str(&e.new_text);
-        pos = e.range.end.clamp(start, text.len());
+        pos = crate::line_index::floor_char_boundary(text, e.range.end.clamp(start, text.len())).max(start);
     }
-    out.push_str(&text[pos..]);
+    out.push_str(text.get(pos..).unwrap_or_default());
     out
 }
 
@@ -193,6 +195,13 @@ mod set_tests {
         let empty = "---\ncommit:\n---\n";
         assert_eq!(apply_edits(empty, &set_fields(empty, &[("commit", "x")]).unwrap()), "---\ncommit: x\n---\n");
         assert!(set_fields("no frontmatter", &[("a", "b")]).is_none());
+    }
+
+    #[test]
+    fn an_edit_inside_a_character_moves_to_its_start() {
+        // "é" is bytes 1..3; an edit at byte 2 used to panic on the slice.
+        assert_eq!(apply_edits("aéb", &[crate::Edit::insert(2, "X")]), "aXéb");
+        assert_eq!(apply_edits("aéb", &[crate::Edit::replace(2..3, "Y")]), "aYb");
     }
 }
 
@@ -213,13 +222,13 @@ pub fn set_metadata_field(text: &str, key: &str, value: &str) -> Option<Vec<crat
             }
             match map.last() {
                 Some((lk, lv)) => {
-                    let indent = text[..lk.span.start].rsplit('\n').next().map_or(2, str::len);
-                    let end = text[lv.span.end.max(lk.span.end)..].find('\n').map_or(text.len(), |i| lv.span.end.max(lk.span.end) + i + 1);
+                    let indent = lk.span.start.saturating_sub(crate::line_bounds::line_start(text, lk.span.start));
+                    let end = crate::line_bounds::next_line_start(text, lv.span.end.max(lk.span.end));
                     Some(vec![crate::Edit::insert(end, format!("{}{key}: {rendered}\n", " ".repeat(indent)))])
                 }
                 None => {
-                    let start = text[..mk.span.start].rfind('\n').map_or(0, |i| i + 1);
-                    let end = text[mv.span.end.max(mk.span.end)..].find('\n').map_or(text.len(), |i| mv.span.end.max(mk.span.end) + i + 1);
+                    let start = crate::line_bounds::line_start(text, mk.span.start);
+                    let end = crate::line_bounds::next_line_start(text, mv.span.end.max(mk.span.end));
                     Some(vec![crate::Edit::replace(start..end, format!("metadata:\n  {key}: {rendered}\n"))])
                 }
             }

@@ -5,10 +5,15 @@
 //! file exist) come in through [`lint::LintEnv`], so the same rules run in the language
 //! server, in `llmos check` and in unit tests.
 
+// Offsets here come from user text and YAML spans: slicing must be checked (`.get`,
+// iterators) so that no input can end the server or `llmos check` with a panic.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod cursor;
 pub mod diagnostic;
 pub mod duration;
 pub mod frontmatter;
+pub mod line_bounds;
 pub mod line_index;
 pub mod links;
 pub mod lint;

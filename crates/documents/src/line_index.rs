@@ -57,9 +57,11 @@ impl LineIndex {
     /// 0-based line and column of a byte offset (clamped to the text and to a char boundary).
     pub fn position(&self, text: &str, offset: usize, unit: ColumnUnit) -> (usize, usize) {
         let offset = floor_char_boundary(text, offset.min(self.len));
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts[line];
-        let slice = &text[start..offset];
+        // `line_starts[0]` is 0, so the partition point is at least 1.
+        let line = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        // Both ends are char boundaries when `text` is the text this index was built from.
+        let slice = text.get(start..offset).unwrap_or_default();
         let col = match unit {
             ColumnUnit::Utf8 => slice.len(),
             ColumnUnit::Utf16 => slice.chars().map(char::len_utf16).sum(),
@@ -75,7 +77,7 @@ impl LineIndex {
         let Some(range) = self.line_range(text, line) else {
             return self.len;
         };
-        let line_text = &text[range.clone()];
+        let line_text = text.get(range.clone()).unwrap_or_default();
         let mut units = 0;
         for (i, ch) in line_text.char_indices() {
             if units >= col {

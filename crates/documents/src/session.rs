@@ -65,7 +65,7 @@ impl Turn {
     }
 
     pub fn text<'a>(&self, doc: &'a str) -> &'a str {
-        &doc[self.content.clone()]
+        doc.get(self.content.clone()).unwrap_or_default()
     }
 
     pub fn is_blank(&self, doc: &str) -> bool {
@@ -196,7 +196,7 @@ fn fence_open(line: &str) -> Option<(u8, usize, &str)> {
     if indent > 3 {
         return None;
     }
-    let rest = &line[indent..];
+    let rest = line.get(indent..)?;
     let ch = *rest.as_bytes().first()?;
     if ch != b'`' && ch != b'~' {
         return None;
@@ -205,7 +205,7 @@ fn fence_open(line: &str) -> Option<(u8, usize, &str)> {
     if n < 3 {
         return None;
     }
-    let info = &rest[n..];
+    let info = rest.get(n..)?;
     if ch == b'`' && info.contains('`') {
         return None;
     }
@@ -218,7 +218,7 @@ fn fence_closes(line: &str, ch: u8, len: usize) -> bool {
         return false;
     }
     let n = t.bytes().take_while(|&b| b == ch).count();
-    n >= len && t[n..].trim().is_empty()
+    n >= len && t.get(n..).is_some_and(|rest| rest.trim().is_empty())
 }
 
 fn parse_info(info: &str) -> (Option<String>, Option<String>, Option<String>) {
@@ -250,16 +250,17 @@ impl SessionDoc {
 
         let mut pos = body_start;
         while pos < text.len() {
-            let nl = memchr::memchr(b'\n', &text.as_bytes()[pos..]).map_or(text.len(), |i| pos + i);
-            let line_end = if nl > pos && text.as_bytes()[nl - 1] == b'\r' { nl - 1 } else { nl };
-            let line = &text[pos..line_end];
+            let nl = crate::line_bounds::line_end(text, pos);
+            let line_end = if nl > pos && text.as_bytes().get(nl - 1) == Some(&b'\r') { nl - 1 } else { nl };
+            let line = text.get(pos..line_end).unwrap_or_default();
             let next = (nl + 1).min(text.len());
             if let Some((ch, len, idx)) = open_fence {
                 if fence_closes(line, ch, len) {
-                    let fence = &mut fences[idx];
-                    fence.content = fence.content.start..pos;
-                    fence.range = fence.range.start..line_end;
-                    fence.closed = true;
+                    if let Some(fence) = fences.get_mut(idx) {
+                        fence.content = fence.content.start..pos;
+                        fence.range = fence.range.start..line_end;
+                        fence.closed = true;
+                    }
                     open_fence = None;
                     region_start = next;
                 }
@@ -351,7 +352,7 @@ impl SessionDoc {
     }
 
     pub fn trace_count(&self) -> usize {
-        self.fences.iter().filter(|f| f.is_trace() && f.turn.and_then(|t| self.turns[t].role) == Some(Role::Assistant)).count()
+        self.fences.iter().filter(|f| f.is_trace() && f.turn.and_then(|t| self.turns.get(t)?.role) == Some(Role::Assistant)).count()
     }
 
     /// The first user turn's text on one line, whitespace collapsed.
@@ -380,7 +381,7 @@ pub fn collapse_whitespace(s: &str) -> String {
     out
 }
 
-fn turn_index_at(turns: &[Turn], offset: usize) -> Option<usize> {
+pub(crate) fn turn_index_at(turns: &[Turn], offset: usize) -> Option<usize> {
     let i = turns.partition_point(|t| t.marker.start <= offset);
     i.checked_sub(1)
 }

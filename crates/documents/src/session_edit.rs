@@ -32,7 +32,7 @@ impl Change {
         let (a, b) = (old.as_bytes(), new.as_bytes());
         let prefix = common_prefix(a, b);
         let room = a.len().min(b.len()) - prefix;
-        let suffix = common_suffix(&a[prefix..], &b[prefix..]).min(room);
+        let suffix = common_suffix(a.get(prefix..).unwrap_or_default(), b.get(prefix..).unwrap_or_default()).min(room);
         // Keep the split on character boundaries on both sides.
         let mut start = prefix;
         while !(old.is_char_boundary(start) && new.is_char_boundary(start)) {
@@ -71,44 +71,25 @@ impl Change {
 
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     const CHUNK: usize = 64;
-    let n = a.len().min(b.len());
-    let mut i = 0;
     // Whole chunks compare as slices (memcmp), the rest byte by byte.
-    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
-        i += CHUNK;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
-    }
-    i
+    let whole = a.chunks_exact(CHUNK).zip(b.chunks_exact(CHUNK)).take_while(|(x, y)| x == y).count() * CHUNK;
+    whole + a.iter().skip(whole).zip(b.iter().skip(whole)).take_while(|(x, y)| x == y).count()
 }
 
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
     const CHUNK: usize = 64;
-    let n = a.len().min(b.len());
-    let (la, lb) = (a.len(), b.len());
-    let mut i = 0;
-    while i + CHUNK <= n && a[la - i - CHUNK..la - i] == b[lb - i - CHUNK..lb - i] {
-        i += CHUNK;
-    }
-    while i < n && a[la - i - 1] == b[lb - i - 1] {
-        i += 1;
-    }
-    i
+    let whole = a.rchunks_exact(CHUNK).zip(b.rchunks_exact(CHUNK)).take_while(|(x, y)| x == y).count() * CHUNK;
+    whole + a.iter().rev().skip(whole).zip(b.iter().rev().skip(whole)).take_while(|(x, y)| x == y).count()
 }
 
 /// The whole lines of `text` that hold `range` (an empty range at a line's start holds
 /// that line), without the last line break.
 fn lines_around(text: &str, range: Range<usize>) -> Range<usize> {
-    let bytes = text.as_bytes();
-    let start = memchr::memrchr(b'\n', &bytes[..range.start]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[range.end..]).map_or(text.len(), |i| range.end + i);
-    start..end
+    crate::line_bounds::line_start(text, range.start)..crate::line_bounds::line_end(text, range.end)
 }
 
 /// The paragraph around `lines`: grown line by line until a blank or structural line.
 fn paragraph_around(text: &str, lines: Range<usize>) -> Range<usize> {
-    let bytes = text.as_bytes();
     // What ends a paragraph for Markdown: a blank line, or a line that interrupts it (a
     // fence or an HTML comment such as a turn marker, indented at most three spaces; a
     // `---`). A line indented four or more continues the paragraph.
@@ -123,8 +104,8 @@ fn paragraph_around(text: &str, lines: Range<usize>) -> Range<usize> {
     let mut start = lines.start;
     while start > 0 {
         let prev_end = start - 1;
-        let prev_start = memchr::memrchr(b'\n', &bytes[..prev_end]).map_or(0, |i| i + 1);
-        if stops(&text[prev_start..prev_end]) {
+        let prev_start = crate::line_bounds::line_start(text, prev_end);
+        if text.get(prev_start..prev_end).is_none_or(stops) {
             break;
         }
         start = prev_start;
@@ -132,8 +113,8 @@ fn paragraph_around(text: &str, lines: Range<usize>) -> Range<usize> {
     let mut end = lines.end;
     while end < text.len() {
         let next_start = end + 1;
-        let next_end = memchr::memchr(b'\n', &bytes[next_start..]).map_or(text.len(), |i| next_start + i);
-        if stops(&text[next_start..next_end]) {
+        let next_end = crate::line_bounds::line_end(text, next_start);
+        if text.get(next_start..next_end).is_none_or(stops) {
             break;
         }
         end = next_end;
@@ -157,7 +138,8 @@ fn structural(line: &str) -> bool {
 }
 
 fn any_structural(text: &str, lines: &Range<usize>) -> bool {
-    text[lines.clone()].split('\n').any(structural)
+    // Lines that cannot be cut out count as structural: the full parse is the safe way.
+    text.get(lines.clone()).is_none_or(|t| t.split('\n').any(structural))
 }
 
 fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<SessionDoc> {
@@ -180,8 +162,12 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
     }
     // A blank line made or removed joins or splits paragraphs; a reference definition
     // reaches everywhere: both go the long way.
-    let blank = |text: &str, lines: &Range<usize>| text[lines.clone()].split('\n').any(|l| l.trim().is_empty());
-    if blank(old_text, &old_lines) || blank(new_text, &new_lines) || may_define_references(new_text) || may_define_references(&old_text[old_lines.clone()]) {
+    let blank = |text: &str, lines: &Range<usize>| text.get(lines.clone()).is_none_or(|t| t.split('\n').any(|l| l.trim().is_empty()));
+    if blank(old_text, &old_lines)
+        || blank(new_text, &new_lines)
+        || may_define_references(new_text)
+        || old_text.get(old_lines.clone()).is_none_or(may_define_references)
+    {
         return None;
     }
     let (old_lines, new_lines) = (paragraph_around(old_text, old_lines), paragraph_around(new_text, new_lines));
@@ -223,19 +209,18 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
         }
     }
     links.append(&mut fresh);
-    let mut doc = SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble };
-    for i in 0..doc.links.len() {
-        if doc.links[i].range.start >= new_lines.start && doc.links[i].range.end <= new_lines.end {
-            doc.links[i].turn = doc.turn_at(doc.links[i].range.start);
+    for link in &mut links {
+        if link.range.start >= new_lines.start && link.range.end <= new_lines.end {
+            link.turn = crate::session::turn_index_at(&turns, link.range.start);
         }
     }
-    Some(doc)
+    Some(SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble })
 }
 
 /// The links on some lines that hold no structure, with offsets in `text`.
 fn links_in_lines(text: &str, lines: &Range<usize>) -> Vec<crate::session::Link> {
     // A leading line break keeps the lines from being read as frontmatter.
-    let snippet = format!("\n{}", &text[lines.clone()]);
+    let snippet = format!("\n{}", text.get(lines.clone()).unwrap_or_default());
     let shift = |r: &Range<usize>| r.start - 1 + lines.start..r.end - 1 + lines.start;
     SessionDoc::parse(&snippet)
         .links
@@ -298,6 +283,29 @@ mod tests {
 
     fn document() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(PIECES), 0..14).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        /// The chunked scans agree with a byte-by-byte walk, across chunk edges and on
+        /// multi-byte text; `Change::between` cuts both texts on char boundaries.
+        #[test]
+        fn common_ends_match_a_plain_walk(shared in "[aé😀\n]{0,90}", x in "[aé😀b]{0,80}", y in "[aé😀c]{0,80}", tail in "[aé😀\n]{0,90}") {
+            let (a, b) = (format!("{shared}{x}{tail}"), format!("{shared}{y}{tail}"));
+            let (ab, bb) = (a.as_bytes(), b.as_bytes());
+            let mut prefix = 0;
+            while prefix < ab.len() && prefix < bb.len() && ab[prefix] == bb[prefix] {
+                prefix += 1;
+            }
+            let mut suffix = 0;
+            while suffix < ab.len() && suffix < bb.len() && ab[ab.len() - 1 - suffix] == bb[bb.len() - 1 - suffix] {
+                suffix += 1;
+            }
+            prop_assert_eq!(common_prefix(ab, bb), prefix);
+            prop_assert_eq!(common_suffix(ab, bb), suffix);
+            let change = Change::between(&a, &b);
+            prop_assert!(a.is_char_boundary(change.start) && a.is_char_boundary(change.old_end) && b.is_char_boundary(change.new_end));
+            prop_assert_eq!(format!("{}{}{}", &a[..change.start], &b[change.start..change.new_end], &a[change.old_end..]), b.clone());
+        }
     }
 
     proptest! {

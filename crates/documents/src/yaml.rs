@@ -140,7 +140,8 @@ impl<'a> CharToByte<'a> {
             return self.base + char_index.min(self.yaml.len());
         }
         let (mut ci, mut bi) = if char_index >= self.cursor.0 { self.cursor } else { (0, 0) };
-        let mut chars = self.yaml[bi..].chars();
+        // `bi` only ever advances by whole characters, so it is a char boundary.
+        let mut chars = self.yaml.get(bi..).unwrap_or_default().chars();
         while ci < char_index {
             match chars.next() {
                 Some(c) => {
@@ -173,7 +174,9 @@ enum Frame {
 
 /// Parses `range` of `text` as one YAML document. `Ok(None)` for an empty document.
 pub fn parse(text: &str, range: Range<usize>) -> Result<Option<YamlNode>, YamlError> {
-    let yaml = &text[range.clone()];
+    let yaml = text
+        .get(range.clone())
+        .ok_or_else(|| YamlError { offset: range.start.min(text.len()), message: "the YAML range does not fall on character boundaries".to_string() })?;
     let mut conv = CharToByte::new(yaml, range.start);
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<YamlNode> = None;

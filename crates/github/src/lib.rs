@@ -9,12 +9,18 @@
 //! With the `testing` feature, [`testing`] offers a loopback stand-in for GitHub whose
 //! "create repository" makes real bare repositories, and a `git daemon` to serve them.
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 mod client;
 mod config;
 pub mod device_flow;
 mod token;
 
+// The loopback GitHub (`testing` feature) is test scaffolding reading what tests send.
 #[cfg(feature = "testing")]
+#[allow(clippy::string_slice, clippy::indexing_slicing)]
 pub mod testing;
 
 pub use client::{EnsuredRepository, GithubClient, GithubError, RateLimit, Repo, RepoOwner, User};

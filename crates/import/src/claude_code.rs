@@ -60,14 +60,14 @@ pub fn read(text: &str) -> Transcript {
 
     let main_line = main_line(&records);
     transcript.stats.off_main_line = records.len() - main_line.len();
-    let on_main: HashSet<&str> = main_line.iter().filter_map(|&i| uuid(&records[i])).collect();
+    let on_main: HashSet<&str> = main_line.iter().filter_map(|&i| uuid(records.get(i)?)).collect();
     // The newest summary of a leaf on the main line is the title; any summary otherwise.
     transcript.title =
         summaries.iter().rev().find(|(leaf, _)| leaf.as_deref().is_some_and(|l| on_main.contains(l))).or_else(|| summaries.last()).map(|(_, s)| s.clone());
 
     let mut builder = Builder::default();
     for &i in &main_line {
-        let record = &records[i];
+        let Some(record) = records.get(i) else { continue };
         let time = parse_time(record.get("timestamp"));
         transcript.saw_time(time);
         if transcript.session_id.is_none() {
@@ -97,8 +97,8 @@ fn main_line(records: &[Value]) -> Vec<usize> {
     let is_side = |r: &Value| r.get("isSidechain").and_then(Value::as_bool).unwrap_or(false);
     let Some(leaf) = records.iter().rposition(|r| !is_side(r)) else { return Vec::new() };
     // Records without uuids (very old transcripts) are simply read in file order.
-    if uuid(&records[leaf]).is_none() {
-        return (0..records.len()).filter(|&i| !is_side(&records[i])).collect();
+    if records.get(leaf).and_then(uuid).is_none() {
+        return records.iter().enumerate().filter(|(_, r)| !is_side(r)).map(|(i, _)| i).collect();
     }
     let mut line = Vec::new();
     let mut seen = HashSet::new();
@@ -108,7 +108,7 @@ fn main_line(records: &[Value]) -> Vec<usize> {
             break; // a cycle in broken data
         }
         line.push(i);
-        let r = &records[i];
+        let Some(r) = records.get(i) else { break };
         let parent = r.get("parentUuid").and_then(Value::as_str).or_else(|| r.get("logicalParentUuid").and_then(Value::as_str));
         current = parent.and_then(|p| by_uuid.get(p).copied());
     }
@@ -135,6 +135,7 @@ impl Builder {
             self.turns.push(Turn::new(TurnRole::Assistant, time));
         }
         let last = self.turns.len() - 1;
+        #[allow(clippy::indexing_slicing)] // a turn was pushed above when there was none
         &mut self.turns[last]
     }
 

@@ -106,6 +106,7 @@ impl Reader {
         }
         let model = self.model.clone();
         let last = self.turns.len() - 1;
+        #[allow(clippy::indexing_slicing)] // a turn was pushed above when there was none
         let turn = &mut self.turns[last];
         if turn.model.is_none() {
             turn.model = model;

@@ -11,6 +11,10 @@
 //! Neither format is specified by its vendor; the readers follow what the public
 //! write-ups and parsers describe and skip whatever they do not recognise, counting it.
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod claude_code;
 pub mod codex;
 pub mod discover;

@@ -190,7 +190,7 @@ fn session_id(started: Option<OffsetDateTime>, title: &str, origin: &str) -> Str
         .unwrap_or_else(|| "session".into());
     // The end of the agent's id: Codex ids are UUIDv7, whose first digits are a timestamp.
     let digits: Vec<char> = origin.rsplit(':').next().unwrap_or("").chars().filter(char::is_ascii_alphanumeric).collect();
-    let tail: String = digits[digits.len().saturating_sub(8)..].iter().collect::<String>().to_ascii_lowercase();
+    let tail: String = digits.iter().skip(digits.len().saturating_sub(8)).collect::<String>().to_ascii_lowercase();
     let mut parts: Vec<String> = Vec::new();
     parts.extend(date);
     parts.push(slug);

@@ -10,6 +10,10 @@
 //! With the `testing` feature, [`testing`] offers a loopback fake provider that
 //! speaks both wire formats, for this crate's tests and for other crates'.
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 mod chat;
 mod client;
 mod config;
@@ -18,7 +22,10 @@ mod probe;
 mod secret;
 mod wire;
 
+// The loopback fake provider is test scaffolding (the `testing` feature), reading only
+// what the tests send it.
 #[cfg(feature = "testing")]
+#[allow(clippy::string_slice, clippy::indexing_slicing)]
 pub mod testing;
 
 pub use chat::{ChatMessage, ChatOutcome, ChatRequest, Role, TokenUsage};

@@ -6,6 +6,10 @@
 //! It knows nothing of LSP or of the document formats: the server parses a
 //! session and hands over plain data ([`ContextMemory`], bytes, paths).
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod commit_message;
 pub mod repo;
 pub mod sync;

@@ -144,6 +144,11 @@ pub enum SyncError {
     #[error("dirty working tree: commit or stash your changes to {} before syncing (nothing was changed)", .paths.join(", "))]
     DirtyWorkingTree { paths: Vec<String> },
     #[error(
+        "{link} in the volume is a symbolic link {}; the sync would write {path} through it. Replace the link with a real folder, then sync again (nothing was changed)",
+        if *.outside { "leading outside the volume" } else { "(git writes no file through a link)" }
+    )]
+    LinkInTheWay { link: String, path: String, outside: bool },
+    #[error(
         "sync stopped: {} changed on both sides and cannot be merged automatically (nothing was changed); merge by hand with git, then sync again",
         .paths.join(", ")
     )]
@@ -552,6 +557,7 @@ fn refuse_dirty_paths(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<(
     if touched.is_empty() {
         return Ok(());
     }
+    refuse_linked_folders(repo, &touched)?;
     let mut status_options = StatusOptions::new();
     status_options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false).exclude_submodules(true);
     let statuses = repo.statuses(Some(&mut status_options))?;
@@ -568,6 +574,31 @@ fn refuse_dirty_paths(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<(
         }
     }
     if dirty.is_empty() { Ok(()) } else { Err(SyncError::DirtyWorkingTree { paths: dirty }) }
+}
+
+/// Fails when a folder on the way to a file the sync would write is a symbolic link in
+/// the working tree (`skills → /elsewhere`): checking out through it would write
+/// outside the volume, or at another path than the one in git.
+fn refuse_linked_folders(repo: &Repository, touched: &BTreeSet<String>) -> Result<(), SyncError> {
+    let Some(workdir) = repo.workdir() else { return Ok(()) };
+    let real_workdir = workdir.canonicalize().ok();
+    for path in touched {
+        let parts: Vec<&str> = path.split('/').collect();
+        let mut at = workdir.to_path_buf();
+        for (depth, part) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
+            at.push(part);
+            match std::fs::symlink_metadata(&at) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    let inside = at.canonicalize().ok().zip(real_workdir.as_ref()).is_some_and(|(real, root)| real.starts_with(root));
+                    let link = parts.iter().take(depth + 1).copied().collect::<Vec<_>>().join("/");
+                    return Err(SyncError::LinkInTheWay { link, path: path.clone(), outside: !inside });
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(())
 }
 
 struct Replay {
@@ -694,7 +725,7 @@ fn is_session_path(path: &str) -> bool {
 fn free_copy_path(tree: &Tree<'_>, path: &str, local_commit: Oid) -> String {
     let stem = path.strip_suffix(".md").unwrap_or(path);
     let sha = local_commit.to_string();
-    let short = &sha[..7];
+    let short = sha.get(..7).unwrap_or(&sha);
     let mut candidate = format!("{stem}.local-{short}.md");
     let mut attempt = 2;
     while tree.get_path(Path::new(&candidate)).is_ok() {

@@ -664,3 +664,49 @@ fn a_push_racing_ours_makes_the_sync_start_over_and_lose_nothing() {
     assert_eq!(alice.head().unwrap(), git_output(&bare, &["rev-parse", "refs/heads/main"]));
     assert_linear(&alice);
 }
+
+/// Every file under `dir`, following links (to see what leaked through them).
+#[cfg(unix)]
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A pull that would write `skills/…` into a volume whose `skills/` (or the skill's own
+/// folder) is a link leading outside: nothing is written there, the volume is left as it
+/// was, and the error names the link.
+#[cfg(unix)]
+#[test]
+fn a_pull_through_a_folder_linked_outside_the_volume_writes_nothing_there() {
+    for (linked, local_work) in [("skills", false), ("skills/charts", false), ("skills", true), ("skills/charts", true)] {
+        let server = Server::start();
+        let (url, alice, bob) = shared_remote(&server, "team");
+        alice.commit("skills/charts/SKILL.md", "---\nname: charts\ndescription: Charts. Use when charting.\n---\n");
+        alice.commit("sessions/next.md", "next\n");
+        alice.sync(&url).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(bob.path(linked).parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(outside.path(), bob.path(linked)).unwrap();
+        if local_work {
+            // Replayed on the remote tip: refused before the push, not after it.
+            bob.commit("sessions/bob.md", "bob\n");
+        }
+        let remote_before = server.main_sha("team");
+        let before = bob.snapshot();
+        let error = bob.sync(&url).unwrap_err();
+        assert_eq!(files_under(outside.path()), Vec::<PathBuf>::new(), "{linked}: the pull wrote outside the volume");
+        assert!(error.to_string().contains("symbolic link leading outside"), "{linked}: {error}");
+        assert!(error.to_string().contains(linked), "{linked}: the link is named: {error}");
+        assert_eq!(bob.snapshot(), before, "{linked}: the volume is left as it was");
+        assert_eq!(server.main_sha("team"), remote_before, "{linked}: nothing was pushed");
+    }
+}

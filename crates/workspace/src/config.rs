@@ -440,9 +440,7 @@ impl Config {
 }
 
 fn header_range(text: &str, key_span: Range<usize>) -> Range<usize> {
-    let start = text[..key_span.start].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[key_span.end..].find('\n').map_or(text.len(), |i| key_span.end + i);
-    start..end
+    llmos_documents::line_bounds::line_start(text, key_span.start)..llmos_documents::line_bounds::line_end(text, key_span.end)
 }
 
 pub fn is_http_url(s: &str) -> bool {

@@ -278,7 +278,7 @@ pub fn linked_skill_name(session_path: &Path, target: &str) -> Option<String> {
         }
     }
     let pos = parts.iter().rposition(|p| p == "skills")?;
-    match &parts[pos + 1..] {
+    match parts.get(pos + 1..)? {
         [dir, file] if file == "SKILL.md" => Some(dir.clone()),
         [dir] if !dir.ends_with(".md") => Some(dir.clone()),
         [file] => file.strip_suffix(".md").map(str::to_string),

@@ -5,6 +5,10 @@
 //! summaries (names, titles, pinned skills), not whole texts, so a workspace of 20,000
 //! documents stays small in memory.
 
+// Input from users, files, the network and git is sliced only through checked
+// accessors (`.get`, iterators), so no input can panic here.
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod boundary;
 pub mod bounded;
 pub mod check;

@@ -106,6 +106,8 @@ pub enum MigrateError {
     VolumeNotFolder { path: PathBuf },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("nothing was migrated: {0}")]
+    Boundary(crate::boundary::BoundaryError),
 }
 
 /// Imports the LLMos-Lite sessions and skills found at `source` (a file or a folder, walked
@@ -146,6 +148,11 @@ pub fn migrate(source: &Path, volume_root: &Path, options: &MigrateOptions) -> R
         }
     }
 
+    // Every target is checked before the first write: a `sessions/` or `skills/` that is
+    // a link leading outside the volume refuses the whole migration, not half of it.
+    for write in &writes {
+        crate::boundary::check_inside(volume_root, &write.path).map_err(MigrateError::Boundary)?;
+    }
     if !options.dry_run {
         for write in writes {
             write_new_file(&write.path, &write.text)?;
@@ -611,7 +618,10 @@ fn id_prefix(t: OffsetDateTime) -> String {
 
 fn has_date_prefix(id: &str) -> bool {
     let b = id.as_bytes();
-    b.len() >= 14 && b[..8].iter().all(u8::is_ascii_digit) && b[8] == b'-' && b[9..13].iter().all(u8::is_ascii_digit) && b[13] == b'-'
+    matches!(
+        (b.get(..8), b.get(8), b.get(9..13), b.get(13)),
+        (Some(date), Some(b'-'), Some(time), Some(b'-')) if date.iter().all(u8::is_ascii_digit) && time.iter().all(u8::is_ascii_digit)
+    )
 }
 
 /// Renders one session; returns its id, text and the changes made.
@@ -757,7 +767,11 @@ fn render_session(session: &LiteSession, display: &str, fallback_time: Option<Of
     }
     if !tail.is_empty() {
         match turns.iter().rposition(|(role, _, _)| *role == Role::Assistant) {
-            Some(i) => turns[i].2 = format!("{}\n{tail}", turns[i].2.trim_end()),
+            Some(i) => {
+                if let Some(turn) = turns.get_mut(i) {
+                    turn.2 = format!("{}\n{tail}", turn.2.trim_end());
+                }
+            }
             None => {
                 changes.push("no assistant message: artifacts and traces go into a new assistant turn at the end".into());
                 turns.push((Role::Assistant, None, tail.trim_start().to_string()));
@@ -881,7 +895,8 @@ fn unclosed_fence(text: &str) -> Option<String> {
         if run < 3 {
             continue;
         }
-        let rest = &trimmed[run..];
+        // `run` counts backticks or tildes, one byte each.
+        let rest = trimmed.get(run..).unwrap_or_default();
         match open {
             None if !(ch == '`' && rest.contains('`')) => open = Some((ch, run)),
             Some((open_ch, open_run)) if ch == open_ch && run >= open_run && rest.trim().is_empty() => open = None,
@@ -930,7 +945,7 @@ fn plan_skill(candidate: &Candidate, text: &str, planner: &mut Planner<'_>, repo
         return skip(report, "the frontmatter is never closed by a `---` line".into());
     }
     if let Some(error) = &fm.error {
-        let line = text[..error.offset.min(text.len())].matches('\n').count() + 1;
+        let line = text.bytes().take(error.offset).filter(|&b| b == b'\n').count() + 1;
         return skip(report, format!("the frontmatter is not valid YAML (line {line}): {}", error.message));
     }
     if !fm.is_usable() || fm.root.is_none() {
@@ -971,7 +986,7 @@ fn plan_skill(candidate: &Candidate, text: &str, planner: &mut Planner<'_>, repo
     set_entry(&mut entries, "name", format!("name: {}\n", yaml_scalar(&name)));
 
     // Description: keep a good one, cut a long one, derive a missing one.
-    let body = &text[fm.body_start.min(text.len())..];
+    let body = text.get(fm.body_start.min(text.len())..).unwrap_or_default();
     let description_node = fm.value("description");
     let description = description_node.and_then(|v| v.as_str().filter(|_| !v.is_null())).map(str::trim).filter(|s| !s.is_empty());
     match description {
@@ -1068,9 +1083,9 @@ fn skill_file_stem(path: &Path) -> String {
 /// (and comments) when the mapping is in block style; a flow mapping is re-rendered.
 fn split_entries(text: &str, fm: &Frontmatter, yaml: std::ops::Range<usize>) -> Vec<Entry> {
     let pairs = fm.entries();
-    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = |at: usize| llmos_documents::line_bounds::line_start(text, at);
     let starts: Vec<usize> = pairs.iter().map(|(k, _)| line_start(k.span.start)).collect();
-    let block_style = pairs.iter().zip(&starts).all(|((k, _), &s)| k.span.start == s) && starts.windows(2).all(|w| w[0] < w[1]);
+    let block_style = pairs.iter().zip(&starts).all(|((k, _), &s)| k.span.start == s) && starts.windows(2).all(|w| matches!(w, [a, b] if a < b));
     let mut entries: Vec<Entry> = pairs
         .iter()
         .enumerate()
@@ -1080,7 +1095,7 @@ fn split_entries(text: &str, fm: &Frontmatter, yaml: std::ops::Range<usize>) -> 
                 return vec![Entry { text: format!("{}: {}\n", flow_scalar(&key), render_value(v)), key, value: Some(v.clone()) }];
             }
             let end = starts.get(i + 1).copied().unwrap_or(yaml.end);
-            let mut own = text[starts[i]..end].to_string();
+            let mut own = starts.get(i).and_then(|&start| text.get(start..end)).unwrap_or_default().to_string();
             if !own.ends_with('\n') {
                 own.push('\n');
             }
@@ -1099,7 +1114,7 @@ fn split_entries(text: &str, fm: &Frontmatter, yaml: std::ops::Range<usize>) -> 
         && let Some(&first) = starts.first()
         && first > yaml.start
     {
-        entries.insert(0, Entry { key: String::new(), text: text[yaml.start..first].to_string(), value: None });
+        entries.insert(0, Entry { key: String::new(), text: text.get(yaml.start..first).unwrap_or_default().to_string(), value: None });
     }
     entries
 }
@@ -1280,6 +1295,17 @@ fn derive_description(body: &str, original_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `YYYYMMDD-HHMM-`, checked on characters here and on bytes in the code.
+        #[test]
+        fn date_prefixes_match_a_char_pattern(id in proptest::prop_oneof!["[0-9é-]{0,16}", "[0-9]{7,8}[-é][0-9]{3,4}[-é0-9][a-zé]{0,3}"]) {
+            let chars: Vec<char> = id.chars().take(14).collect();
+            let expected = chars.len() == 14
+                && chars.iter().enumerate().all(|(i, c)| if i == 8 || i == 13 { *c == '-' } else { c.is_ascii_digit() });
+            proptest::prop_assert_eq!(has_date_prefix(&id), expected);
+        }
+    }
 
     #[test]
     fn timestamps_in_every_shape() {

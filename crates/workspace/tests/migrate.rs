@@ -554,3 +554,42 @@ mod arbitrary_skills {
         }
     }
 }
+
+/// Every file under `dir`, followed links included (to see what leaked through them).
+#[cfg(unix)]
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir).follow_links(true).into_iter().flatten().filter(|e| e.file_type().is_file()).map(|e| e.into_path()).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sessions_or_skills_folder_linked_outside_the_volume_refuses_the_whole_migration() {
+    for linked in ["sessions", "skills"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let volume = tmp.path().join("volume");
+        std::fs::create_dir_all(&volume).unwrap();
+        std::os::unix::fs::symlink(outside.path(), volume.join(linked)).unwrap();
+        for dry_run in [true, false] {
+            let error = migrate(&fixtures(), &volume, &MigrateOptions { dry_run }).unwrap_err();
+            assert!(matches!(error, MigrateError::Boundary(_)), "{linked}: {error:?}");
+            let message = error.to_string();
+            assert!(message.contains("nothing was migrated") && message.contains("symbolic link leading outside"), "{message}");
+            assert!(message.contains(linked), "the message names the link: {message}");
+        }
+        assert_eq!(files_under(outside.path()), Vec::<PathBuf>::new(), "{linked}: written outside the volume");
+        assert_eq!(files_under(&volume), Vec::<PathBuf>::new(), "{linked}: the other folder was written half-way");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_sessions_folder_linked_inside_the_volume_is_written_through() {
+    let tmp = tempfile::tempdir().unwrap();
+    let volume = tmp.path().join("volume");
+    std::fs::create_dir_all(volume.join("kept/sessions")).unwrap();
+    std::os::unix::fs::symlink(volume.join("kept/sessions"), volume.join("sessions")).unwrap();
+    let report = run(&fixtures(), &volume);
+    assert!(!report.sessions.is_empty());
+    assert_eq!(std::fs::read_dir(volume.join("kept/sessions")).unwrap().count(), report.sessions.len());
+}

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use llmos_documents::line_index::ColumnUnit;
 use llmos_documents::lint::{DocContext, lint_encoding, lint_skill};
 use llmos_documents::{Diagnostic, Profile, rules};
 use llmos_workspace::DocKind;
@@ -140,6 +141,13 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
         if debounce > 0 {
             tokio::time::sleep(Duration::from_millis(debounce)).await;
         }
+        if let Some((diags, version, at)) = oversized(&backend, &uri) {
+            // Too large to analyse: one diagnostic, and no snapshot, parse or lint.
+            if at == generation && !pull {
+                backend.client.publish_diagnostics(uri.clone(), diags, Some(version)).await;
+            }
+            return;
+        }
         let Some(snap) = current(&backend, &uri, generation) else { return };
         // A panic in a pass must not leave stale diagnostics in place as if all were
         // well: the document gets one diagnostic saying so, and the next edit retries.
@@ -162,6 +170,34 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
             let _ = backend.client.workspace_diagnostic_refresh().await;
         }
     });
+}
+
+/// The diagnostics of an open document over the size cap ([`super::over_cap`]) with its
+/// version and generation: one `file/too-large` for an llmos document, none for another
+/// file. `None` when the document is small enough to analyse.
+fn oversized(backend: &Backend, uri: &Uri) -> Option<(Vec<lsp::Diagnostic>, i32, u64)> {
+    let (len, cap) = super::over_cap(backend, uri)?;
+    let (path, version, generation) = {
+        let state = backend.state();
+        let doc = state.docs.get(uri)?;
+        (doc.path.clone(), doc.version, doc.generation)
+    };
+    let ws = backend.ws_read();
+    let llmos_doc = path.as_deref().is_some_and(|p| ws.kind_of(p).is_some() || (!ws.has_root && p.file_name().is_some_and(|f| f == "SKILL.md")));
+    if !llmos_doc {
+        return Some((Vec::new(), version, generation));
+    }
+    let core = ws.config.apply_severities(vec![Diagnostic::new(
+        &rules::FILE_TOO_LARGE,
+        0..0,
+        format!(
+            "this document is {len} bytes, over the {cap} byte limit (`max_file_size` in llmos.toml); llmos does not analyse it (no diagnostics, hover, completion or symbols) until it is smaller"
+        ),
+    )]);
+    // Offset 0 is line 0, column 0 whatever the text: no copy of the text is needed.
+    let index = llmos_documents::LineIndex::new("");
+    let conv = crate::lsp::convert::PosConv { text: "", index: &index, unit: ColumnUnit::Utf16 };
+    Some((core.iter().map(|d| conv.diagnostic(d, uri)).collect(), version, generation))
 }
 
 /// Shown in place of a document's diagnostics when checking it failed internally.
@@ -214,9 +250,13 @@ fn forget_linted(backend: &Backend, except: Option<&Uri>) -> Vec<Uri> {
 
 /// `textDocument/diagnostic` for clients that pull.
 pub fn pull(backend: &Backend, params: lsp::DocumentDiagnosticParams) -> lsp::DocumentDiagnosticReportResult {
-    let items = match super::snapshot(backend, &params.text_document.uri) {
-        Some(snap) => linted(backend, &snap).0.lsp.clone(),
-        None => Vec::new(),
+    let uri = &params.text_document.uri;
+    let items = match oversized(backend, uri) {
+        Some((items, _, _)) => items,
+        None => match super::snapshot(backend, uri) {
+            Some(snap) => linted(backend, &snap).0.lsp.clone(),
+            None => Vec::new(),
+        },
     };
     lsp::DocumentDiagnosticReportResult::Report(lsp::DocumentDiagnosticReport::Full(lsp::RelatedFullDocumentDiagnosticReport {
         related_documents: None,

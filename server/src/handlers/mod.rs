@@ -28,9 +28,24 @@ use tower_lsp_server::ls_types::Uri;
 use crate::lsp::Backend;
 use crate::lsp::state::DocSnapshot;
 
-/// The snapshot of an open document, or `None` for an unknown URI.
+/// The snapshot of an open document for a feature request, or `None` for an unknown URI
+/// or a document over the size cap (see [`over_cap`]): hover, completion, symbols and
+/// the rest would parse it whole on every request.
 pub(crate) fn snapshot(backend: &Backend, uri: &Uri) -> Option<Arc<DocSnapshot>> {
+    if over_cap(backend, uri).is_some() {
+        return None;
+    }
     backend.state().snapshot(uri)
+}
+
+/// `(bytes, cap)` when the open document behind `uri` is larger than `max_file_size`, the
+/// cap `llmos check` and every file read use (`workspace::bounded`). The editor owns the
+/// text, so the server keeps it (edits still apply), but parses, lints and indexes none of
+/// it: the length comes from the rope, without copying the text out.
+pub(crate) fn over_cap(backend: &Backend, uri: &Uri) -> Option<(usize, u64)> {
+    let len = backend.state().docs.get(uri)?.rope.len_bytes();
+    let cap = backend.ws_read().config.max_file_size;
+    (len as u64 > cap).then_some((len, cap))
 }
 
 /// The kind of document at `path`: by its place in a volume, or a lone `SKILL.md`.

@@ -102,7 +102,7 @@ impl Circuit {
         let mut lines = Vec::with_capacity(visible * 2);
         for row in 0..visible {
             let mut wire = format!("{:<prefix_width$}", format!("q{row}: "));
-            for column in &columns[..shown] {
+            for column in columns.iter().take(shown) {
                 wire.push_str(&column.wire_cell(row));
             }
             if cut {
@@ -111,7 +111,7 @@ impl Circuit {
             lines.push(wire);
             if row + 1 < visible {
                 let mut spacer = " ".repeat(prefix_width);
-                for column in &columns[..shown] {
+                for column in columns.iter().take(shown) {
                     spacer.push_str(&column.spacer_cell(row));
                 }
                 lines.push(spacer.trim_end().to_string());
@@ -150,7 +150,7 @@ impl Circuit {
                 group_start = columns.len();
             }
             let (low, high) = gate.span();
-            let free = columns[group_start..].iter_mut().find(|column| {
+            let free = columns.iter_mut().skip(group_start).find(|column| {
                 column.gates.iter().all(|g| {
                     let (l, h) = g.span();
                     high < l || h < low

@@ -64,8 +64,8 @@ pub(crate) fn raster_size<R: BufRead + Seek>(reader: &mut R) -> io::Result<Optio
 /// The size an SVG declares in its root element: `width`/`height`, else the viewBox.
 pub(crate) fn svg_size(text: &str) -> Option<ImageSize> {
     let start = find_svg_tag(text)?;
-    let tag_end = text[start..].find('>').map_or(text.len(), |end| start + end);
-    let tag = &text[start..tag_end];
+    // The root element up to its first `>` (or the end of a cut-off file).
+    let tag = text.get(start..).map_or("", |rest| rest.split('>').next().unwrap_or(rest));
     let width = attribute(tag, "width");
     let height = attribute(tag, "height");
     let view_box = attribute(tag, "viewBox");
@@ -86,16 +86,10 @@ pub(crate) fn svg_size(text: &str) -> Option<ImageSize> {
 }
 
 fn find_svg_tag(text: &str) -> Option<usize> {
-    let mut offset = 0;
-    while let Some(found) = text[offset..].find("<svg") {
-        let start = offset + found;
-        let next = text[start + 4..].chars().next();
-        if next.is_none_or(|c| c.is_whitespace() || c == '>' || c == '/') {
-            return Some(start);
-        }
-        offset = start + 4;
-    }
-    None
+    text.match_indices("<svg").map(|(start, _)| start).find(|&start| {
+        let next = text.get(start + 4..).and_then(|rest| rest.chars().next());
+        next.is_none_or(|c| c.is_whitespace() || c == '>' || c == '/')
+    })
 }
 
 /// A plain pixel number gets "px"; anything else (`100%`, `12em`) is shown as written.
@@ -106,22 +100,14 @@ fn show_length(value: &str) -> String {
 }
 
 fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
-    let mut offset = 0;
-    while let Some(found) = tag[offset..].find(name) {
-        let start = offset + found;
-        offset = start + name.len();
-        let preceded_by_space = tag[..start].chars().next_back().is_some_and(char::is_whitespace);
-        let rest = tag[offset..].trim_start();
-        if !preceded_by_space || !rest.starts_with('=') {
-            continue;
-        }
-        let rest = rest[1..].trim_start();
+    for (start, _) in tag.match_indices(name) {
+        let preceded_by_space = tag.get(..start).and_then(|before| before.chars().next_back()).is_some_and(char::is_whitespace);
+        let after = tag.get(start + name.len()..).unwrap_or_default().trim_start();
+        let Some(rest) = after.strip_prefix('=').filter(|_| preceded_by_space) else { continue };
+        let rest = rest.trim_start();
         let quote = rest.chars().next()?;
-        if quote != '"' && quote != '\'' {
-            continue;
-        }
-        let value = &rest[1..];
-        return value.find(quote).map(|end| &value[..end]);
+        let Some(value) = rest.strip_prefix(['"', '\'']) else { continue };
+        return value.find(quote).and_then(|end| value.get(..end));
     }
     None
 }
@@ -130,6 +116,27 @@ fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    proptest::proptest! {
+        /// An attribute written into a tag among multi-byte noise is found with its
+        /// value, whatever the quote; names glued to other text are not attributes.
+        #[test]
+        fn attributes_are_found_among_multibyte_text(
+            before in "[a-z é😀=\"']{0,12}",
+            value in "[a-z0-9 é😀%.]{0,8}",
+            double in proptest::bool::ANY,
+            after in "[a-z é😀=\"'>]{0,12}",
+        ) {
+            let quote = if double { '"' } else { '\'' };
+            let tag = format!("<svg {before} width={quote}{value}{quote} {after}");
+            if !before.contains("width") {
+                proptest::prop_assert_eq!(attribute(&tag, "width"), Some(value.as_str()));
+            }
+            // Glued to the text before it, `width` is part of another name.
+            let glued = format!("<svg {}xwidth=\"{value}\"", before.replace('w', ""));
+            proptest::prop_assert_eq!(attribute(&glued, "width"), None);
+        }
+    }
 
     #[test]
     fn jpeg_size_skips_segments() {

@@ -36,7 +36,7 @@ pub(crate) fn fenced(language: &str, body: &str) -> String {
 /// Cuts a line to `max_chars` characters, marking the cut with `…`.
 pub(crate) fn clip_line(line: &str, max_chars: usize) -> String {
     match line.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
+        Some((cut, _)) => format!("{}…", line.get(..cut).unwrap_or(line)),
         None => line.to_string(),
     }
 }

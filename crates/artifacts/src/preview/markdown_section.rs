@@ -65,16 +65,16 @@ pub(crate) fn skip_frontmatter(text: &str) -> &str {
 /// Splits `---\n…\n---\n` frontmatter from the body.
 pub(crate) fn frontmatter_and_body(text: &str) -> Option<(&str, &str)> {
     let first_line_end = text.find('\n')?;
-    if text[..first_line_end].trim_end() != "---" {
+    if text.get(..first_line_end)?.trim_end() != "---" {
         return None;
     }
     let mut offset = first_line_end + 1;
     while offset <= text.len() {
-        let line_end = text[offset..].find('\n').map_or(text.len(), |end| offset + end);
-        let line = text[offset..line_end].trim_end();
+        let line_end = text.get(offset..).and_then(|rest| rest.find('\n')).map_or(text.len(), |end| offset + end);
+        let line = text.get(offset..line_end)?.trim_end();
         if line == "---" || line == "..." {
             let body_start = (line_end + 1).min(text.len());
-            return Some((&text[first_line_end + 1..offset], &text[body_start..]));
+            return Some((text.get(first_line_end + 1..offset)?, text.get(body_start..)?));
         }
         offset = line_end + 1;
     }
@@ -101,5 +101,5 @@ fn is_heading(line: &str) -> bool {
         return false;
     }
     let hashes = trimmed.chars().take_while(|c| *c == '#').count();
-    (1..=6).contains(&hashes) && trimmed[hashes..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+    (1..=6).contains(&hashes) && trimmed.get(hashes..).and_then(|rest| rest.chars().next()).is_none_or(|c| c == ' ' || c == '\t')
 }

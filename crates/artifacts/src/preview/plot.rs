@@ -112,7 +112,7 @@ pub(crate) fn preview_plot_json(text: &str, images: bool) -> Result<String, Stri
 
 fn parse_csv(text: &str, truncated: bool) -> Result<PlotTable, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if truncated { text.rfind('\n').map_or("", |end| &text[..end]) } else { text };
+    let text = if truncated { text.rfind('\n').map_or("", |end| text.get(..end).unwrap_or_default()) } else { text };
     if text.trim().is_empty() {
         return Err("empty file".to_string());
     }
@@ -137,7 +137,7 @@ fn parse_csv(text: &str, truncated: bool) -> Result<PlotTable, String> {
             }
             continue;
         }
-        if cells.len() == 1 && cells[0].trim().is_empty() {
+        if cells.len() == 1 && cells.first().is_some_and(|cell| cell.trim().is_empty()) {
             continue;
         }
         push_csv_row(&mut table, &cells);
@@ -412,7 +412,7 @@ pub(crate) fn sparkline(values: &[f64]) -> String {
         .map(|bucket| {
             let start = bucket * values.len() / buckets;
             let end = ((bucket + 1) * values.len() / buckets).max(start + 1);
-            let slice = &values[start..end];
+            let slice = values.get(start..end).unwrap_or_default();
             slice.iter().sum::<f64>() / slice.len() as f64
         })
         .collect();
@@ -423,7 +423,7 @@ pub(crate) fn sparkline(values: &[f64]) -> String {
         .map(|&v| {
             if max > min {
                 let level = ((v - min) / (max - min) * 7.0).round() as usize;
-                SPARK_LEVELS[level.min(7)]
+                SPARK_LEVELS.get(level).or(SPARK_LEVELS.last()).copied().unwrap_or(' ')
             } else {
                 SPARK_LEVELS[3]
             }

@@ -94,7 +94,9 @@ fn top_level_scalar(frontmatter: &str, key: &str) -> Option<String> {
 
 fn unquote(value: &str) -> Option<String> {
     let quote = value.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = value[1..].strip_suffix(quote).unwrap_or(&value[1..]);
+    // The quote is one byte.
+    let rest = value.get(1..)?;
+    let inner = rest.strip_suffix(quote).unwrap_or(rest);
     Some(match quote {
         '\'' => inner.replace("''", "'"),
         _ => inner.replace("\\\"", "\"").replace("\\\\", "\\"),

@@ -81,7 +81,7 @@ fn downsample_points(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)
         .map(|bucket| {
             let start = bucket * points.len() / max_points;
             let end = ((bucket + 1) * points.len() / max_points).max(start + 1);
-            let slice = &points[start..end];
+            let slice = points.get(start..end).unwrap_or_default();
             let n = slice.len() as f64;
             let (sx, sy) = slice.iter().fold((0.0, 0.0), |(sx, sy), p| (sx + p.0, sy + p.1));
             (sx / n, sy / n)
@@ -94,14 +94,14 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b0 = chunk[0] as u32;
-        let b1 = chunk.get(1).copied().unwrap_or(0) as u32;
-        let b2 = chunk.get(2).copied().unwrap_or(0) as u32;
-        let triple = (b0 << 16) | (b1 << 8) | b2;
-        out.push(ALPHABET[(triple >> 18) as usize & 63] as char);
-        out.push(ALPHABET[(triple >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { ALPHABET[(triple >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { ALPHABET[triple as usize & 63] as char } else { '=' });
+        let byte = |i: usize| chunk.get(i).copied().map_or(0, u32::from);
+        let triple = (byte(0) << 16) | (byte(1) << 8) | byte(2);
+        // Six bits index the 64-letter alphabet, so `get` always finds one.
+        let letter = |shift: u32| ALPHABET.get(((triple >> shift) & 63) as usize).map_or('=', |&b| char::from(b));
+        out.push(letter(18));
+        out.push(letter(12));
+        out.push(if chunk.len() > 1 { letter(6) } else { '=' });
+        out.push(if chunk.len() > 2 { letter(0) } else { '=' });
     }
     out
 }
@@ -109,6 +109,24 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::base64_encode;
+
+    proptest::proptest! {
+        /// Against RFC 4648 done the long way: the bytes as a string of bits, cut into
+        /// sixes, padded to whole quads.
+        #[test]
+        fn base64_matches_a_bit_string_encoder(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let alphabet: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".chars().collect();
+            let mut bits: String = bytes.iter().map(|b| format!("{b:08b}")).collect();
+            while !bits.len().is_multiple_of(6) {
+                bits.push('0');
+            }
+            let mut expected: String = bits.as_bytes().chunks(6).map(|six| alphabet[usize::from_str_radix(std::str::from_utf8(six).unwrap(), 2).unwrap()]).collect();
+            while !expected.len().is_multiple_of(4) {
+                expected.push('=');
+            }
+            proptest::prop_assert_eq!(base64_encode(&bytes), expected);
+        }
+    }
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {

@@ -7,7 +7,7 @@ use crate::yaml::YamlNode;
 
 /// Checks raw bytes before they are treated as text. Returns the text when it is usable.
 pub fn lint_encoding(bytes: &[u8]) -> Result<&str, Diagnostic> {
-    let probe = &bytes[..bytes.len().min(8192)];
+    let probe = bytes.get(..8192).unwrap_or(bytes);
     if memchr::memchr(0, probe).is_some() {
         return Err(Diagnostic::new(&rules::FILE_BINARY, 0..0, "this file holds binary data (NUL bytes), not Markdown"));
     }
@@ -29,7 +29,7 @@ pub(crate) fn lint_frontmatter(text: &str, fm: &Frontmatter, out: &mut Vec<Diagn
         return;
     }
     if let Some(err) = &fm.error {
-        let end = text[err.offset..].find('\n').map_or(text.len(), |i| err.offset + i);
+        let end = crate::line_bounds::line_end(text, err.offset);
         let end = if end == err.offset { (err.offset + 1).min(text.len()) } else { end };
         let mut d = Diagnostic::new(&rules::FRONTMATTER_SYNTAX, err.offset..end, format!("YAML syntax error: {}", err.message));
         if let Some(fix) = quote_value_fix(text, err.offset) {
@@ -51,7 +51,7 @@ pub(crate) fn lint_frontmatter(text: &str, fm: &Frontmatter, out: &mut Vec<Diagn
     let entries = fm.entries();
     for (i, (key, _)) in entries.iter().enumerate() {
         let Some(name) = key.as_str() else { continue };
-        if let Some((first, _)) = entries[..i].iter().find(|(k, _)| k.as_str() == Some(name)) {
+        if let Some((first, _)) = entries.iter().take(i).find(|(k, _)| k.as_str() == Some(name)) {
             let (line, _) = crate::LineIndex::new(text).position(text, first.span.start, crate::line_index::ColumnUnit::Utf8);
             out.push(Diagnostic::new(
                 &rules::FRONTMATTER_DUPLICATE_KEY,
@@ -64,9 +64,9 @@ pub(crate) fn lint_frontmatter(text: &str, fm: &Frontmatter, out: &mut Vec<Diagn
 
 /// When a YAML error sits on a `key: value: more` line, offer to quote the value.
 fn quote_value_fix(text: &str, offset: usize) -> Option<Fix> {
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    let line = text[line_start..line_end].trim_end_matches('\r');
+    let line_start = crate::line_bounds::line_start(text, offset);
+    let line_end = crate::line_bounds::line_end(text, offset);
+    let line = text.get(line_start..line_end)?.trim_end_matches('\r');
     let (key, value) = line.split_once(": ")?;
     let key_ok = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let value = value.trim();
@@ -74,7 +74,8 @@ fn quote_value_fix(text: &str, offset: usize) -> Option<Fix> {
         return None;
     }
     let value_start = line_start + line.find(": ")? + 2;
-    let value_start = value_start + (text[value_start..].len() - text[value_start..].trim_start().len());
+    let rest = text.get(value_start..)?;
+    let value_start = value_start + (rest.len() - rest.trim_start().len());
     let quoted = yaml_double_quote(value);
     Some(Fix::edit(format!("Quote the value of `{key}`"), vec![Edit::replace(value_start..value_start + value.len(), quoted)]).preferred())
 }
@@ -116,12 +117,9 @@ pub fn yaml_scalar(s: &str) -> String {
 
 /// The full line range (including the line break) covering a key and its value.
 pub(crate) fn entry_lines(text: &str, key: &YamlNode, value: &YamlNode) -> std::ops::Range<usize> {
-    let start = text[..key.span.start].rfind('\n').map_or(0, |i| i + 1);
+    let start = crate::line_bounds::line_start(text, key.span.start);
     let end_anchor = value.span.end.max(key.span.end);
-    let end = if end_anchor > 0 && text.as_bytes().get(end_anchor - 1) == Some(&b'\n') {
-        end_anchor
-    } else {
-        text[end_anchor..].find('\n').map_or(text.len(), |i| end_anchor + i + 1)
-    };
+    let end =
+        if end_anchor > 0 && text.as_bytes().get(end_anchor - 1) == Some(&b'\n') { end_anchor } else { crate::line_bounds::next_line_start(text, end_anchor) };
     start..end
 }

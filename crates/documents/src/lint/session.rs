@@ -111,8 +111,9 @@ fn lint_turns(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>) {
             "Add a user turn",
             vec![Edit::insert(text.len(), format!("{}<!-- turn: user -->\n", if text.ends_with('\n') || text.is_empty() { "" } else { "\n" }))],
         )));
-    } else if !text[doc.preamble.clone()].trim().is_empty() {
-        let pre = &text[doc.preamble.clone()];
+    } else if let Some(pre) = text.get(doc.preamble.clone())
+        && !pre.trim().is_empty()
+    {
         let start = doc.preamble.start + (pre.len() - pre.trim_start().len());
         let end = doc.preamble.start + pre.trim_end().len();
         out.push(
@@ -167,7 +168,7 @@ fn lint_unclosed_fences(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>)
             }
             pos += line.len();
         }
-        let lead = if at == 0 || text[..at].ends_with('\n') { "" } else { "\n" };
+        let lead = if at == 0 || text.as_bytes().get(..at).is_some_and(|b| b.ends_with(b"\n")) { "" } else { "\n" };
         let tail = if at == text.len() { "\n" } else { "\n\n" };
         out.push(
             Diagnostic::new(
@@ -199,11 +200,45 @@ fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        // One row of the Wagner–Fischer table: `diag` is prev[j], `up` prev[j + 1] and
+        // `left` cur[j], walked with iterators so no index can be out of range.
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        let mut left = i + 1;
+        cur.push(left);
+        for ((cb, &diag), &up) in b.iter().zip(&prev).zip(prev.iter().skip(1)) {
+            left = (diag + usize::from(ca != *cb)).min(up + 1).min(left + 1);
+            cur.push(left);
         }
         prev = cur;
     }
-    prev[b.len()]
+    prev.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod edit_distance_tests {
+    use super::edit_distance;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    /// The textbook recursion over suffixes, memoised: shares nothing with the row walk.
+    fn oracle(a: &[char], b: &[char], memo: &mut HashMap<(usize, usize), usize>) -> usize {
+        if a.is_empty() || b.is_empty() {
+            return a.len().max(b.len());
+        }
+        if let Some(&d) = memo.get(&(a.len(), b.len())) {
+            return d;
+        }
+        let cost = usize::from(a[0] != b[0]);
+        let d = (oracle(&a[1..], &b[1..], memo) + cost).min(oracle(&a[1..], b, memo) + 1).min(oracle(a, &b[1..], memo) + 1);
+        memo.insert((a.len(), b.len()), d);
+        d
+    }
+
+    proptest! {
+        #[test]
+        fn matches_the_recursive_definition(a in "[usraé😀]{0,12}", b in "[usraé😀]{0,12}") {
+            let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            prop_assert_eq!(edit_distance(&a, &b), oracle(&ac, &bc, &mut HashMap::new()));
+        }
+    }
 }

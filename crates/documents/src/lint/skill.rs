@@ -360,7 +360,7 @@ fn make_portable_fix(text: &str) -> Option<Fix> {
     // Replace only the part that changed, so the edit stays small for the client.
     let prefix = text.bytes().zip(portable.bytes()).take_while(|(a, b)| a == b).count();
     let prefix = (0..=prefix).rev().find(|&i| text.is_char_boundary(i) && portable.is_char_boundary(i)).unwrap_or(0);
-    let suffix = text[prefix..].bytes().rev().zip(portable[prefix..].bytes().rev()).take_while(|(a, b)| a == b).count();
+    let suffix = text.get(prefix..)?.bytes().rev().zip(portable.get(prefix..)?.bytes().rev()).take_while(|(a, b)| a == b).count();
     let suffix = (0..=suffix).rev().find(|&n| text.is_char_boundary(text.len() - n) && portable.is_char_boundary(portable.len() - n)).unwrap_or(0);
     let range = prefix..text.len() - suffix;
     let new_text = portable.get(prefix..portable.len() - suffix)?.to_string();
@@ -392,7 +392,7 @@ fn move_under_metadata(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlN
                 let whole = entry_lines(text, mk, mv);
                 edits.push(Edit::replace(whole, format!("metadata:\n{line}")));
             } else {
-                let indent = text[..map[0].0.span.start].rsplit('\n').next().map_or(2, |s| s.len());
+                let indent = map.first().map_or(2, |(k, _)| k.span.start.saturating_sub(crate::line_bounds::line_start(text, k.span.start)));
                 edits.push(Edit::insert(at, format!("{}{name}: {}\n", " ".repeat(indent), yaml_scalar(&value_text))));
             }
         }
@@ -408,7 +408,7 @@ fn move_under_metadata(text: &str, entries: &[(YamlNode, YamlNode)], key: &YamlN
 }
 
 fn lint_body(text: &str, doc: &SkillDoc, ctx: &DocContext<'_>, env: &dyn LintEnv, out: &mut Vec<Diagnostic>) {
-    let body = &text[doc.body.clone()];
+    let body = text.get(doc.body.clone()).unwrap_or_default();
     let lines = memchr::memchr_iter(b'\n', body.as_bytes()).count() + usize::from(!body.is_empty() && !body.ends_with('\n'));
     let tokens = body.len() / 4;
     if lines > MAX_BODY_LINES || tokens > MAX_BODY_TOKENS {
@@ -417,7 +417,7 @@ fn lint_body(text: &str, doc: &SkillDoc, ctx: &DocContext<'_>, env: &dyn LintEnv
         } else {
             doc.body.start
         };
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let end = crate::line_bounds::line_end(text, start);
         out.push(Diagnostic::new(
             &rules::SKILL_BODY_TOO_LONG,
             start..end,

@@ -165,6 +165,12 @@ pub fn run_with_eval(
     eval: bool,
 ) -> Result<RunOutput, String> {
     let vol = config.volume(options.volume);
+    // Nothing is read or written through a link leading out of the volume or workspace.
+    for (root, path) in
+        [(&vol.path, vol.path.join("skills")), (&config.root, config.root.join(".llmos/reports")), (&config.root, config.root.join(".llmos/evolution"))]
+    {
+        llmos_workspace::boundary::check_inside(root, &path).map_err(|e| format!("evolution refused: {e}"))?;
+    }
     let repo = Volume::open(&vol.path).map_err(|e| e.to_string())?;
     let mut st = state::load(config, options.volume);
     let since = match options.since {
@@ -249,7 +255,7 @@ fn existing_cards(volume_root: &Path) -> Vec<SkillCard> {
     for entry in entries.flatten() {
         let path = entry.path();
         let file = if path.is_dir() { path.join("SKILL.md") } else { path };
-        if file.extension().is_none_or(|e| e != "md") {
+        if file.extension().is_none_or(|e| e != "md") || llmos_workspace::boundary::check_inside(volume_root, &file).is_err() {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(&file) else { continue };
@@ -360,6 +366,7 @@ fn generate(
     dry_run: bool,
 ) -> Result<Option<SkillOutcome>, String> {
     let dir = volume_root.join("skills").join(&pattern.name);
+    llmos_workspace::boundary::check_inside(volume_root, &dir).map_err(|e| e.to_string())?;
     let path = dir.join("SKILL.md");
     let flat = volume_root.join("skills").join(format!("{}.md", pattern.name));
     let created = time::OffsetDateTime::now_utc().date().to_string();
@@ -428,7 +435,6 @@ fn free_proposal_path(dir: &Path, text: &str) -> Option<PathBuf> {
 
 fn write_report(config: &Config, kind: VolumeKind, result: &EvolutionResult) -> std::io::Result<PathBuf> {
     let dir = config.root.join(".llmos").join("reports");
-    std::fs::create_dir_all(&dir)?;
     let stamp = time::OffsetDateTime::now_utc();
     let base = format!(
         "evolution-{}-{:04}{:02}{:02}-{:02}{:02}{:02}",
@@ -441,9 +447,9 @@ fn write_report(config: &Config, kind: VolumeKind, result: &EvolutionResult) -> 
         stamp.second()
     );
     let svg = dir.join(format!("{base}.svg"));
-    std::fs::write(&svg, llmos_evolution::render_occurrences_svg(&result.patterns))?;
+    llmos_workspace::boundary::write_inside(&config.root, &svg, llmos_evolution::render_occurrences_svg(&result.patterns))?;
     let md = dir.join(format!("{base}.md"));
-    std::fs::write(&md, llmos_evolution::render_report(result, Some(&format!("{base}.svg"))))?;
+    llmos_workspace::boundary::write_inside(&config.root, &md, llmos_evolution::render_report(result, Some(&format!("{base}.svg"))))?;
     Ok(md)
 }
 

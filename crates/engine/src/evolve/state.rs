@@ -29,18 +29,16 @@ fn path(config: &Config, kind: VolumeKind) -> std::path::PathBuf {
 }
 
 pub fn load(config: &Config, kind: VolumeKind) -> State {
-    llmos_workspace::bounded::read_text(&path(config, kind), llmos_workspace::bounded::DEFAULT_MAX_BYTES)
+    let p = path(config, kind);
+    llmos_workspace::boundary::check_inside(&config.root, &p)
         .ok()
+        .and_then(|()| llmos_workspace::bounded::read_text(&p, llmos_workspace::bounded::DEFAULT_MAX_BYTES).ok())
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default()
 }
 
 pub fn save(config: &Config, kind: VolumeKind, state: &State) -> std::io::Result<()> {
-    let p = path(config, kind);
-    if let Some(dir) = p.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(p, serde_json::to_string_pretty(state).unwrap_or_default())
+    llmos_workspace::boundary::write_inside(&config.root, &path(config, kind), serde_json::to_string_pretty(state).unwrap_or_default())
 }
 
 /// Seconds until the job is due (0 when due now); `None` when the job is off.

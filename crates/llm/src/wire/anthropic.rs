@@ -18,8 +18,10 @@ pub(crate) fn request_body(model: &str, max_tokens: u32, request: &ChatRequest) 
         "stream": true,
     });
     // The API refuses an empty system text block, so an empty prompt is left out.
-    if !request.system.is_empty() {
-        body["system"] = Value::String(request.system.clone());
+    if !request.system.is_empty()
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.insert("system".into(), Value::String(request.system.clone()));
     }
     body
 }
