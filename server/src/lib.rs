@@ -5,6 +5,8 @@
 //! line (`cli`). Everything they do is: convert the request (positions, URIs, arguments)
 //! with [`lsp::convert`] or clap, call the engine or a core crate, convert back.
 
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod cli;
 pub mod commands;
 pub mod handlers;

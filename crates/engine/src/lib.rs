@@ -24,6 +24,8 @@
 //! | [`status`] | volumes, provider, jobs and the agent listing size |
 //! | [`git_cache`] | git facts per (path, HEAD), so a keystroke walks no history |
 
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 pub mod chat;
 pub mod complete;
 pub mod evolve;

@@ -226,7 +226,7 @@ pub fn run_demo(dir: Option<std::path::PathBuf>) -> std::process::ExitCode {
     {
         for e in &entries {
             let arts: Vec<String> = e.commit.artifacts.iter().map(|a| format!("{}:{}", a.kind, a.name)).collect();
-            println!("{} {} {:<28} {}", &e.sha[..7], &e.time[..10], e.commit.title, arts.join(", "));
+            println!("{} {} {:<28} {}", e.sha.get(..7).unwrap_or(&e.sha), e.time.get(..10).unwrap_or(&e.time), e.commit.title, arts.join(", "));
         }
     }
     println!("\n== llmos evolve (offline, local detection)");

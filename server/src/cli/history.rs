@@ -29,7 +29,7 @@ pub fn run(workspace: Option<PathBuf>, kind: VolumeKind, since: Option<time::Off
         },
         Format::Text => {
             for e in &entries {
-                let short = &e.sha[..e.sha.len().min(7)];
+                let short = e.sha.get(..7).unwrap_or(&e.sha);
                 println!("{short} {} {} — {}", &e.time, e.author, e.commit.title);
                 if !e.commit.prompt.is_empty() {
                     println!("    {}", e.commit.prompt.chars().take(100).collect::<String>());

@@ -36,8 +36,9 @@ pub fn run(workspace: Option<PathBuf>, format: Format) -> ExitCode {
                 println!("  evolution {:<6} every {every}", j.volume.as_str());
             }
             for profile in ["agentskills", "claude-code", "llmos"] {
-                let l = &value["listing"][profile];
-                println!("  listing {profile:<11} {} skills, {} characters (~{} tokens)", l["skills"], l["chars"], l["tokens"]);
+                let l = value.get("listing").and_then(|l| l.get(profile));
+                let figure = |key: &str| l.and_then(|l| l.get(key)).cloned().unwrap_or_default();
+                println!("  listing {profile:<11} {} skills, {} characters (~{} tokens)", figure("skills"), figure("chars"), figure("tokens"));
             }
             if !diags.is_empty() {
                 println!("  llmos.toml has {} problem(s): run `llmos check`", diags.len());

@@ -35,7 +35,9 @@ pub async fn run(backend: &Backend, args: &Value) -> Result<Value> {
         let _ = backend.client.show_document(ShowDocumentParams { uri: uri.clone(), external: Some(false), take_focus: Some(false), selection: None }).await;
     }
     let mut value = serde_json::to_value(&output.result).unwrap_or_default();
-    value["report"] = json!(report_uri.map(|u| u.as_str().to_string()));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("report".into(), json!(report_uri.map(|u| u.as_str().to_string())));
+    }
     Ok(value)
 }
 

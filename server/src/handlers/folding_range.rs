@@ -24,7 +24,7 @@ pub fn folding_range(backend: &Backend, params: FoldingRangeParams) -> Option<Ve
     if kind == DocKind::Session {
         let doc = SessionDoc::parse(text);
         for t in &doc.turns {
-            let end = text[..t.content.end].trim_end().len().max(t.marker.end);
+            let end = text.get(..t.content.end).unwrap_or(text).trim_end().len().max(t.marker.end);
             fold(line(t.marker.start), line(end), Some(FoldingRangeKind::Region));
         }
     }

@@ -53,10 +53,10 @@ pub fn hover(backend: &Backend, params: HoverParams) -> Option<Hover> {
                 Target::Link { target, range } => (link_preview(&ws, &path, &target, images), range),
                 Target::Marker { turn } => (usage_hover(&ws.config, &doc, turn)?, doc.turns.get(turn)?.marker.clone()),
                 Target::InlineArtifact { fence, range, .. } => {
-                    let f = &doc.fences[fence];
+                    let f = doc.fences.get(fence)?;
                     let artifact = parse_fence_artifact(&f.info)?;
                     let options = PreviewOptions { images, ..Default::default() };
-                    (preview_inline(&artifact, &text[f.content.clone()], &options).markdown, range)
+                    (preview_inline(&artifact, text.get(f.content.clone())?, &options).markdown, range)
                 }
                 _ => return None,
             }

@@ -31,7 +31,7 @@ pub fn build_request(config: &Config, index: &Index, doc: &SessionDoc, text: &st
             skill.name,
             skill.volume,
             skill.description,
-            body[parsed.body.clone()].trim()
+            body.get(parsed.body.clone()).unwrap_or_default().trim()
         ));
     }
     // System turns in the transcript add to the system prompt.

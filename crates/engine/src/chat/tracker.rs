@@ -156,8 +156,11 @@ fn minimal_change(before: &Rope, start: usize, end: usize, text: &str) -> (usize
     let old: Vec<char> = before.slice(start..end).chars().collect();
     let new: Vec<char> = text.chars().collect();
     let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..].iter().rev().zip(new[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
-    (start + prefix, end - suffix, new[prefix..new.len() - suffix].iter().collect())
+    let old_rest = old.get(prefix..).unwrap_or_default();
+    let new_rest = new.get(prefix..).unwrap_or_default();
+    let suffix = old_rest.iter().rev().zip(new_rest.iter().rev()).take_while(|(a, b)| a == b).count();
+    let middle = new_rest.get(..new_rest.len() - suffix).unwrap_or_default();
+    (start + prefix, end - suffix, middle.iter().collect())
 }
 
 /// Whether inserting `text` at `at` gives the same document as inserting `sent` at

@@ -281,7 +281,7 @@ fn detect(detector: &str, records: &[SessionRecord], llm: Option<Ask<'_>>, warni
         ("llm", Some(ask)) => {
             let mut found = Vec::new();
             for range in llmos_evolution::batches(records, 200) {
-                let batch = &records[range];
+                let Some(batch) = records.get(range) else { continue };
                 let prompt = llmos_evolution::build_detection_prompt(batch);
                 let parsed = ask(&prompt).and_then(|t| llmos_evolution::parse_detection_response(&t, batch.len()).map_err(|e| e.to_string()));
                 let parsed = match parsed {
