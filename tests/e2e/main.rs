@@ -24,3 +24,4 @@ mod snapshots;
 mod stdio;
 mod sync;
 mod usage;
+mod workspace_diagnostics;

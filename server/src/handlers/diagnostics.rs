@@ -135,6 +135,7 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
         let Some(doc) = state.docs.get(&uri) else { return };
         (doc.generation, if now { 0 } else { state.debounce_ms }, state.client.pull_diagnostics)
     };
+    super::workspace_diagnostic::document_changed(backend);
     let backend = backend.clone();
     tokio::spawn(async move {
         if debounce > 0 {
@@ -184,6 +185,7 @@ fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnaps
 pub fn refresh_all(backend: &Backend) {
     // Called after commits, syncs and file events: what git says may have changed.
     backend.ws_read().git.clear();
+    super::workspace_diagnostic::workspace_changed(backend);
     let uris: Vec<Uri> = forget_linted(backend, None);
     for uri in uris {
         schedule(backend, uri, true);
@@ -191,6 +193,7 @@ pub fn refresh_all(backend: &Backend) {
 }
 
 fn refresh_others(backend: &Backend, except: &Uri) {
+    super::workspace_diagnostic::workspace_changed(backend);
     let uris: Vec<Uri> = forget_linted(backend, Some(except));
     for uri in uris {
         schedule(backend, uri, true);

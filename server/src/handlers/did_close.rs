@@ -16,6 +16,7 @@ pub async fn did_close(backend: &Backend, params: DidCloseTextDocumentParams) {
         // The buffer may have held unsaved text; the index must describe the disk again.
         super::watched_files::reindex_from_disk(backend, &path);
     }
+    super::workspace_diagnostic::document_closed(backend, &uri);
     if !pull {
         backend.client.publish_diagnostics(uri, Vec::new(), None).await;
     }

@@ -17,6 +17,7 @@ pub mod initialize;
 pub mod references;
 pub mod rename;
 pub mod watched_files;
+pub mod workspace_diagnostic;
 pub mod workspace_symbol;
 
 use std::sync::Arc;

@@ -42,6 +42,8 @@ pub struct Backend {
     pub indexed: Arc<tokio::sync::watch::Sender<bool>>,
     /// Permits for long commands, see [`LONG_COMMANDS`].
     pub long_commands: Arc<tokio::sync::Semaphore>,
+    /// Held pulls, remembered closed-file results and pushes of `workspace/diagnostic`.
+    pub workspace_diagnostics: Arc<handlers::workspace_diagnostic::WorkspaceDiagnostics>,
 }
 
 /// Messages tower-lsp-server handles at once (its default is 4). Every message in flight
@@ -68,6 +70,7 @@ impl Backend {
             jobs: Arc::new(crate::commands::Jobs::default()),
             indexed: Arc::new(tokio::sync::watch::channel(false).0),
             long_commands: Arc::new(tokio::sync::Semaphore::new(LONG_COMMANDS)),
+            workspace_diagnostics: Arc::default(),
         }
     }
 
@@ -203,6 +206,10 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
         unwind::request("textDocument/diagnostic", async { Ok(handlers::diagnostics::pull(self, params)) }).await
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        unwind::request("workspace/diagnostic", async { Ok(handlers::workspace_diagnostic::workspace_diagnostic(self, params).await) }).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
