@@ -4,6 +4,9 @@ Streams a reply from the loopback fake provider into a session while typing thre
 at the top, repeated ROUNDS times; after each round saves, reads the file and checks with
 an oracle that knows nothing of the server: every reply word once and in order, every typed
 line once, the session ends in a new user turn. Saves a screenshot of the last round.
+Then commits a session with autoSave off while its tab is dirty (the user typed after the
+reply): the tab must not stay dirty, and the buffer (saved, so the file), the file and HEAD
+must agree.
 
   bash ../shared/tools/real-vscode.sh /tmp/real-vscode
   /tmp/real-vscode/venv/bin/python editors/vscode/real/smoke.py /tmp/real-vscode LLMOS.vsix \
@@ -42,7 +45,10 @@ def main():
         f.write(f'[llm]\nprovider = "openai"\nbase_url = "http://127.0.0.1:{port}/v1"\nmodel = "m"\napi_key_env = ""\n')
     sessions = os.path.join(ws, "volumes/user/sessions")
     os.makedirs(sessions)
-    subprocess.run(["git", "-C", os.path.join(ws, "volumes/user"), "init", "-q"], check=True)
+    user_vol = os.path.join(ws, "volumes/user")
+    subprocess.run(["git", "-C", user_vol, "init", "-q"], check=True)
+    subprocess.run(["git", "-C", user_vol, "config", "user.name", "Smoke Test"], check=True)
+    subprocess.run(["git", "-C", user_vol, "config", "user.email", "smoke@example.com"], check=True)
     ud = os.path.join(DIR, "ud")
     os.makedirs(os.path.join(ud, "User"), exist_ok=True)
     with open(os.path.join(ud, "User/settings.json"), "w") as f:
@@ -54,6 +60,7 @@ def main():
     server = subprocess.Popen([CODE_SERVER, "--auth", "none", "--bind-addr", f"127.0.0.1:{cs_port}", "--disable-telemetry",
                                "--disable-update-check", "--disable-workspace-trust", "--user-data-dir", ud, "--extensions-dir", exts, ws])
     failures = []
+    commit_problems = ["not run"]
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
@@ -112,12 +119,16 @@ def main():
                         problems.append(f"typed line {line!r} x{text.count(line)}")
                 if not text.rstrip().endswith("<!-- turn: user -->"):
                     problems.append("no closing user turn")
+                if "<!-- turn: assistant" not in text.split("w00")[0]:
+                    problems.append("the reply does not follow an assistant marker")
                 print(f"round {r}: {'ok' if not problems else 'FAIL ' + '; '.join(problems)}", flush=True)
                 if problems:
                     failures.append((r, problems, text))
                 page.keyboard.press("Control+w")
                 time.sleep(0.5)
             page.screenshot(path=os.path.join(DIR, "last-round.png"))
+            commit_problems = commit_round(page, sessions, user_vol)
+            print(f"commit with the tab dirty: {'ok' if not commit_problems else 'FAIL ' + '; '.join(commit_problems)}", flush=True)
             browser.close()
     finally:
         server.terminate()
@@ -125,7 +136,55 @@ def main():
     for r, problems, text in failures[:3]:
         print(f"--- round {r}: {problems}\n{text}")
     print(f"{ROUNDS - len(failures)} of {ROUNDS} rounds clean")
-    sys.exit(1 if failures else 0)
+    sys.exit(1 if failures or commit_problems else 0)
+
+
+def palette(page, command):
+    page.keyboard.press("F1")
+    page.wait_for_selector(".quick-input-widget input", state="visible", timeout=10000)
+    page.keyboard.type(command)
+    time.sleep(1.0)
+    page.keyboard.press("Enter")
+
+
+def commit_round(page, sessions, user_vol):
+    """Send, type after the reply (the tab is dirty: autoSave is off), commit."""
+    name = "commit.md"
+    path = os.path.join(sessions, name)
+    with open(path, "w") as f:
+        f.write("---\ntitle: Commit check\nid: commit\n---\n\n<!-- turn: user -->\nCount to forty.\n")
+    page.keyboard.press("Control+p")
+    time.sleep(0.5)
+    page.keyboard.type(name)
+    time.sleep(0.8)
+    page.keyboard.press("Enter")
+    time.sleep(1.5)
+    palette(page, "LLMos: Send Chat Turn")
+    time.sleep(8)
+    page.keyboard.press("Control+End")
+    page.keyboard.type("Thanks for counting.")
+    time.sleep(0.5)
+    problems = []
+    if page.locator(".tab.active.dirty").count() != 1:
+        problems.append("the tab was not dirty before the commit (is autoSave off?)")
+    palette(page, "LLMos: Commit Session")
+    time.sleep(4)
+    page.screenshot(path=os.path.join(DIR, "after-commit.png"))
+    if page.locator(".tab.active.dirty").count() != 0:
+        problems.append("the tab stayed dirty after the commit")
+    text = open(path).read()
+    head = subprocess.run(["git", "-C", user_vol, "show", f"HEAD:sessions/{name}"], capture_output=True, text=True)
+    if head.returncode != 0:
+        problems.append(f"not committed: {head.stderr.strip()}")
+    elif head.stdout != text:
+        problems.append("the file and HEAD differ")
+    if "Thanks for counting." not in text:
+        problems.append("the typed line is not in the file")
+    if re.findall(r"w\d\d", text) != WORDS:
+        problems.append("the reply is not in the file once and in order")
+    if problems:
+        print(text)
+    return problems
 
 
 if __name__ == "__main__":

@@ -62,7 +62,21 @@ pub struct WorkspaceDiagnostics {
     /// Clients that do not pull: the result id last published for each closed file.
     pushed: Mutex<HashMap<Uri, String>>,
     push_scheduled: AtomicBool,
+    /// The last pass over closed files: reused while the cross-file epoch is the same and
+    /// it is younger than [`RESTAT`], so typing in an open document (which wakes held
+    /// pulls) does not `stat` every file of the workspace each time.
+    last_pass: Mutex<Option<LastPass>>,
 }
+
+struct LastPass {
+    deps: u64,
+    at: std::time::Instant,
+    reports: Vec<Arc<FileReport>>,
+}
+
+/// How long a pass over closed files is trusted without file events: files written by
+/// tools the editor does not watch show up after at most this long.
+const RESTAT: Duration = Duration::from_secs(10);
 
 impl Default for WorkspaceDiagnostics {
     fn default() -> Self {
@@ -72,6 +86,7 @@ impl Default for WorkspaceDiagnostics {
             cache: Mutex::default(),
             pushed: Mutex::default(),
             push_scheduled: AtomicBool::new(false),
+            last_pass: Mutex::default(),
         }
     }
 }
@@ -238,28 +253,43 @@ pub fn collect(backend: &Backend, scope: Scope) -> Vec<Arc<FileReport>> {
     out
 }
 
-/// Closed files with problems, linted from disk (or remembered when neither the file
-/// nor what it depends on changed).
+/// Closed files with problems: the last pass when it is recent and nothing they depend
+/// on changed since, else a new one.
 fn closed_files(backend: &Backend, open: &HashSet<PathBuf>) -> Vec<Arc<FileReport>> {
+    let wd = &backend.workspace_diagnostics;
+    let deps = wd.deps.load(Ordering::SeqCst);
+    let is_open = |r: &Arc<FileReport>| r.uri.to_file_path().is_some_and(|p| open.contains(p.as_ref()));
+    // A file opened since is reported from its buffer; one closed since moved the epoch.
+    if let Some(last) = wd.last_pass.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+        && last.deps == deps
+        && last.at.elapsed() < RESTAT
+    {
+        return last.reports.iter().filter(|r| !is_open(r)).cloned().collect();
+    }
+    let at = std::time::Instant::now();
+    // The pass covers every indexed file, open ones too, so it stays valid whatever is
+    // opened next; open ones are left out of what is returned.
+    let reports = closed_pass(backend, deps);
+    let out = reports.iter().filter(|r| !is_open(r)).cloned().collect();
+    *wd.last_pass.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastPass { deps, at, reports });
+    out
+}
+
+/// Every indexed file with problems, linted from disk (or remembered per file when
+/// neither it nor what it depends on changed).
+fn closed_pass(backend: &Backend, deps: u64) -> Vec<Arc<FileReport>> {
     let (unit, profile_override) = {
         let state = backend.state();
         (state.unit, state.profile_override)
     };
     let wd = &backend.workspace_diagnostics;
-    let deps = wd.deps.load(Ordering::SeqCst);
     let paths: Vec<PathBuf> = {
         let ws = backend.ws_read();
         if !ws.has_root {
             return Vec::new();
         }
         let config = ws.config.root.join(llmos_workspace::config::FILE_NAME);
-        ws.index
-            .skills()
-            .map(|e| e.path.clone())
-            .chain(ws.index.sessions().map(|e| e.path.clone()))
-            .chain(config.is_file().then_some(config))
-            .filter(|p| !open.contains(p))
-            .collect()
+        ws.index.skills().map(|e| e.path.clone()).chain(ws.index.sessions().map(|e| e.path.clone())).chain(config.is_file().then_some(config)).collect()
     };
     let mut out = Vec::new();
     for chunk in paths.chunks(CHUNK) {
