@@ -183,9 +183,20 @@ fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnaps
 
 /// Re-diagnoses every open document (config or index changed).
 pub fn refresh_all(backend: &Backend) {
+    super::workspace_diagnostic::workspace_changed(backend);
+    refresh_open(backend);
+}
+
+/// [`refresh_all`] after files were edited on disk without changing what other files
+/// depend on: closed files are only re-read where they changed.
+pub fn refresh_after_file_edits(backend: &Backend) {
+    super::workspace_diagnostic::files_changed(backend);
+    refresh_open(backend);
+}
+
+fn refresh_open(backend: &Backend) {
     // Called after commits, syncs and file events: what git says may have changed.
     backend.ws_read().git.clear();
-    super::workspace_diagnostic::workspace_changed(backend);
     let uris: Vec<Uri> = forget_linted(backend, None);
     for uri in uris {
         schedule(backend, uri, true);

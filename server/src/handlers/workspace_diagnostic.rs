@@ -58,6 +58,10 @@ pub struct WorkspaceDiagnostics {
     /// Bumped when what a closed file's diagnostics depend on besides its own text
     /// (skill names, config, other files) may have changed.
     deps: AtomicU64,
+    /// Bumped when files changed on disk without changing what others depend on (a
+    /// saved session): the next pass `stat`s every file again, re-linting only those
+    /// whose mtime or size moved.
+    disk: AtomicU64,
     cache: Mutex<HashMap<PathBuf, Cached>>,
     /// Clients that do not pull: the result id last published for each closed file.
     pushed: Mutex<HashMap<Uri, String>>,
@@ -70,6 +74,7 @@ pub struct WorkspaceDiagnostics {
 
 struct LastPass {
     deps: u64,
+    disk: u64,
     at: std::time::Instant,
     reports: Vec<Arc<FileReport>>,
 }
@@ -83,6 +88,7 @@ impl Default for WorkspaceDiagnostics {
         Self {
             changes: tokio::sync::watch::channel(0).0,
             deps: AtomicU64::new(0),
+            disk: AtomicU64::new(0),
             cache: Mutex::default(),
             pushed: Mutex::default(),
             push_scheduled: AtomicBool::new(false),
@@ -147,19 +153,27 @@ pub fn document_changed(backend: &Backend) {
     backend.workspace_diagnostics.changes.send_modify(|n| *n += 1);
 }
 
-/// Something other files depend on changed (index, config, files on disk): closed files
-/// are linted again, held pulls wake, and clients that do not pull get a new push.
+/// Something other files depend on may have changed (skill names, config, files made or
+/// removed): closed files are linted again, held pulls wake, and clients that do not
+/// pull get a new push.
 pub fn workspace_changed(backend: &Backend) {
     backend.workspace_diagnostics.deps.fetch_add(1, Ordering::SeqCst);
+    files_changed(backend);
+}
+
+/// Files changed on disk, nothing others depend on: the changed ones are linted again.
+pub fn files_changed(backend: &Backend) {
+    backend.workspace_diagnostics.disk.fetch_add(1, Ordering::SeqCst);
     document_changed(backend);
     schedule_push(backend);
 }
 
-/// A document was closed: its diagnostics now come from the file, and a push client
-/// was just sent an empty list for it by `didClose`.
-pub fn document_closed(backend: &Backend, uri: &Uri) {
+/// A document was closed: its diagnostics come from the file again (a push client was
+/// just sent an empty list for it by `didClose`). `names_changed`: the buffer held
+/// skill names the file does not.
+pub fn document_closed(backend: &Backend, uri: &Uri, names_changed: bool) {
     backend.workspace_diagnostics.pushed.lock().unwrap_or_else(|e| e.into_inner()).remove(uri);
-    workspace_changed(backend);
+    if names_changed { workspace_changed(backend) } else { files_changed(backend) }
 }
 
 /// `workspace/diagnostic`.
@@ -258,10 +272,12 @@ pub fn collect(backend: &Backend, scope: Scope) -> Vec<Arc<FileReport>> {
 fn closed_files(backend: &Backend, open: &HashSet<PathBuf>) -> Vec<Arc<FileReport>> {
     let wd = &backend.workspace_diagnostics;
     let deps = wd.deps.load(Ordering::SeqCst);
+    let disk = wd.disk.load(Ordering::SeqCst);
     let is_open = |r: &Arc<FileReport>| r.uri.to_file_path().is_some_and(|p| open.contains(p.as_ref()));
-    // A file opened since is reported from its buffer; one closed since moved the epoch.
+    // A file opened since is reported from its buffer, one closed since from the pass.
     if let Some(last) = wd.last_pass.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
         && last.deps == deps
+        && last.disk == disk
         && last.at.elapsed() < RESTAT
     {
         return last.reports.iter().filter(|r| !is_open(r)).cloned().collect();
@@ -271,7 +287,7 @@ fn closed_files(backend: &Backend, open: &HashSet<PathBuf>) -> Vec<Arc<FileRepor
     // opened next; open ones are left out of what is returned.
     let reports = closed_pass(backend, deps);
     let out = reports.iter().filter(|r| !is_open(r)).cloned().collect();
-    *wd.last_pass.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastPass { deps, at, reports });
+    *wd.last_pass.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastPass { deps, disk, at, reports });
     out
 }
 
