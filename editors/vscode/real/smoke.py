@@ -26,6 +26,9 @@ from playwright.sync_api import sync_playwright
 
 DIR, VSIX, LLMOS, FAKE = (os.path.abspath(a) for a in sys.argv[1:5])
 ROUNDS = int(sys.argv[5]) if len(sys.argv) > 5 else 20
+# SMOKE_WHERE=spread: the first line is typed inside the user turn (above "Count to
+# forty."), the other two at the top; default: all three at the top.
+SPREAD = os.environ.get("SMOKE_WHERE") == "spread"
 WORDS = [f"w{i:02d}" for i in range(40)]
 CODE_SERVER = os.path.join(DIR, "cs/node_modules/.bin/code-server")
 
@@ -108,7 +111,15 @@ def main():
                 typed = []
                 for k in range(3):
                     line = f"TYPED {r} {k}"
-                    page.keyboard.press("Control+Home")
+                    if SPREAD and k == 0:
+                        # Line 7 is "Count to forty." (nothing was typed above it yet).
+                        page.keyboard.press("Control+g")
+                        time.sleep(0.3)
+                        page.keyboard.type("7")
+                        page.keyboard.press("Enter")
+                        page.keyboard.press("Home")
+                    else:
+                        page.keyboard.press("Control+Home")
                     page.keyboard.type(line)
                     page.keyboard.press("Enter")
                     typed.append(line)
@@ -123,9 +134,14 @@ def main():
                 problems = []
                 if words != WORDS:
                     problems.append(f"words {words}")
+                lines = text.splitlines()
                 for line in typed:
-                    if text.count(line) != 1:
-                        problems.append(f"typed line {line!r} x{text.count(line)}")
+                    if text.count(line) != 1 or line not in lines:
+                        problems.append(f"typed line {line!r} x{text.count(line)}, whole: {line in lines}")
+                # Reply words never share a line with anything else (glued text).
+                glued = [l for l in lines if re.search(r"w\d\d", l) and not re.fullmatch(r"(w\d\d ?)+\s*", l)]
+                if glued:
+                    problems.append(f"glued lines {glued}")
                 if not text.rstrip().endswith("<!-- turn: user -->"):
                     problems.append("no closing user turn")
                 if "<!-- turn: assistant" not in text.split("w00")[0]:
