@@ -30,6 +30,7 @@ class Editor:
         self.text = open(SESSION, encoding="utf-8").read()
         self.version = 1
         self.first_edit_at = None
+        self.markers_before = 0
         self.messages = []
         threading.Thread(target=self.read_loop, daemon=True).start()
 
@@ -82,8 +83,11 @@ class Editor:
             return {"applied": False, "failureReason": "version"}
         self.text = apply(self.text, change["edits"])
         self.version += 1
-        if self.first_edit_at is None and "<!-- turn: assistant" in self.text:
-            self.first_edit_at = time.time()
+        if self.first_edit_at is None and self.text.count("<!-- turn: assistant") > self.markers_before:
+            # The first reply text, not the marker.
+            after = self.text.rsplit("<!-- turn: assistant", 1)[1].split("-->", 1)[-1]
+            if after.strip():
+                self.first_edit_at = time.time()
         self.notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": self.version}, "contentChanges": [{"text": self.text}]})
         return {"applied": True}
 
@@ -120,6 +124,7 @@ def replied(text, turns_before):
 def send(ed, label):
     turns = ed.text.count("<!-- turn: user -->")
     ed.first_edit_at = None
+    ed.markers_before = ed.text.count("<!-- turn: assistant")
     t0 = time.time()
     r = ed.request("workspace/executeCommand", {"command": "llmos.chat.send", "arguments": [{"uri": URI}]}, timeout=300)
     if "error" in r:
@@ -131,7 +136,7 @@ def send(ed, label):
     took = time.time() - t0
     first = f"{ed.first_edit_at - t0:.2f} s" if ed.first_edit_at else "none"
     marker = [l for l in ed.text.splitlines() if l.startswith("<!-- turn: assistant")][-1:]
-    print(f"{label}: first reply edit after {first}, closed after {took:.2f} s; marker: {marker[0] if marker else 'none'}")
+    print(f"{label}: first reply text after {first}, closed after {took:.2f} s; marker: {marker[0] if marker else 'none'}")
     return replied(ed.text, turns)
 
 
