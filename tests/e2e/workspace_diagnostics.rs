@@ -212,3 +212,38 @@ async fn a_client_that_does_not_pull_gets_closed_files_pushed_when_it_asks() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert!(published(&s, &bad).is_empty(), "closed files are not pushed unasked");
 }
+
+#[tokio::test]
+async fn unreadable_closed_files_are_reported_and_odd_result_ids_do_no_harm() {
+    let s = TestServer::start_with(
+        "//- llmos.toml\nmax_file_size = 400\n//- volumes/user/sessions/ok.md\n---\ntitle: Ok\nid: ok\n---\n<!-- turn: user -->\nhi\n",
+        pulling(json!({ "debounceMs": 0, "scheduler": false })),
+    )
+    .await;
+    let sessions = s.path("volumes/user/sessions");
+    std::fs::write(sessions.join("latin1.md"), b"---\ntitle: Caf\xe9\nid: latin1\n---\n<!-- turn: user -->\nhi\n").unwrap();
+    std::fs::write(sessions.join("binary.md"), b"---\ntitle: B\x00\n---\n").unwrap();
+    std::fs::write(sessions.join("big.md"), format!("---\ntitle: Big\nid: big\n---\n<!-- turn: user -->\n{}\n", "x".repeat(1000))).unwrap();
+    let changes: Vec<Value> = ["latin1.md", "binary.md", "big.md"].iter().map(|n| json!({ "uri": uri_of(&sessions.join(n)), "type": 1 })).collect();
+    s.notify("workspace/didChangeWatchedFiles", json!({ "changes": changes })).await;
+    // Ids the server never made, for a URI it does not know and one that is not a file.
+    let odd = json!([{ "uri": "untitled:Untitled-1", "value": "zzz" }, { "uri": "file:///nowhere/else.md", "value": "" }]);
+    let mut got = HashMap::new();
+    for _ in 0..50 {
+        got = by_uri(&pull(&s, odd.clone()).await);
+        if got.len() >= 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let code = |name: &str| got.get(&s.uri(&format!("volumes/user/sessions/{name}"))).map(|r| r.2.clone()).unwrap_or_default();
+    assert_eq!(code("latin1.md"), ["file/not-utf8"], "{got:?}");
+    assert_eq!(code("binary.md"), ["file/binary"], "{got:?}");
+    assert_eq!(code("big.md"), ["file/too-large"], "{got:?}");
+    assert!(code("ok.md").is_empty());
+    // The unknown ids are answered with an empty report (whatever the client showed for
+    // them, llmos has nothing there).
+    assert_eq!(got["untitled:Untitled-1"].0, "full");
+    assert!(got["untitled:Untitled-1"].2.is_empty());
+    assert!(got["file:///nowhere/else.md"].2.is_empty());
+}
