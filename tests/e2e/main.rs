@@ -27,3 +27,4 @@ mod snapshots;
 mod stdio;
 mod sync;
 mod usage;
+mod workspace_diagnostics;

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as vscode from "vscode";
 import {
+  ApplyWorkspaceEditRequest,
   CloseAction,
   DidChangeConfigurationNotification,
   ErrorAction,
@@ -19,6 +20,7 @@ import {
 import { MissingDocumentError, Prompt, commandArguments, promptsFor, volumeChoices } from "./commands";
 import { isLlmosWorkspace, resolveServerPath } from "./serverPath";
 import { ExtensionSettings, looksLikeApiKey, serverSettings } from "./settings";
+import { ApplyWorkspaceEditParams, ApplyWorkspaceEditResult, LspTextEdit, VisibleDocument, applyWorkspaceEdit } from "./streamEdit";
 import { LlmosStatus, statusView } from "./status";
 
 const STATUS_POLL_MS = 30_000;
@@ -48,6 +50,7 @@ function readSettings(): ExtensionSettings {
     "llm.apiKeyEnv": c.get<string>("llm.apiKeyEnv"),
     "evolution.userEvery": c.get<string>("evolution.userEvery"),
     "evolution.teamEvery": c.get<string>("evolution.teamEvery"),
+    "diagnostics.scope": c.get<string>("diagnostics.scope"),
   };
 }
 
@@ -134,6 +137,42 @@ async function saveIfAsked(result: unknown): Promise<void> {
   if (doc?.isDirty) await doc.save();
 }
 
+/** The editor showing `uri` (a server URI), as a target for a one-step edit. */
+function visibleDocument(c: LanguageClient, uri: string): VisibleDocument | undefined {
+  const wanted = c.protocol2CodeConverter.asUri(uri).toString();
+  const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === wanted);
+  if (!editor) return undefined;
+  return {
+    get version() {
+      return editor.document.version;
+    },
+    edit: (edits: LspTextEdit[]) =>
+      editor.edit((builder) => {
+        for (const e of edits) {
+          const r = e.range;
+          builder.replace(new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character), e.newText);
+        }
+      }),
+  };
+}
+
+/**
+ * Streamed reply edits go through `TextEditor.edit` (see streamEdit.ts); the rest to the
+ * client's own handler. vscode-languageclient 9 has no middleware for applyEdit, so the
+ * request handler it registered at start is replaced, and its method called for the rest.
+ */
+function routeApplyEdit(c: LanguageClient): void {
+  const own = (c as unknown as { handleApplyWorkspaceEdit?: (p: ApplyWorkspaceEditParams) => Promise<ApplyWorkspaceEditResult> }).handleApplyWorkspaceEdit;
+  if (typeof own !== "function") {
+    output?.appendLine("this vscode-languageclient has no handleApplyWorkspaceEdit; streamed replies use workspace.applyEdit");
+    return;
+  }
+  const fallback = own.bind(c);
+  c.onRequest(ApplyWorkspaceEditRequest.type, (params) =>
+    applyWorkspaceEdit(params as ApplyWorkspaceEditParams, (uri) => visibleDocument(c, uri), fallback),
+  );
+}
+
 async function refreshStatus(): Promise<void> {
   if (!statusItem) return;
   let status: LlmosStatus | undefined;
@@ -211,6 +250,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     client = undefined;
     return;
   }
+  routeApplyEdit(client);
   const info = client.initializeResult?.serverInfo;
   output?.appendLine(
     `[${new Date().toISOString()}] started ${resolved.path} lsp (${info?.name ?? "llmos"} ${info?.version ?? "unknown version"}) for workspace ${folders[0].uri.fsPath}`,

@@ -11,6 +11,7 @@ export interface ExtensionSettings {
   "llm.apiKeyEnv"?: string;
   "evolution.userEvery"?: string;
   "evolution.teamEvery"?: string;
+  "diagnostics.scope"?: string;
   debounceMs?: number;
 }
 
@@ -19,7 +20,11 @@ export interface ServerSettings {
   debounceMs?: number;
   llm?: { provider?: string; model?: string; baseUrl?: string; apiKeyEnv?: string };
   evolution?: { user?: { every: string }; team?: { every: string } };
+  diagnostics?: { scope: DiagnosticsScope };
 }
+
+/** Which files get diagnostics: every file of the workspace, or the open ones. */
+export type DiagnosticsScope = "workspace" | "openFiles";
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -49,6 +54,9 @@ export function serverSettings(s: ExtensionSettings): ServerSettings {
     if (user) out.evolution.user = { every: user };
     if (team) out.evolution.team = { every: team };
   }
+  const scope = nonEmpty(s["diagnostics.scope"]);
+  // Anything else (a typo in settings.json) leaves the server's default, the workspace.
+  if (scope === "workspace" || scope === "openFiles") out.diagnostics = { scope };
   return out;
 }
 

@@ -50,3 +50,11 @@ test("a pasted key in the variable-name setting is spotted", () => {
   assert.equal(looksLikeApiKey("sk-ant-abc"), true);
   assert.equal(looksLikeApiKey("a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6"), true);
 });
+
+test("the diagnostics scope is sent when it is one the server knows", () => {
+  assert.deepEqual(serverSettings({ "diagnostics.scope": "workspace" }), { diagnostics: { scope: "workspace" } });
+  assert.deepEqual(serverSettings({ "diagnostics.scope": "openFiles" }), { diagnostics: { scope: "openFiles" } });
+  assert.deepEqual(serverSettings({ "diagnostics.scope": " openFiles " }), { diagnostics: { scope: "openFiles" } });
+  assert.deepEqual(serverSettings({ "diagnostics.scope": "everything" }), {});
+  assert.deepEqual(serverSettings({ "diagnostics.scope": "" }), {});
+});

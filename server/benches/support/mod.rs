@@ -97,6 +97,20 @@ impl Client {
         result
     }
 
+    /// `initialize` + `initialized` with the given capabilities and options.
+    #[allow(dead_code)]
+    pub async fn initialize_with(&self, root: &Path, caps: Value, options: Value) -> Value {
+        let root = uri_of(root);
+        let result = self
+            .request(
+                "initialize",
+                json!({ "processId": null, "rootUri": root, "workspaceFolders": [{ "uri": root, "name": "bench" }], "capabilities": caps, "initializationOptions": options }),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        result
+    }
+
     /// Polls `llmos/status` until the index is built; returns the last status.
     pub async fn wait_ready(&self, poll: Duration) -> Value {
         loop {

@@ -136,6 +136,7 @@ pub fn schedule(backend: &Backend, uri: Uri, now: bool) {
         let Some(doc) = state.docs.get(&uri) else { return };
         (doc.generation, if now { 0 } else { state.debounce_ms }, state.client.pull_diagnostics)
     };
+    super::workspace_diagnostic::document_changed(backend);
     let backend = backend.clone();
     tokio::spawn(async move {
         if debounce > 0 {
@@ -218,6 +219,18 @@ fn current(backend: &Backend, uri: &Uri, generation: u64) -> Option<Arc<DocSnaps
 
 /// Re-diagnoses every open document (config or index changed).
 pub fn refresh_all(backend: &Backend) {
+    super::workspace_diagnostic::workspace_changed(backend);
+    refresh_open(backend);
+}
+
+/// [`refresh_all`] after files were edited on disk without changing what other files
+/// depend on: closed files are only re-read where they changed.
+pub fn refresh_after_file_edits(backend: &Backend) {
+    super::workspace_diagnostic::files_changed(backend);
+    refresh_open(backend);
+}
+
+fn refresh_open(backend: &Backend) {
     // Called after commits, syncs and file events: what git says may have changed.
     backend.ws_read().git.clear();
     let uris: Vec<Uri> = forget_linted(backend, None);
@@ -227,6 +240,7 @@ pub fn refresh_all(backend: &Backend) {
 }
 
 fn refresh_others(backend: &Backend, except: &Uri) {
+    super::workspace_diagnostic::workspace_changed(backend);
     let uris: Vec<Uri> = forget_linted(backend, Some(except));
     for uri in uris {
         schedule(backend, uri, true);

@@ -12,10 +12,12 @@ pub async fn did_close(backend: &Backend, params: DidCloseTextDocumentParams) {
         state.docs.remove(&uri);
         state.client.pull_diagnostics
     };
+    let mut names_changed = false;
     if let Some(path) = uri_to_path(&uri) {
         // The buffer may have held unsaved text; the index must describe the disk again.
-        super::watched_files::reindex_from_disk(backend, &path);
+        names_changed = super::watched_files::reindex_from_disk(backend, &path);
     }
+    super::workspace_diagnostic::document_closed(backend, &uri, names_changed);
     if !pull {
         backend.client.publish_diagnostics(uri, Vec::new(), None).await;
     }

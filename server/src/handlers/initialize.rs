@@ -84,7 +84,7 @@ pub fn initialize(backend: &Backend, params: InitializeParams) -> InitializeResu
                 DiagnosticServerCapabilities::Options(DiagnosticOptions {
                     identifier: Some("llmos".into()),
                     inter_file_dependencies: true,
-                    workspace_diagnostics: false,
+                    workspace_diagnostics: true,
                     ..Default::default()
                 })
             }),

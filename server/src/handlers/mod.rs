@@ -19,6 +19,7 @@ pub mod provider_check;
 pub mod references;
 pub mod rename;
 pub mod watched_files;
+pub mod workspace_diagnostic;
 pub mod workspace_symbol;
 
 use std::sync::Arc;

@@ -19,12 +19,15 @@ pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFiles
     }
     let mut names_changed = false;
     let mut config_changed = false;
+    // Made or removed files can resolve or break other files' links.
+    let mut listing_changed = false;
     for event in params.changes {
         let Some(path) = uri_to_path(&event.uri) else { continue };
         if path.file_name().is_some_and(|f| f == llmos_workspace::config::FILE_NAME) {
             config_changed = true;
             continue;
         }
+        listing_changed |= event.typ != FileChangeType::CHANGED;
         if event.typ == FileChangeType::DELETED {
             let mut ws = backend.ws_write();
             names_changed |= ws.index.remove(&path);
@@ -35,11 +38,11 @@ pub fn did_change_watched_files(backend: &Backend, params: DidChangeWatchedFiles
     }
     if config_changed {
         reload_config(backend);
-    } else if names_changed {
-        super::diagnostics::refresh_all(backend);
-    } else {
+    } else if names_changed || listing_changed {
         // Links and artifacts may have appeared or gone: sessions re-check them.
         super::diagnostics::refresh_all(backend);
+    } else {
+        super::diagnostics::refresh_after_file_edits(backend);
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Backend {
     pub long_commands: Arc<tokio::sync::Semaphore>,
     /// Between `initialize` and `shutdown`: when long commands may run off the slots.
     pub serving: Arc<std::sync::atomic::AtomicBool>,
+    /// Held pulls, remembered closed-file results and pushes of `workspace/diagnostic`.
+    pub workspace_diagnostics: Arc<handlers::workspace_diagnostic::WorkspaceDiagnostics>,
 }
 
 /// Messages tower-lsp-server handles at once (its default is 4). Every message in flight
@@ -69,6 +71,7 @@ impl Backend {
             indexed: Arc::new(tokio::sync::watch::channel(false).0),
             long_commands: Arc::new(tokio::sync::Semaphore::new(LONG_COMMANDS)),
             serving: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            workspace_diagnostics: Arc::default(),
         }
     }
 
@@ -252,6 +255,10 @@ impl LanguageServer for Backend {
 
     async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
         unwind::request("textDocument/diagnostic", async { Ok(handlers::diagnostics::pull(self, params)) }).await
+    }
+
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        unwind::request("workspace/diagnostic", async { Ok(handlers::workspace_diagnostic::workspace_diagnostic(self, params).await) }).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
