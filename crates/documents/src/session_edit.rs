@@ -142,10 +142,19 @@ fn paragraph_around(text: &str, lines: Range<usize>) -> Range<usize> {
 }
 
 /// Whether some line could define a reference link (`[x]: url`, up to three spaces in).
-fn may_define_references(text: &str) -> bool {
-    text.split('\n').any(|line| {
-        let t = line.trim_start_matches(' ');
-        line.len() - t.len() <= 3 && t.starts_with('[') && t.contains("]:")
+/// Looks only at the `[`s of the text, so a full parse pays little for knowing it.
+pub(crate) fn may_define_references(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'[', bytes).any(|i| {
+        let mut lead = i;
+        while lead > 0 && i - lead < 4 && bytes[lead - 1] == b' ' {
+            lead -= 1;
+        }
+        let at_line_start = i - lead <= 3 && (lead == 0 || bytes[lead - 1] == b'\n');
+        at_line_start && {
+            let line_end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |j| i + j);
+            memchr::memmem::find(&bytes[i..line_end], b"]:").is_some()
+        }
     })
 }
 
@@ -181,7 +190,14 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
     // A blank line made or removed joins or splits paragraphs; a reference definition
     // reaches everywhere: both go the long way.
     let blank = |text: &str, lines: &Range<usize>| text[lines.clone()].split('\n').any(|l| l.trim().is_empty());
-    if blank(old_text, &old_lines) || blank(new_text, &new_lines) || may_define_references(new_text) || may_define_references(&old_text[old_lines.clone()]) {
+    // The old text had no definition anywhere (else the flag would be set), so the new
+    // one can only have one on the lines the edit touched.
+    if blank(old_text, &old_lines)
+        || blank(new_text, &new_lines)
+        || old.may_define_references
+        || may_define_references(&new_text[new_lines.clone()])
+        || may_define_references(&old_text[old_lines.clone()])
+    {
         return None;
     }
     let (old_lines, new_lines) = (paragraph_around(old_text, old_lines), paragraph_around(new_text, new_lines));
@@ -223,7 +239,7 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
         }
     }
     links.append(&mut fresh);
-    let mut doc = SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble };
+    let mut doc = SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble, may_define_references: false };
     for i in 0..doc.links.len() {
         if doc.links[i].range.start >= new_lines.start && doc.links[i].range.end <= new_lines.end {
             doc.links[i].turn = doc.turn_at(doc.links[i].range.start);
@@ -256,7 +272,10 @@ mod tests {
 
     /// Everything a parse produces, to compare an incremental result with a full one.
     fn shape(doc: &SessionDoc) -> String {
-        format!("{:?}|{:?}|{:?}|{:?}|{:?}|{:?}", doc.turns, doc.fences, doc.links, doc.malformed_markers, doc.preamble, doc.frontmatter.body_start)
+        format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            doc.turns, doc.fences, doc.links, doc.malformed_markers, doc.preamble, doc.frontmatter.body_start, doc.may_define_references
+        )
     }
 
     const PIECES: &[&str] = &[
@@ -343,6 +362,20 @@ mod tests {
             let incremental = try_reparse(&text, &old_doc, &new_text);
             prop_assert!(incremental.is_some(), "fell back to a full parse: {:?}", new_text);
             prop_assert_eq!(shape(&incremental.unwrap()), shape(&SessionDoc::parse(&new_text)));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The `[`-driven scan agrees with reading every line.
+        #[test]
+        fn reference_definitions_found_as_line_by_line(text in "[ \\[\\]:a\n]{0,40}") {
+            let by_lines = text.split('\n').any(|line| {
+                let rest = line.trim_start_matches(' ');
+                line.len() - rest.len() <= 3 && rest.starts_with('[') && rest.contains("]:")
+            });
+            prop_assert_eq!(may_define_references(&text), by_lines, "{:?}", text);
         }
     }
 
