@@ -10,6 +10,7 @@
 //! anywhere. Any other edit falls back to [`SessionDoc::parse`], whose result this must
 //! always equal.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::session::SessionDoc;
@@ -17,7 +18,14 @@ use crate::session::SessionDoc;
 /// The document for `new_text`, reusing `old_doc` (the parse of `old_text`) when the edit
 /// between the two texts leaves the structure alone.
 pub fn reparse(old_text: &str, old_doc: &SessionDoc, new_text: &str) -> SessionDoc {
-    try_reparse(old_text, old_doc, new_text).unwrap_or_else(|| SessionDoc::parse(new_text))
+    try_reparse(old_text, Cow::Borrowed(old_doc), new_text).unwrap_or_else(|| SessionDoc::parse(new_text))
+}
+
+/// [`reparse`] that may reuse `old_doc`'s memory: the turns, fences and links are
+/// shifted where they are instead of copied (thousands of small strings in a 1 MB
+/// transcript).
+pub fn reparse_owned(old_text: &str, old_doc: SessionDoc, new_text: &str) -> SessionDoc {
+    try_reparse(old_text, Cow::Owned(old_doc), new_text).unwrap_or_else(|| SessionDoc::parse(new_text))
 }
 
 /// The edit between two texts: `start..old_end` in the old one became `start..new_end`.
@@ -70,12 +78,14 @@ impl Change {
 }
 
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const CHUNK: usize = 64;
     let n = a.len().min(b.len());
     let mut i = 0;
-    // Whole chunks compare as slices (memcmp), the rest byte by byte.
-    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
-        i += CHUNK;
+    // Whole chunks compare as slices (memcmp), big ones first: a keystroke in a 1 MB
+    // transcript leaves about half a megabyte on either side to compare.
+    for chunk in [4096, 64] {
+        while i + chunk <= n && a[i..i + chunk] == b[i..i + chunk] {
+            i += chunk;
+        }
     }
     while i < n && a[i] == b[i] {
         i += 1;
@@ -84,12 +94,13 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 }
 
 fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const CHUNK: usize = 64;
     let n = a.len().min(b.len());
     let (la, lb) = (a.len(), b.len());
     let mut i = 0;
-    while i + CHUNK <= n && a[la - i - CHUNK..la - i] == b[lb - i - CHUNK..lb - i] {
-        i += CHUNK;
+    for chunk in [4096, 64] {
+        while i + chunk <= n && a[la - i - chunk..la - i] == b[lb - i - chunk..lb - i] {
+            i += chunk;
+        }
     }
     while i < n && a[la - i - 1] == b[lb - i - 1] {
         i += 1;
@@ -169,9 +180,9 @@ fn any_structural(text: &str, lines: &Range<usize>) -> bool {
     text[lines.clone()].split('\n').any(structural)
 }
 
-fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<SessionDoc> {
+fn try_reparse(old_text: &str, old: Cow<'_, SessionDoc>, new_text: &str) -> Option<SessionDoc> {
     if old_text == new_text {
-        return Some(old.clone());
+        return Some(old.into_owned());
     }
     let change = Change::between(old_text, new_text);
     // The frontmatter must be closed and untouched; without one, its first line must be.
@@ -201,30 +212,33 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
         return None;
     }
     let (old_lines, new_lines) = (paragraph_around(old_text, old_lines), paragraph_around(new_text, new_lines));
-    let mut turns = old.turns.clone();
-    for t in &mut turns {
+    // From here on the structure only moves: shift it in place (a copy when borrowed).
+    let mut doc = old.into_owned();
+    for t in &mut doc.turns {
         t.role_range = change.range(&t.role_range)?;
         t.marker = change.range(&t.marker)?;
         t.content = change.range(&t.content)?;
     }
-    let mut fences = old.fences.clone();
     let mut in_fence = false;
-    for f in &mut fences {
+    for f in &mut doc.fences {
         in_fence |= f.content.start <= old_lines.start && old_lines.end <= f.content.end;
         f.range = change.range(&f.range)?;
         f.info_range = change.range(&f.info_range)?;
         f.content = change.range(&f.content)?;
     }
-    let malformed_markers = old.malformed_markers.iter().map(|r| change.range(r)).collect::<Option<Vec<_>>>()?;
-    let preamble = change.range(&old.preamble)?;
+    for r in &mut doc.malformed_markers {
+        *r = change.range(r)?;
+    }
+    doc.preamble = change.range(&doc.preamble)?;
     // Links of untouched lines only move; those of the touched lines are found again
     // (none inside a fence).
-    let mut links = Vec::with_capacity(old.links.len() + 1);
+    let old_links = std::mem::take(&mut doc.links);
+    let mut links = Vec::with_capacity(old_links.len() + 1);
     let mut fresh = if in_fence { Vec::new() } else { links_in_lines(new_text, &new_lines) };
     let mut fresh_added = false;
-    for l in &old.links {
+    for mut l in old_links {
         if l.range.end <= old_lines.start {
-            links.push(l.clone());
+            links.push(l);
             continue;
         }
         if !fresh_added {
@@ -232,14 +246,14 @@ fn try_reparse(old_text: &str, old: &SessionDoc, new_text: &str) -> Option<Sessi
             fresh_added = true;
         }
         if l.range.start > old_lines.end {
-            let mut moved = l.clone();
-            moved.range = change.range(&l.range)?;
-            moved.target_range = change.range(&l.target_range)?;
-            links.push(moved);
+            l.range = change.range(&l.range)?;
+            l.target_range = change.range(&l.target_range)?;
+            links.push(l);
         }
     }
     links.append(&mut fresh);
-    let mut doc = SessionDoc { frontmatter: old.frontmatter.clone(), turns, fences, links, malformed_markers, preamble, may_define_references: false };
+    doc.links = links;
+    doc.may_define_references = false;
     for i in 0..doc.links.len() {
         if doc.links[i].range.start >= new_lines.start && doc.links[i].range.end <= new_lines.end {
             doc.links[i].turn = doc.turn_at(doc.links[i].range.start);
@@ -338,6 +352,8 @@ mod tests {
             let incremental = reparse(&text, &old_doc, &new_text);
             let full = SessionDoc::parse(&new_text);
             prop_assert_eq!(shape(&incremental), shape(&full), "old {:?}\nnew {:?}", text, new_text);
+            // Shifted in place, the owned document comes out the same.
+            prop_assert_eq!(shape(&reparse_owned(&text, old_doc, &new_text)), shape(&full));
         }
     }
 
@@ -359,7 +375,7 @@ mod tests {
                 start -= 1;
             }
             let new_text = format!("{}{}{}", &text[..start], insert, &text[start..]);
-            let incremental = try_reparse(&text, &old_doc, &new_text);
+            let incremental = try_reparse(&text, Cow::Borrowed(&old_doc), &new_text);
             prop_assert!(incremental.is_some(), "fell back to a full parse: {:?}", new_text);
             prop_assert_eq!(shape(&incremental.unwrap()), shape(&SessionDoc::parse(&new_text)));
         }
@@ -384,8 +400,8 @@ mod tests {
         let text = "---\nid: x\n---\n<!-- turn: user -->\nhello [a](a.md)\n<!-- turn: assistant -->\nreply\n";
         let old = SessionDoc::parse(text);
         let new_text = text.replace("hello", "hellow");
-        assert!(try_reparse(text, &old, &new_text).is_some(), "prose edits need no full parse");
+        assert!(try_reparse(text, Cow::Borrowed(&old), &new_text).is_some(), "prose edits need no full parse");
         let marker = text.replace("turn: user", "turn: usr");
-        assert!(try_reparse(text, &old, &marker).is_none(), "marker edits do");
+        assert!(try_reparse(text, Cow::Borrowed(&old), &marker).is_none(), "marker edits do");
     }
 }

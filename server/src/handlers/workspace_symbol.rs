@@ -50,11 +50,12 @@ pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<Worksp
         .collect();
     let mut sessions: Vec<(u32, &llmos_workspace::SessionEntry)> =
         ws.index.sessions().filter_map(|s| fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id)).map(|sc| (sc, s))).collect();
+    // Best first, then by name, then by path (the index's order, so ties stay put). Only
+    // the best MAX_SYMBOLS are sorted: an empty query matches all 200,000 entries of a
+    // large workspace, and sorting them all took most of a second.
     let by_score = |a: u32, b: u32, an: &str, bn: &str| b.cmp(&a).then_with(|| an.cmp(bn));
-    skills.sort_by(|a, b| by_score(a.0, b.0, &a.1.name, &b.1.name));
-    sessions.sort_by(|a, b| by_score(a.0, b.0, &a.1.title, &b.1.title));
-    skills.truncate(MAX_SYMBOLS);
-    sessions.truncate(MAX_SYMBOLS);
+    best_first(&mut skills, |a, b| by_score(a.0, b.0, &a.1.name, &b.1.name).then_with(|| a.1.path.cmp(&b.1.path)));
+    best_first(&mut sessions, |a, b| by_score(a.0, b.0, &a.1.title, &b.1.title).then_with(|| a.1.path.cmp(&b.1.path)));
     let at_start = Range::default();
     let mut hits: Vec<(u32, SymbolInformation)> = Vec::with_capacity(skills.len() + sessions.len());
     for (score, s) in skills {
@@ -92,6 +93,16 @@ pub fn symbol(backend: &Backend, params: WorkspaceSymbolParams) -> Option<Worksp
     Some(WorkspaceSymbolResponse::Flat(hits.into_iter().map(|(_, s)| s).collect()))
 }
 
+/// Keeps the first `MAX_SYMBOLS` of `items` in `order`, sorted, in time linear in the
+/// number of items.
+fn best_first<T>(items: &mut Vec<T>, mut order: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    if items.len() > MAX_SYMBOLS {
+        items.select_nth_unstable_by(MAX_SYMBOLS - 1, &mut order);
+        items.truncate(MAX_SYMBOLS);
+    }
+    items.sort_by(order);
+}
+
 #[cfg(test)]
 mod tests {
     use super::fuzzy_score;
@@ -101,5 +112,26 @@ mod tests {
         assert!(fuzzy_score("qcd", "quantum-circuit-design").is_some());
         assert!(fuzzy_score("xyz", "quantum").is_none());
         assert!(fuzzy_score("quan", "quantum").unwrap() > fuzzy_score("qtm", "quantum").unwrap());
+    }
+}
+
+#[cfg(test)]
+mod best_first_tests {
+    use proptest::prelude::*;
+
+    use super::{MAX_SYMBOLS, best_first};
+
+    proptest! {
+        /// The selection keeps exactly what sorting everything and cutting would keep.
+        #[test]
+        fn equals_a_full_sort_cut(items in prop::collection::vec((0u32..4, 0u16..400), 0..700)) {
+            let order = |a: &(u32, u16), b: &(u32, u16)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            let mut expected = items.clone();
+            expected.sort_by(order);
+            expected.truncate(MAX_SYMBOLS);
+            let mut got = items;
+            best_first(&mut got, order);
+            prop_assert_eq!(got, expected);
+        }
     }
 }
