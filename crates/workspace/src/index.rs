@@ -369,8 +369,9 @@ pub struct LinkCache {
     remember: bool,
 }
 
-/// When the oldest entry was made, and each (document folder, target) → result.
-type CachedLinks = (Option<std::time::Instant>, HashMap<(PathBuf, String), LinkCheck>);
+/// When the oldest entry was made, and document folder → target → result (two levels,
+/// so a hit is looked up by reference: a 1 MB transcript asks for ~800 links a keystroke).
+type CachedLinks = (Option<std::time::Instant>, HashMap<PathBuf, HashMap<String, LinkCheck>>);
 
 impl Default for LinkCache {
     fn default() -> Self {
@@ -407,7 +408,6 @@ impl LinkCache {
         if !self.remember {
             return check();
         }
-        let key = (dir.to_path_buf(), target.to_string());
         {
             let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if g.0.is_some_and(|t| t.elapsed() > Self::TTL) {
@@ -416,14 +416,14 @@ impl LinkCache {
                 // Folders known to be real may have changed too.
                 self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
             }
-            if let Some(hit) = g.1.get(&key) {
+            if let Some(hit) = g.1.get(dir).and_then(|targets| targets.get(target)) {
                 return hit.clone();
             }
         }
         let result = check();
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.0.get_or_insert_with(std::time::Instant::now);
-        g.1.insert(key, result.clone());
+        g.1.entry(dir.to_path_buf()).or_default().insert(target.to_string(), result.clone());
         result
     }
 }
