@@ -7,7 +7,7 @@
 //! (`VmHWM`) is that run's alone and the JSON rendering is counted.
 //!
 //! Knobs (environment): `LLMOS_BENCH_CHECK_SIZES` (skills = sessions per size,
-//! `10000,50000,100000`), `LLMOS_BENCH_RUNS` (3), `LLMOS_BENCH_SEED` (1),
+//! `10000,20000,100000`: the budgets and one pair five times apart), `LLMOS_BENCH_RUNS` (2), `LLMOS_BENCH_SEED` (1),
 //! `LLMOS_BENCH_KEEP` (a folder: generated workspaces are kept there and reused, since
 //! writing 100,000 + 100,000 takes minutes; without it they go to a temp folder).
 
@@ -31,8 +31,8 @@ fn main() {
         return;
     }
     let sizes: Vec<usize> =
-        std::env::var("LLMOS_BENCH_CHECK_SIZES").unwrap_or_else(|_| "10000,50000,100000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
-    let runs = env_usize("LLMOS_BENCH_RUNS", 3).max(1);
+        std::env::var("LLMOS_BENCH_CHECK_SIZES").unwrap_or_else(|_| "10000,20000,100000".into()).split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let runs = env_usize("LLMOS_BENCH_RUNS", 2).max(1);
     let seed = env_usize("LLMOS_BENCH_SEED", 1) as u64;
     let keep = std::env::var("LLMOS_BENCH_KEEP").ok().map(PathBuf::from);
     let temp = tempfile::Builder::new().prefix("llmos-bench-check-").tempdir().expect("temp dir");

@@ -1,5 +1,5 @@
 //! Budget (docs/design.md §11): `didChange` → `publishDiagnostics` on a 1 MB session
-//! transcript in ≤ 5 ms median, debounce excluded (`debounceMs: 0`).
+//! transcript in ≤ 2 ms median, debounce excluded (`debounceMs: 0`).
 //!
 //! Each keystroke is a single-character insert at a different place in the transcript's
 //! body; the next one is sent when the diagnostics for the previous version arrived.
@@ -22,7 +22,7 @@ use serde_json::json;
 use support::{Client, Rng, Stats, env_usize, position, runtime, time_sync};
 use tower_lsp_server::ls_types as lsp;
 
-const BUDGET_MS: f64 = 5.0;
+const BUDGET_MS: f64 = 2.0;
 const WARMUP: usize = 20;
 
 fn main() {
@@ -63,7 +63,11 @@ fn main() {
         let mut editor_text = text.clone();
         let mut rng = Rng(0x5eed_1234_abcd);
         let mut samples = Vec::with_capacity(keystrokes);
+        let mut cpu_start = 0.0;
         for n in 0..WARMUP + keystrokes {
+            if n == WARMUP {
+                cpu_start = support::cpu_ms();
+            }
             let offset = body_start + rng.below(editor_text.len() - body_start);
             let offset = (0..=offset).rev().find(|&i| editor_text.is_char_boundary(i)).unwrap_or(body_start);
             let ch = ["e", "t", "a", "o", " ", "n"][n % 6];
@@ -81,6 +85,9 @@ fn main() {
                 samples.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }
+        // Client and server share this process: the CPU time per keystroke counts both
+        // (JSON both ways included), which on a loaded machine says more than wall time.
+        println!("CPU time per keystroke (user+sys, all threads, client included): {:.3} ms", (support::cpu_ms() - cpu_start) / keystrokes as f64);
         // Budget: didOpen → diagnostics for a skill ≤ 2 ms median.
         let mut opens = Vec::new();
         for skill in generated.skills.iter().take(200) {
@@ -144,7 +151,18 @@ fn phases(root: &std::path::Path, path: &std::path::Path, text: &str, body_start
     let s = time_sync(3, runs, || {
         let _ = llmos_documents::SessionDoc::parse(&snap.text);
     });
-    println!("  {}", s.report("SessionDoc::parse (1 of the parses)", None));
+    println!("  {}", s.report("SessionDoc::parse (a full parse)", None));
+    // What a keystroke in prose costs: the last parse shifted, the edited paragraph re-read.
+    let mut parsed = llmos_documents::SessionDoc::parse(&snap.text);
+    let mut before = snap.clone();
+    let s = time_sync(3, runs, || {
+        insert(&mut doc, &mut rng);
+        let after = doc.snapshot();
+        parsed = llmos_documents::session_edit::reparse_owned(&before.text, std::mem::replace(&mut parsed, empty_doc()), &after.text);
+        before = after;
+    });
+    println!("  {}", s.report("apply + snapshot + session_edit::reparse_owned", None));
+    let snap = doc.snapshot();
     let mut index_copy = ws.index.clone();
     let s = time_sync(3, runs, || {
         index_copy.update(&config, path, &snap.text);
@@ -187,4 +205,8 @@ fn phases(root: &std::path::Path, path: &std::path::Path, text: &str, body_start
         let _ = serde_json::to_vec(&lsp::PublishDiagnosticsParams { uri: snap.uri.clone(), diagnostics: lsp_diags.clone(), version: Some(1) });
     });
     println!("  {}", s.report("serialise publishDiagnostics", None));
+}
+
+fn empty_doc() -> llmos_documents::SessionDoc {
+    llmos_documents::SessionDoc::parse("")
 }

@@ -14,9 +14,11 @@ mod file_head;
 mod kind;
 mod link;
 mod preview;
+mod resolver;
 pub mod xml;
 
 pub use fence_info::{FenceArtifact, kind_for_fence, parse_fence_artifact};
 pub use kind::{ArtifactKind, kind_for_path, language_for_extension};
 pub use link::{LinkError, resolve_link, volume_relative_target};
 pub use preview::{Preview, PreviewOptions, SkillCard, preview_file, preview_file_as, preview_inline, preview_link, render_skill_card};
+pub use resolver::LinkResolver;

@@ -199,7 +199,7 @@ fn percent_decode(text: &str) -> Result<String, LinkError> {
     Ok(decoded.into_owned())
 }
 
-fn io_reason(err: &io::Error) -> String {
+pub(crate) fn io_reason(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
         _ if err.raw_os_error() == Some(40) => "too many levels of symbolic links".to_string(),

@@ -31,6 +31,33 @@ impl LineIndex {
         Self { line_starts, len: text.len() }
     }
 
+    /// The index of the text made by replacing `start..old_end` of this index's text
+    /// with what is now `start..new_end` of `new_text`, without scanning the whole new
+    /// text: only the edited bytes are searched for line ends, the rest is copied and
+    /// shifted. A keystroke in a 1 MB transcript costs a copy of the line starts.
+    pub fn edited(&self, new_text: &str, start: usize, old_end: usize, new_end: usize) -> Self {
+        let bytes = new_text.as_bytes();
+        // Whether `p` starts a line depends on bytes `p - 1` and `p` only (a `\r` before a
+        // `\n` is no line end of its own), so starts below `start` are unchanged and those
+        // above `new_end + 1` are the old ones shifted.
+        let is_start = |p: usize| match p.checked_sub(1).and_then(|q| bytes.get(q)) {
+            Some(b'\n') => true,
+            Some(b'\r') => bytes.get(p) != Some(&b'\n'),
+            _ => false,
+        };
+        let keep = self.line_starts.partition_point(|&s| s < start.max(1));
+        let mut line_starts = Vec::with_capacity(self.line_starts.len() + 8);
+        line_starts.extend_from_slice(self.line_starts.get(..keep).unwrap_or_default());
+        let scan_end = (new_end + 1).min(bytes.len());
+        let from = start.max(1);
+        if from <= scan_end {
+            line_starts.extend((from..=scan_end).filter(|&p| is_start(p)));
+        }
+        let after = self.line_starts.partition_point(|&s| s <= old_end + 1);
+        line_starts.extend(self.line_starts.get(after..).unwrap_or_default().iter().map(|&s| s - old_end + new_end));
+        Self { line_starts, len: new_text.len() }
+    }
+
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }
@@ -165,6 +192,27 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// An edited index equals one built afresh, and matches the hand split.
+        #[test]
+        fn an_edited_index_equals_a_fresh_one(text in "[a\r\n\u{2028}é]{0,30}", at in 0usize..40, len in 0usize..6, insert in "[a\r\n]{0,4}") {
+            let mut start = at.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut old_end = (start + len).min(text.len());
+            while !text.is_char_boundary(old_end) {
+                old_end += 1;
+            }
+            let new_text = format!("{}{}{}", &text[..start], insert, &text[old_end..]);
+            let edited = LineIndex::new(&text).edited(&new_text, start, old_end, start + insert.len());
+            let lines = oracle_lines(&new_text);
+            proptest::prop_assert_eq!(edited.line_count(), lines.len(), "{:?} → {:?}", text, new_text);
+            for (l, &(s, e)) in lines.iter().enumerate() {
+                proptest::prop_assert_eq!(edited.line_range(&new_text, l), Some(s..e));
+            }
+            proptest::prop_assert_eq!(&edited.line_starts, &LineIndex::new(&new_text).line_starts);
+        }
+
         #[test]
         fn lines_and_positions_match_a_hand_split(text in "[a\r\n\u{2028}\u{85}é😀\u{c}]{0,40}", pick in 0usize..64) {
             let idx = LineIndex::new(&text);

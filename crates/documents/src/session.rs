@@ -115,6 +115,9 @@ pub struct SessionDoc {
     pub malformed_markers: Vec<Range<usize>>,
     /// Body text before the first marker.
     pub preamble: Range<usize>,
+    /// Whether some line could define a reference link (`[x]: url`): then any edit may
+    /// change links anywhere, and an incremental re-parse is not attempted.
+    pub may_define_references: bool,
 }
 
 /// A parsed marker line: role text, its range within the line, and `key=value` pairs.
@@ -239,6 +242,14 @@ fn parse_info(info: &str) -> (Option<String>, Option<String>, Option<String>) {
 
 impl SessionDoc {
     pub fn parse(text: &str) -> Self {
+        Self::parse_with_links_where(text, |_| true)
+    }
+
+    /// [`SessionDoc::parse`], but links are looked for only in the stretches of text
+    /// (between markers and fences; a link never spans two) for which `wanted` says
+    /// yes; the others contribute none. The index, which keeps only links to skills,
+    /// skips the Markdown parse of text that cannot hold one.
+    pub fn parse_with_links_where(text: &str, wanted: impl Fn(&str) -> bool) -> Self {
         let frontmatter = Frontmatter::parse(text);
         let body_start = frontmatter.body_start;
         let mut turns: Vec<Turn> = Vec::new();
@@ -316,12 +327,15 @@ impl SessionDoc {
         let preamble = body_start..turns.first().map_or(text.len(), |t| t.marker.start);
         let mut links = Vec::new();
         for region in link_regions {
-            scan_links(text, region, &mut links);
+            if text.get(region.clone()).is_some_and(&wanted) {
+                scan_links(text, region, &mut links);
+            }
         }
         for link in &mut links {
             link.turn = turn_index_at(&turns, link.range.start);
         }
-        Self { frontmatter, turns, fences, links, malformed_markers, preamble }
+        let may_define_references = crate::session_edit::may_define_references(text);
+        Self { frontmatter, turns, fences, links, malformed_markers, preamble, may_define_references }
     }
 
     pub fn title(&self) -> Option<&str> {

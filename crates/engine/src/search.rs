@@ -65,11 +65,12 @@ pub fn search(index: &Index, query: &str, max: usize) -> Vec<Hit> {
         .collect();
     let mut sessions: Vec<(u32, &llmos_workspace::SessionEntry)> =
         index.sessions().filter_map(|s| fuzzy_score(query, &s.title).map(|x| x * 2).or_else(|| fuzzy_score(query, &s.id)).map(|sc| (sc, s))).collect();
+    // Best first, then by name, then by path (the index's order, so ties stay put). Only
+    // the best `max` are sorted: an empty query matches all 200,000 entries of a large
+    // workspace, and sorting them all took most of a second.
     let by_score = |a: u32, b: u32, an: &str, bn: &str| b.cmp(&a).then_with(|| an.cmp(bn));
-    skills.sort_by(|a, b| by_score(a.0, b.0, &a.1.name, &b.1.name));
-    sessions.sort_by(|a, b| by_score(a.0, b.0, &a.1.title, &b.1.title));
-    skills.truncate(max);
-    sessions.truncate(max);
+    best_first(&mut skills, max, |a, b| by_score(a.0, b.0, &a.1.name, &b.1.name).then_with(|| a.1.path.cmp(&b.1.path)));
+    best_first(&mut sessions, max, |a, b| by_score(a.0, b.0, &a.1.title, &b.1.title).then_with(|| a.1.path.cmp(&b.1.path)));
     let mut hits: Vec<Hit> = skills
         .into_iter()
         .map(|(score, s)| Hit { kind: HitKind::Skill, name: s.name.clone(), path: s.path.clone(), volume: s.volume, score })
@@ -80,9 +81,23 @@ pub fn search(index: &Index, query: &str, max: usize) -> Vec<Hit> {
     hits
 }
 
+/// Keeps the first `max` of `items` in `order`, sorted, in time linear in the number of
+/// items.
+fn best_first<T>(items: &mut Vec<T>, max: usize, mut order: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    if max == 0 {
+        items.clear();
+        return;
+    }
+    if items.len() > max {
+        items.select_nth_unstable_by(max - 1, &mut order);
+        items.truncate(max);
+    }
+    items.sort_by(order);
+}
+
 #[cfg(test)]
 mod tests {
-    use super::fuzzy_score;
+    use super::{best_first, fuzzy_score};
     use proptest::prelude::*;
 
     #[test]
@@ -93,6 +108,18 @@ mod tests {
     }
 
     proptest! {
+        /// The selection keeps exactly what sorting everything and cutting would keep.
+        #[test]
+        fn best_first_equals_a_full_sort_cut(items in proptest::collection::vec((0u32..4, 0u16..400), 0..700), max in 0usize..300) {
+            let order = |a: &(u32, u16), b: &(u32, u16)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+            let mut expected = items.clone();
+            expected.sort_by(order);
+            expected.truncate(max);
+            let mut got = items;
+            best_first(&mut got, max, order);
+            prop_assert_eq!(got, expected);
+        }
+
         /// A match exactly when the query's characters (lowercased, spaces dropped) are a
         /// subsequence of the candidate's: checked by a plain two-pointer walk.
         #[test]

@@ -159,12 +159,22 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
         }),
         None => sync_conflict(path),
     };
-    let reports: Vec<FileReport> = files.par_iter().map(|file| check_file(&config, &index, file, profile, &conflict)).collect::<Result<_, CheckError>>()?;
+    // Volume roots canonicalised once and folders checked once, not per link.
+    let links = crate::index::LinkCache::for_one_pass();
+    let reports: Vec<FileReport> =
+        files.par_iter().map(|file| check_file(&config, &index, &links, file, profile, &conflict)).collect::<Result<_, CheckError>>()?;
     out.extend(reports);
     Ok(())
 }
 
-fn check_file(config: &Config, index: &Index, file: &Path, profile: Profile, conflict: &dyn Fn(&Path) -> Option<Diagnostic>) -> Result<FileReport, CheckError> {
+fn check_file(
+    config: &Config,
+    index: &Index,
+    links: &crate::index::LinkCache,
+    file: &Path,
+    profile: Profile,
+    conflict: &dyn Fn(&Path) -> Option<Diagnostic>,
+) -> Result<FileReport, CheckError> {
     let path = file.to_path_buf();
     let bytes = match read_checked(file, config.max_file_size) {
         Ok(bytes) => bytes,
@@ -172,7 +182,7 @@ fn check_file(config: &Config, index: &Index, file: &Path, profile: Profile, con
     };
     match lint_encoding(&bytes) {
         Ok(text) => {
-            let diagnostics = lint_among(config, index, None, file, text, profile, None, conflict);
+            let diagnostics = lint_among(config, index, Some(links), file, text, profile, None, conflict);
             // The text is only needed to place diagnostics; a clean file's is dropped so a
             // check of 200,000 files does not hold them all.
             let text = if diagnostics.is_empty() { String::new() } else { text.to_string() };

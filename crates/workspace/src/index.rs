@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use llmos_artifacts::LinkResolver;
 use llmos_documents::lint::{LinkCheck, LintEnv, SkillLocation, expected_skill_name};
 use llmos_documents::{SessionDoc, SkillDoc, VolumeKind};
 use rayon::prelude::*;
@@ -42,8 +44,10 @@ pub struct SessionEntry {
 pub struct Index {
     skills: BTreeMap<PathBuf, SkillEntry>,
     sessions: BTreeMap<PathBuf, SessionEntry>,
-    /// Skill paths by name, names in order (prefix completion walks a range).
-    by_name: BTreeMap<String, Vec<PathBuf>>,
+    /// Skill volumes and paths by name, names in order (prefix completion walks a
+    /// range), each list highest precedence first: lint rules ask this for every pinned
+    /// skill, and looking each path up again in `skills` showed in `llmos check` profiles.
+    by_name: BTreeMap<String, Vec<(VolumeKind, PathBuf)>>,
     /// Sessions that pin or link each skill name, kept up to date on every change so
     /// hovers and lenses do not scan every session.
     users: HashMap<String, BTreeSet<PathBuf>>,
@@ -77,23 +81,48 @@ impl Index {
                 Some(parse_entry(*volume, path, *kind, text.as_deref().unwrap_or("")))
             })
             .collect();
+        // The maps are built in bulk (sorted runs from the walk), not entry by entry: with
+        // 200,000 path keys, one insert at a time was the longest serial part of start-up.
         let mut index = Index::default();
+        let (mut skills, mut sessions) = (Vec::new(), Vec::new());
         for p in parsed {
-            index.insert(p);
+            match p {
+                Parsed::Skill(entry) => {
+                    index.name_skill(&entry);
+                    skills.push((entry.path.clone(), entry));
+                }
+                Parsed::Session(entry) => {
+                    index.note_users(&entry);
+                    sessions.push((entry.path.clone(), entry));
+                }
+            }
         }
+        index.skills = skills.into_iter().collect();
+        index.sessions = sessions.into_iter().collect();
         index
+    }
+
+    fn name_skill(&mut self, entry: &SkillEntry) {
+        let named = self.by_name.entry(entry.name.clone()).or_default();
+        let key = (entry.volume.precedence(), entry.path.as_path());
+        let at = named.partition_point(|(v, p)| (v.precedence(), p.as_path()) < key);
+        named.insert(at, (entry.volume, entry.path.clone()));
+    }
+
+    fn note_users(&mut self, entry: &SessionEntry) {
+        for name in entry.pinned.iter().chain(&entry.linked_skills) {
+            self.users.entry(name.clone()).or_default().insert(entry.path.clone());
+        }
     }
 
     fn insert(&mut self, parsed: Parsed) {
         match parsed {
             Parsed::Skill(entry) => {
-                self.by_name.entry(entry.name.clone()).or_default().push(entry.path.clone());
+                self.name_skill(&entry);
                 self.skills.insert(entry.path.clone(), entry);
             }
             Parsed::Session(entry) => {
-                for name in entry.pinned.iter().chain(&entry.linked_skills) {
-                    self.users.entry(name.clone()).or_default().insert(entry.path.clone());
-                }
+                self.note_users(&entry);
                 self.sessions.insert(entry.path.clone(), entry);
             }
         }
@@ -134,7 +163,7 @@ impl Index {
         }
         if let Some(old) = self.skills.remove(path) {
             if let Some(paths) = self.by_name.get_mut(&old.name) {
-                paths.retain(|p| p != path);
+                paths.retain(|(_, p)| p != path);
                 if paths.is_empty() {
                     self.by_name.remove(&old.name);
                 }
@@ -180,10 +209,13 @@ impl Index {
 
     /// Every skill with this name, highest precedence first.
     pub fn skills_named(&self, name: &str) -> Vec<&SkillEntry> {
-        let mut out: Vec<&SkillEntry> = self.by_name.get(name).into_iter().flatten().filter_map(|p| self.skills.get(p)).collect();
-        // Compared by reference: cloning paths per comparison showed in `llmos check` profiles.
-        out.sort_by(|a, b| (a.volume.precedence(), &a.path).cmp(&(b.volume.precedence(), &b.path)));
-        out
+        self.by_name.get(name).into_iter().flatten().filter_map(|(_, p)| self.skills.get(p)).collect()
+    }
+
+    /// Where each skill with this name lives, highest precedence first, without looking
+    /// the entries up.
+    pub fn skill_locations(&self, name: &str) -> impl Iterator<Item = (VolumeKind, &Path)> {
+        self.by_name.get(name).into_iter().flatten().map(|(v, p)| (*v, p.as_path()))
     }
 
     /// The skill a name resolves to: user > team > system.
@@ -230,7 +262,12 @@ enum Parsed {
 
 fn parse_entry(volume: VolumeKind, path: &Path, kind: DocKind, text: &str) -> Parsed {
     match kind {
-        DocKind::Session => Parsed::Session(session_entry(volume, path, &SessionDoc::parse(text), text)),
+        DocKind::Session => {
+            // Only links to skills are kept (`linked_skills`), and a destination can only
+            // name `skills` literally or through an entity (`&#115;kills`).
+            let doc = SessionDoc::parse_with_links_where(text, |region| region.contains("skills") || region.contains('&'));
+            Parsed::Session(session_entry(volume, path, &doc, text))
+        }
         _ => {
             let doc = SkillDoc::parse(text);
             let name = doc.name().filter(|n| !n.is_empty()).map(str::to_string).or_else(|| expected_skill_name(path)).unwrap_or_default();
@@ -305,7 +342,9 @@ fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<VolumeFile>) {
         if !dir.is_dir() {
             continue;
         }
-        for entry in walkdir::WalkDir::new(&dir).max_depth(depth).follow_links(false).into_iter().filter_map(Result::ok) {
+        // Names in order: the listing then comes out in path order, one sorted run per
+        // folder kind, which makes sorting reports and filling the index cheap.
+        for entry in walkdir::WalkDir::new(&dir).max_depth(depth).follow_links(false).sort_by_file_name().into_iter().filter_map(Result::ok) {
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -320,39 +359,71 @@ fn collect(root: &Path, volume: VolumeKind, out: &mut Vec<VolumeFile>) {
 /// Link checks remembered between keystrokes: resolving a link touches the file system,
 /// and a 1 MB transcript holds hundreds of them. Entries are dropped when files change
 /// (file watching) and, for editors that do not report changes, after a few seconds.
-#[derive(Debug, Default)]
+/// It also keeps one [`LinkResolver`] per volume (the canonical root and the folders
+/// known to be real), dropped with the entries.
+#[derive(Debug)]
 pub struct LinkCache {
     inner: std::sync::Mutex<CachedLinks>,
+    resolvers: std::sync::RwLock<HashMap<PathBuf, Arc<LinkResolver>>>,
+    /// Whether answers are kept per (folder, target); not when each link is asked once.
+    remember: bool,
 }
 
-/// When the oldest entry was made, and each (document folder, target) → result.
-type CachedLinks = (Option<std::time::Instant>, HashMap<(PathBuf, String), LinkCheck>);
+/// When the oldest entry was made, and document folder → target → result (two levels,
+/// so a hit is looked up by reference: a 1 MB transcript asks for ~800 links a keystroke).
+type CachedLinks = (Option<std::time::Instant>, HashMap<PathBuf, HashMap<String, LinkCheck>>);
+
+impl Default for LinkCache {
+    fn default() -> Self {
+        Self { inner: Default::default(), resolvers: Default::default(), remember: true }
+    }
+}
 
 impl LinkCache {
     const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+    /// For one pass over many files (`llmos check`): the resolvers are shared, answers
+    /// are not kept, since each session's links are its own.
+    pub fn for_one_pass() -> Self {
+        Self { remember: false, ..Self::default() }
+    }
 
     pub fn clear(&self) {
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.1.clear();
         g.0 = None;
+        self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// The resolver of the volume at `root`, made on first use.
+    fn resolver(&self, root: &Path) -> Arc<LinkResolver> {
+        if let Some(r) = self.resolvers.read().unwrap_or_else(|e| e.into_inner()).get(root) {
+            return r.clone();
+        }
+        let mut map = self.resolvers.write().unwrap_or_else(|e| e.into_inner());
+        map.entry(root.to_path_buf()).or_insert_with(|| Arc::new(LinkResolver::new(root))).clone()
     }
 
     fn get_or(&self, dir: &Path, target: &str, check: impl FnOnce() -> LinkCheck) -> LinkCheck {
-        let key = (dir.to_path_buf(), target.to_string());
+        if !self.remember {
+            return check();
+        }
         {
             let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             if g.0.is_some_and(|t| t.elapsed() > Self::TTL) {
                 g.1.clear();
                 g.0 = None;
+                // Folders known to be real may have changed too.
+                self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
             }
-            if let Some(hit) = g.1.get(&key) {
+            if let Some(hit) = g.1.get(dir).and_then(|targets| targets.get(target)) {
                 return hit.clone();
             }
         }
         let result = check();
         let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         g.0.get_or_insert_with(std::time::Instant::now);
-        g.1.insert(key, result.clone());
+        g.1.entry(dir.to_path_buf()).or_default().insert(target.to_string(), result.clone());
         result
     }
 }
@@ -361,29 +432,34 @@ impl LinkCache {
 pub struct WorkspaceEnv<'a> {
     pub config: &'a Config,
     pub index: &'a Index,
-    /// Remembered link checks; `None` checks every link afresh.
+    /// Remembered link checks and resolvers; `None` checks every link afresh.
     pub links: Option<&'a LinkCache>,
 }
 
 impl LintEnv for WorkspaceEnv<'_> {
     fn skills_named(&self, name: &str) -> Vec<SkillLocation> {
-        self.index.skills_named(name).into_iter().map(|s| SkillLocation { volume: s.volume, path: s.path.clone() }).collect()
+        self.index.skill_locations(name).map(|(volume, path)| SkillLocation { volume, path: path.to_path_buf() }).collect()
     }
 
     fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
-        let root = self.config.volume_of(doc_path).map(|v| v.path.as_path()).or_else(|| doc_path.parent());
-        let Some(root) = root else { return LinkCheck::Ok };
-        match (self.links, doc_path.parent()) {
-            (Some(cache), Some(dir)) => cache.get_or(dir, target, || check_link_in(root, doc_path, target)),
-            _ => check_link_in(root, doc_path, target),
+        let volume = self.config.volume_of(doc_path).map(|v| v.path.as_path());
+        match (self.links, doc_path.parent(), volume) {
+            (Some(cache), Some(dir), Some(root)) => cache.get_or(dir, target, || link_check(cache.resolver(root).resolve(doc_path, target), target)),
+            (_, _, Some(root)) => check_link_in(root, doc_path, target),
+            (_, Some(dir), None) => check_link_in(dir, doc_path, target),
+            (_, None, None) => LinkCheck::Ok,
         }
     }
 }
 
 /// Resolves a link against a volume root and says what became of it.
 pub fn check_link_in(volume_root: &Path, doc_path: &Path, target: &str) -> LinkCheck {
-    use llmos_artifacts::{LinkError, resolve_link};
-    match resolve_link(volume_root, doc_path, target) {
+    link_check(llmos_artifacts::resolve_link(volume_root, doc_path, target), target)
+}
+
+fn link_check(resolved: Result<PathBuf, llmos_artifacts::LinkError>, target: &str) -> LinkCheck {
+    use llmos_artifacts::LinkError;
+    match resolved {
         Ok(_) => LinkCheck::Ok,
         Err(LinkError::NotLocal { .. } | LinkError::Empty) => LinkCheck::NotLocal,
         Err(e @ LinkError::OutsideVolume) => LinkCheck::OutsideVolume(format!("{e}: `{target}` is not read")),
@@ -402,5 +478,19 @@ mod tests {
         assert_eq!(linked_skill_name(s, "../skills/vqe/SKILL.md").as_deref(), Some("vqe"));
         assert_eq!(linked_skill_name(s, "../skills/flat.md").as_deref(), Some("flat"));
         assert_eq!(linked_skill_name(s, "../artifacts/x.py"), None);
+    }
+
+    /// The index skips the Markdown parse where no skill link can be, and still finds
+    /// every one a full parse finds, entities included.
+    #[test]
+    fn skipping_link_free_text_keeps_every_skill_link() {
+        let path = Path::new("/w/volumes/user/sessions/s.md");
+        let text = "---\ntitle: T\n---\n<!-- turn: user -->\nsee [a](../skills/a/SKILL.md) and [x](../artifacts/x.py)\n\
+                    <!-- turn: assistant -->\n[b](../sk&#105;lls/b/SKILL.md) [r][d]\n\n[d]: ../skills/c.md\n\
+                    ```\n[no](../skills/no/SKILL.md)\n```\n<!-- turn: user -->\nplain words only\n";
+        let Parsed::Session(entry) = parse_entry(VolumeKind::User, path, DocKind::Session, text) else { panic!("a session") };
+        let full = session_entry(VolumeKind::User, path, &SessionDoc::parse(text), text);
+        assert_eq!(entry, full);
+        assert_eq!(entry.linked_skills, ["a", "b", "c"]);
     }
 }

@@ -169,6 +169,18 @@ pub fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Peak and current resident set size of this process in KiB (`VmHWM`, `VmRSS`).
+/// CPU time of this process so far (user + system, all threads), in milliseconds (10 ms
+/// ticks): on the shared 2-core machine wall time swings with other builds.
+pub fn cpu_ms() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (in parentheses, may hold spaces); utime and stime
+    // are the 12th and 13th after it.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10.0
+}
+
 pub fn rss_kib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(name)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use llmos_documents::line_index::ColumnUnit;
-use llmos_documents::lint::{DocContext, lint_encoding, lint_skill};
+use llmos_documents::lint::{DocContext, lint_skill, lint_text_encoding};
 use llmos_documents::{Diagnostic, Profile, rules};
 use llmos_workspace::DocKind;
 use llmos_workspace::check::lint_document_with;
@@ -31,7 +31,7 @@ pub fn compute_parsed(ws: &Workspace, snap: &DocSnapshot, profile: Profile, sess
             format!("{} bytes is over the {} byte limit (`max_file_size`); not analysed", snap.text.len(), ws.config.max_file_size),
         )];
     }
-    if let Err(d) = lint_encoding(snap.text.as_bytes()) {
+    if let Err(d) = lint_text_encoding(&snap.text) {
         return if kind.is_some() { vec![d] } else { Vec::new() };
     }
     match kind {
@@ -81,7 +81,8 @@ fn lint(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
     let (profile, unit, parsed_before) = {
         let mut state = backend.state();
         state.lint_runs += 1;
-        let before = state.docs.get(&snap.uri).and_then(|d| d.parsed.clone());
+        // Taken, not shared: the re-parse then shifts that document in place.
+        let before = state.docs.get_mut(&snap.uri).and_then(|d| d.parsed.take());
         (state.profile_override, state.unit, before)
     };
     let mut names_changed = false;
@@ -93,8 +94,11 @@ fn lint(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
             // Parsed before taking the write lock, and from the last parse when the edit
             // since leaves the structure alone (a keystroke in a 1 MB transcript).
             let doc = (kind == Some(DocKind::Session) && lint_encoding_ok(&snap.text)).then(|| {
-                let doc = match &parsed_before {
-                    Some((before, doc)) => llmos_documents::session_edit::reparse(&before.text, doc, &snap.text),
+                let doc = match parsed_before {
+                    Some((before, doc)) => {
+                        let doc = Arc::try_unwrap(doc).unwrap_or_else(|shared| (*shared).clone());
+                        llmos_documents::session_edit::reparse_owned(&before.text, doc, &snap.text)
+                    }
                     None => llmos_documents::SessionDoc::parse(&snap.text),
                 };
                 Arc::new(doc)
@@ -279,5 +283,5 @@ pub fn pull(backend: &Backend, params: lsp::DocumentDiagnosticParams) -> lsp::Do
 }
 
 fn lint_encoding_ok(text: &str) -> bool {
-    lint_encoding(text.as_bytes()).is_ok()
+    lint_text_encoding(text).is_ok()
 }

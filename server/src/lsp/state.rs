@@ -28,6 +28,10 @@ pub struct OpenDoc {
     /// matches.
     pub generation: u64,
     snapshot: Option<Arc<DocSnapshot>>,
+    /// The last snapshot taken and the bytes changed since (`start`, its `old_end`, and
+    /// the `new_end` in the current text), so the next snapshot copies the old text
+    /// around the edit and shifts its line index instead of rebuilding both from the rope.
+    previous: Option<(Arc<DocSnapshot>, Option<ByteChange>)>,
     /// The reply streaming into this document, if any: sees every change in order.
     pub reply: Option<llmos_engine::chat::tracker::ReplyTracker>,
     /// The diagnostics of one generation, so a pull, a push and code actions on the same
@@ -109,18 +113,21 @@ impl Default for State {
 impl OpenDoc {
     pub fn new(uri: Uri, text: &str, version: i32) -> Self {
         let path = uri_to_path(&uri);
-        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, reply: None, linted: None, parsed: None }
+        Self { uri, path, rope: Rope::from_str(text), version, generation: 0, snapshot: None, previous: None, reply: None, linted: None, parsed: None }
     }
 
     /// Applies one content change. Ranges past the end clamp to the end.
     pub fn apply(&mut self, change: &lsp::TextDocumentContentChangeEvent, unit: ColumnUnit) {
-        self.snapshot = None;
+        if let Some(snap) = self.snapshot.take() {
+            self.previous = Some((snap, None));
+        }
         self.generation += 1;
         match change.range {
             None => {
                 if let Some(reply) = &mut self.reply {
                     reply.observe_full(&self.rope, &change.text);
                 }
+                self.previous = None;
                 self.rope = Rope::from_str(&change.text)
             }
             Some(range) => {
@@ -128,6 +135,10 @@ impl OpenDoc {
                 let end = self.char_index(range.end, unit).max(start);
                 if let Some(reply) = &mut self.reply {
                     reply.observe(&self.rope, start, end, &change.text);
+                }
+                if let Some((_, since)) = &mut self.previous {
+                    let edit = ByteChange::edit(self.rope.char_to_byte(start), self.rope.char_to_byte(end), change.text.len());
+                    *since = Some(since.map_or(edit, |before| before.then(edit)));
                 }
                 self.rope.remove(start..end);
                 self.rope.insert(start, &change.text);
@@ -171,16 +182,122 @@ impl OpenDoc {
         if let Some(s) = &self.snapshot {
             return s.clone();
         }
-        let text = self.rope.to_string();
-        let index = LineIndex::new(&text);
+        let (text, index) = match self.previous.take() {
+            Some((prev, Some(change))) => change.apply(&prev, &self.rope).unwrap_or_else(|| self.fresh_text()),
+            Some((prev, None)) => (prev.text.clone(), prev.index.clone()),
+            None => self.fresh_text(),
+        };
         let snap = Arc::new(DocSnapshot { uri: self.uri.clone(), path: self.path.clone(), text, index, version: self.version, generation: self.generation });
         self.snapshot = Some(snap.clone());
         snap
     }
 }
 
+impl OpenDoc {
+    fn fresh_text(&self) -> (String, LineIndex) {
+        let text = self.rope.to_string();
+        let index = LineIndex::new(&text);
+        (text, index)
+    }
+}
+
+/// Bytes `start..old_end` of one text became `start..new_end` of the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ByteChange {
+    start: usize,
+    old_end: usize,
+    new_end: usize,
+}
+
+impl ByteChange {
+    fn edit(start: usize, end: usize, inserted: usize) -> Self {
+        Self { start, old_end: end, new_end: start + inserted }
+    }
+
+    /// One change covering `self` and then `next` (whose offsets are in the text after
+    /// `self`).
+    fn then(self, next: ByteChange) -> Self {
+        let start = self.start.min(next.start);
+        // The first offset, in the text between the two, after which nothing changed.
+        let hi = self.new_end.max(next.old_end);
+        Self { start, old_end: hi - self.new_end + self.old_end, new_end: hi - next.old_end + next.new_end }
+    }
+
+    /// The text and line index after this change: `prev` around it, the rope inside it.
+    /// `None` when the offsets do not fit (then the caller copies the whole rope).
+    fn apply(self, prev: &DocSnapshot, rope: &Rope) -> Option<(String, LineIndex)> {
+        if prev.text.len() - self.old_end.min(prev.text.len()) + self.new_end != rope.len_bytes() || self.start > self.new_end {
+            return None;
+        }
+        let mut text = String::with_capacity(rope.len_bytes());
+        text.push_str(prev.text.get(..self.start)?);
+        for chunk in rope.get_byte_slice(self.start..self.new_end)?.chunks() {
+            text.push_str(chunk);
+        }
+        text.push_str(prev.text.get(self.old_end..)?);
+        let index = prev.index.edited(&text, self.start, self.old_end, self.new_end);
+        Some((text, index))
+    }
+}
 impl State {
     pub fn snapshot(&mut self, uri: &Uri) -> Option<Arc<DocSnapshot>> {
         self.docs.get_mut(uri).map(OpenDoc::snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// (line, UTF-16 column) of a byte offset, counted by hand on a plain `String`
+    /// (the texts here break lines with `\n` only).
+    fn position(text: &str, offset: usize) -> lsp::Position {
+        let before = &text[..offset];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        lsp::Position::new(before.matches('\n').count() as u32, before[line_start..].encode_utf16().count() as u32)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Snapshots built from the last one plus the edits since equal the text edited
+        /// by hand, and their line index equals one built afresh.
+        #[test]
+        fn incremental_snapshots_equal_the_edited_text(
+            text in "[ab\n é😀]{0,30}",
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..4, "[xy\n é]{0,3}", any::<bool>()), 1..12),
+        ) {
+            let uri: Uri = "file:///w/s.md".parse().unwrap();
+            let mut doc = OpenDoc::new(uri, &text, 1);
+            let mut expected = text.clone();
+            let _ = doc.snapshot();
+            for (at, len, insert, snapshot) in edits {
+                let mut start = at.index(expected.len() + 1);
+                while !expected.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = (start + len).min(expected.len());
+                while !expected.is_char_boundary(end) {
+                    end += 1;
+                }
+                let range = lsp::Range::new(position(&expected, start), position(&expected, end));
+                doc.apply(&lsp::TextDocumentContentChangeEvent { range: Some(range), range_length: None, text: insert.clone() }, ColumnUnit::Utf16);
+                expected.replace_range(start..end, &insert);
+                if snapshot {
+                    // The incremental path itself, not the full copy it falls back to.
+                    let (prev, change) = doc.previous.clone().expect("a snapshot was taken before");
+                    let (text, _) = change.and_then(|c| c.apply(&prev, &doc.rope)).expect("the edits since fit the last snapshot");
+                    prop_assert_eq!(&text, &expected);
+                    let snap = doc.snapshot();
+                    prop_assert_eq!(&snap.text, &expected);
+                    prop_assert_eq!(format!("{:?}", snap.index), format!("{:?}", LineIndex::new(&expected)));
+                }
+            }
+            let snap = doc.snapshot();
+            prop_assert_eq!(&snap.text, &expected);
+            prop_assert_eq!(format!("{:?}", snap.index), format!("{:?}", LineIndex::new(&expected)));
+        }
     }
 }

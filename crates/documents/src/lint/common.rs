@@ -17,6 +17,16 @@ pub fn lint_encoding(bytes: &[u8]) -> Result<&str, Diagnostic> {
     })
 }
 
+/// [`lint_encoding`] for text already known to be UTF-8 (an editor's buffer): only the
+/// binary probe, without validating a megabyte again on every keystroke.
+pub fn lint_text_encoding(text: &str) -> Result<&str, Diagnostic> {
+    let probe = text.as_bytes().get(..8192).unwrap_or(text.as_bytes());
+    if memchr::memchr(0, probe).is_some() {
+        return Err(Diagnostic::new(&rules::FILE_BINARY, 0..0, "this file holds binary data (NUL bytes), not Markdown"));
+    }
+    Ok(text)
+}
+
 /// Diagnostics about the block itself: unclosed, YAML syntax, not a mapping, duplicate keys.
 pub(crate) fn lint_frontmatter(text: &str, fm: &Frontmatter, out: &mut Vec<Diagnostic>) {
     let Some(block) = &fm.block else { return };

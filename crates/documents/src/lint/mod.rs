@@ -11,7 +11,7 @@ mod skill;
 use std::path::{Path, PathBuf};
 
 pub(crate) use common::entry_lines;
-pub use common::{lint_encoding, yaml_double_quote, yaml_scalar};
+pub use common::{lint_encoding, lint_text_encoding, yaml_double_quote, yaml_scalar};
 pub use session::{lint_parsed_session, lint_session};
 pub use skill::{expected_skill_name, lint_skill};
 
