@@ -457,12 +457,11 @@ pub(crate) fn stem_into(word: &str, w: &mut String) {
     if w.len() >= 4 && w.ends_with('e') {
         w.pop();
     }
-    let bytes = w.as_bytes();
-    if bytes.len() > 3 {
-        let last = bytes[bytes.len() - 1];
-        if last == bytes[bytes.len() - 2] && !matches!(last, b'l' | b's' | b'z' | b'a' | b'e' | b'i' | b'o' | b'u') {
-            w.pop();
-        }
+    if let [_, _, .., before, last] = w.as_bytes()
+        && last == before
+        && !matches!(last, b'l' | b's' | b'z' | b'a' | b'e' | b'i' | b'o' | b'u')
+    {
+        w.pop();
     }
     if w.len() > 2 && w.ends_with('y') {
         w.pop();
@@ -472,21 +471,16 @@ pub(crate) fn stem_into(word: &str, w: &mut String) {
 
 /// Strips a plural ending; "-ies" comes back as "-ie" and is completed by the caller.
 fn strip_plural(word: &str) -> &str {
-    if word.len() > 4 && word.ends_with("ies") {
-        return &word[..word.len() - 1];
-    }
-    if word.ends_with("sses") {
-        return &word[..word.len() - 2];
-    }
-    for sibilant in ["ches", "shes", "xes", "zes"] {
-        if word.ends_with(sibilant) && word.len() > sibilant.len() + 1 {
-            return &word[..word.len() - 2];
-        }
-    }
-    if word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") && !word.ends_with("is") {
-        return &word[..word.len() - 1];
-    }
-    word
+    let cut = if word.len() > 4 && word.ends_with("ies") {
+        "s"
+    } else if word.ends_with("sses") || ["ches", "shes", "xes", "zes"].iter().any(|s| word.ends_with(s) && word.len() > s.len() + 1) {
+        "es"
+    } else if !word.ends_with("ss") && !word.ends_with("us") && !word.ends_with("is") {
+        "s"
+    } else {
+        return word;
+    };
+    word.strip_suffix(cut).unwrap_or(word)
 }
 
 /// The raw terms of one record before weighting: `(term id, count)`, sorted by id.

@@ -277,7 +277,9 @@ pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Op
 
     let title = title_case(&pattern.name);
     let kw = &pattern.keywords;
-    let topic = list_phrase(&kw[..kw.len().min(3)], "and");
+    // The first three keywords are the topic; the rest are variations.
+    let (topic_kw, variation_kw) = kw.split_at_checked(3).unwrap_or((kw, &[]));
+    let topic = list_phrase(topic_kw, "and");
     let kinds = list_phrase(&pattern.artifact_kinds, "and");
     let authors = list_phrase(&pattern.authors, "and");
     let examples = distinct_prompts(pattern, EXAMPLE_PROMPTS);
@@ -385,10 +387,10 @@ pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Op
         }
     }
 
-    if kw.len() > 3 {
+    if !variation_kw.is_empty() {
         body.push_str(&format!(
             "## Variations\n\nRequests in this family also mention {}; adapt the inputs and checks to them.\n\n",
-            list_phrase(&kw[3..], "and")
+            list_phrase(variation_kw, "and")
         ));
     }
 
@@ -444,7 +446,10 @@ pub fn generation_state(text: &str) -> GenerationState {
 
 fn unquote(value: &str) -> String {
     let v = value.trim();
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') { v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\") } else { v.to_string() }
+    match v.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => v.to_string(),
+    }
 }
 
 /// Adds a pattern's new commits and example prompts to an unedited evolved
@@ -456,14 +461,15 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
     }
     let (front, body) = split_frontmatter(existing)?;
     let old = Provenance::parse(&front)?;
-    let new: Vec<usize> = (0..pattern.commits.len()).filter(|&i| !old.commits.contains(&pattern.commits[i])).collect();
+    // (index in the pattern, commit) of each commit the skill does not list yet.
+    let new: Vec<(usize, &String)> = pattern.commits.iter().enumerate().filter(|(_, c)| !old.commits.contains(c)).collect();
     if new.is_empty() {
         return None;
     }
     let mut provenance = old.clone();
     provenance.occurrences = old.occurrences + new.len();
     provenance.confidence = old.confidence.max(pattern.confidence).clamp(0.0, 1.0);
-    provenance.commits.extend(new.iter().map(|&i| pattern.commits[i].clone()));
+    provenance.commits.extend(new.iter().map(|(_, c)| (*c).clone()));
     if provenance.created.is_empty() {
         provenance.created = "unknown".into();
     }
@@ -487,10 +493,12 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
     out.push_str("---\n");
 
     let heading = body.iter().position(|l| l.trim_end() == "## Example prompts")?;
-    let section_end = body[heading + 1..].iter().position(|l| l.starts_with("## ")).map(|p| heading + 1 + p).unwrap_or(body.len());
-    let existing_prompts: Vec<String> = body[heading + 1..section_end].iter().filter_map(|l| l.strip_prefix("- ")).map(str::to_string).collect();
+    let after_heading = body.get(heading + 1..).unwrap_or_default();
+    let section_len = after_heading.iter().position(|l| l.starts_with("## ")).unwrap_or(after_heading.len());
+    let (section, _) = after_heading.split_at_checked(section_len).unwrap_or((after_heading, &[]));
+    let existing_prompts: Vec<String> = section.iter().filter_map(|l| l.strip_prefix("- ")).map(str::to_string).collect();
     let mut additions: Vec<String> = Vec::new();
-    for &i in &new {
+    for &(i, _) in &new {
         let Some(prompt) = pattern.prompts.get(i) else {
             continue;
         };
@@ -501,10 +509,8 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
         }
     }
     // Insert after the section's last list item, before trailing blank lines.
-    let mut insert_at = section_end;
-    while insert_at > heading + 1 && body[insert_at - 1].trim().is_empty() {
-        insert_at -= 1;
-    }
+    let trailing_blanks = section.iter().rev().take_while(|l| l.trim().is_empty()).count();
+    let insert_at = heading + 1 + section.len() - trailing_blanks;
     for (i, line) in body.iter().enumerate() {
         if i == insert_at {
             for addition in &additions {
