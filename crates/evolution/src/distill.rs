@@ -458,7 +458,80 @@ pub fn distill(members: &[&SessionRecord]) -> Material {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn block(language: &str, text: &str) -> CodeBlock {
+        CodeBlock { language: language.into(), name: None, text: text.into() }
+    }
+
+    proptest! {
+        /// Arbitrary text around generated calls: every generated `recv.method(` is
+        /// found as the oracle names it, and everything found is a call in the text.
+        #[test]
+        fn apis_are_found_in_arbitrary_unicode(
+            calls in proptest::collection::vec(("[a-z]{1,8}|[A-Z][a-z]{9,12}", "zz[a-z_]{1,8}", "\\PC{0,12}"), 0..6),
+            language in "(python|trace|)",
+        ) {
+            let mut text = String::new();
+            for (recv, method, noise) in &calls {
+                text.push_str(noise);
+                text.push_str(&format!("\n{recv}.{method}(x)\n"));
+            }
+            let mut found = BTreeSet::new();
+            apis_in(&block(&language, &text), &mut found);
+            if language == "trace" {
+                prop_assert!(found.is_empty());
+                return Ok(());
+            }
+            for (recv, method, _) in &calls {
+                // Short all-lowercase receivers are module aliases and stay.
+                let expected = if recv.chars().count() <= 8 && recv.chars().all(|c| c.is_ascii_lowercase()) { format!("{recv}.{method}") } else { method.clone() };
+                prop_assert!(found.contains(&expected), "{:?} not in {:?}", expected, found);
+            }
+            for name in &found {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                prop_assert!(text.contains(&format!("{last}(")), "{:?} is no call in {:?}", name, text);
+            }
+        }
+
+        /// Imports and require/library calls among arbitrary lines.
+        #[test]
+        fn libraries_are_found_in_arbitrary_unicode(
+            libs in proptest::collection::vec(("[a-z][a-z0-9_]{0,10}", 0..4usize, "\\PC{0,16}"), 0..6),
+        ) {
+            let mut text = String::new();
+            for (lib, form, noise) in &libs {
+                text.push_str(noise);
+                text.push('\n');
+                text.push_str(&match form {
+                    0 => format!("import {lib}\n"),
+                    1 => format!("from {lib} import x\n"),
+                    2 => format!("const x = require(\"{lib}\");\n"),
+                    _ => format!("library({lib})\n"),
+                });
+            }
+            let mut found = BTreeSet::new();
+            libraries_in(&block("python", &text), &mut found);
+            for (lib, _, _) in &libs {
+                prop_assert!(found.contains(lib), "{:?} not in {:?}", lib, found);
+            }
+        }
+
+        #[test]
+        fn distilling_arbitrary_sessions_never_panics(
+            prompts in proptest::collection::vec("\\PC{0,40}", 1..4),
+            code in proptest::collection::vec(("(python|bash|trace|)", "\\PC{0,60}"), 0..4),
+        ) {
+            let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
+            let code: Vec<(&str, Option<&str>, &str)> = code.iter().map(|(l, t)| (l.as_str(), None, t.as_str())).collect();
+            let a = record("a", &prompts, &code);
+            let b = record("b", &prompts, &code);
+            let m = distill(&[&a, &b]);
+            prop_assert_eq!(m.members, 2);
+        }
+    }
 
     fn record(sha: &str, prompts: &[&str], code: &[(&str, Option<&str>, &str)]) -> SessionRecord {
         SessionRecord {
