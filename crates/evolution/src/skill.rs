@@ -530,7 +530,87 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The body's lines: everything after the frontmatter's closing fence.
+    fn body_lines(text: &str) -> Vec<&str> {
+        text.lines().skip(1).skip_while(|l| *l != "---").skip(1).collect()
+    }
+
+    proptest! {
+        /// Unquoting, against a char-based reading: a value wrapped in `"` loses the
+        /// quotes and its escapes; anything else is only trimmed.
+        #[test]
+        fn unquote_matches_a_char_based_reading(value in "\\PC{0,12}|[ \"\\\\é]{0,6}") {
+            let chars: Vec<char> = value.trim().chars().collect();
+            let expected = match chars.as_slice() {
+                ['"', inner @ .., '"'] => inner.iter().collect::<String>().replace("\\\"", "\"").replace("\\\\", "\\"),
+                _ => chars.iter().collect(),
+            };
+            prop_assert_eq!(unquote(&value), expected);
+        }
+
+        /// Updating an evolved skill with arbitrary new prompts keeps every line of
+        /// its body and only inserts `- ` lines at the end of "Example prompts".
+        #[test]
+        fn update_only_inserts_example_prompts(
+            old_prompts in proptest::collection::vec("\\PC{0,30}", 1..4),
+            new_prompts in proptest::collection::vec("\\PC{0,400}|[a-z \\n]{0,20}", 1..30),
+        ) {
+            let mut old = pattern();
+            old.prompts = old_prompts.clone();
+            old.commits = (0..old_prompts.len()).map(|i| format!("old{i}")).collect();
+            old.occurrences = old_prompts.len();
+            let original = render_skill(&old, "2026-11-23");
+            let mut newer = old.clone();
+            newer.commits.extend((0..new_prompts.len()).map(|i| format!("new{i}")));
+            newer.prompts.extend(new_prompts.iter().cloned());
+            let Some(updated) = update_skill(&original, &newer) else {
+                return Err(TestCaseError::fail("new commits but no update"));
+            };
+            prop_assert_eq!(generation_state(&updated), GenerationState::Unedited);
+            let commits_line = updated.lines().find(|l| l.trim_start().starts_with("llmos-commits:")).unwrap_or_default();
+            for i in 0..new_prompts.len() {
+                let commit = format!("new{i}");
+                prop_assert!(commits_line.contains(&commit), "missing {:?}", commit);
+            }
+            let (before, after) = (body_lines(&original), body_lines(&updated));
+            prop_assert!(after.len() >= before.len());
+            let inserted = after.len() - before.len();
+            let at = before.iter().zip(&after).take_while(|(a, b)| a == b).count();
+            prop_assert_eq!(&after[..at], &before[..at]);
+            prop_assert_eq!(&after[at + inserted..], &before[at..]);
+            let heading = before.iter().position(|l| *l == "## Example prompts").unwrap_or(usize::MAX);
+            prop_assert!(at > heading);
+            // Right after the section's last non-blank line.
+            prop_assert!(!before[at - 1].trim().is_empty());
+            prop_assert!(before[at..].iter().take_while(|l| !l.starts_with("## ")).all(|l| l.trim().is_empty()));
+            let listed = before[heading..].iter().take_while(|l| *l == &"## Example prompts" || !l.starts_with("## ")).filter(|l| l.starts_with("- ")).count();
+            prop_assert!(listed + inserted <= MAX_EXAMPLE_PROMPTS);
+            for line in &after[at..at + inserted] {
+                let Some(text) = line.strip_prefix("- ") else {
+                    return Err(TestCaseError::fail(format!("inserted {line:?}")));
+                };
+                let stem: String = text.chars().take_while(|c| *c != '…').collect();
+                prop_assert!(new_prompts.iter().any(|p| p.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(&stem)), "{:?}", text);
+            }
+        }
+
+        /// Arbitrary text, frontmatter-shaped or not, is never a reason to panic.
+        #[test]
+        fn update_of_arbitrary_text_never_panics(
+            front in "\\PC{0,40}",
+            body in proptest::collection::vec("## Example prompts|## [a-z]{1,5}|- \\PC{0,10}|\\PC{0,20}|", 0..12),
+        ) {
+            let text = format!("---\n{front}\n---\n{}", body.join("\n"));
+            let _ = update_skill(&text, &pattern());
+            let sealed = seal(&text);
+            let _ = update_skill(&sealed, &pattern());
+            let _ = generation_state(&sealed);
+        }
+    }
 
     fn pattern() -> Pattern {
         Pattern {
