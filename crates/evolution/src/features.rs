@@ -630,7 +630,7 @@ mod tests {
     /// The stemmer's rules restated over a `Vec<char>`, sharing only the suffix table.
     fn char_stem(word: &str) -> String {
         let original: Vec<char> = word.chars().collect();
-        if !word.chars().all(|c| c.is_ascii()) || original.len() <= 3 {
+        if !original.iter().all(char::is_ascii) || original.len() <= 3 {
             return word.to_string();
         }
         let ends = |w: &[char], s: &str| {
