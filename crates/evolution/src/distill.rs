@@ -140,7 +140,7 @@ fn libraries_in(code: &CodeBlock, out: &mut BTreeSet<String>) {
                         out.insert(from.to_string());
                     }
                 } else {
-                    for l in line["import".len()..].split(',') {
+                    for l in line.strip_prefix("import").unwrap_or_default().split(',') {
                         let name = l.split_whitespace().next().unwrap_or("").trim_end_matches(';');
                         if is_ident(name) {
                             out.insert(name.to_string());
@@ -161,8 +161,7 @@ fn libraries_in(code: &CodeBlock, out: &mut BTreeSet<String>) {
             _ => {}
         }
         for call in ["require(", "library("] {
-            if let Some(at) = line.find(call) {
-                let rest = &line[at + call.len()..];
+            if let Some((_, rest)) = line.split_once(call) {
                 let name: String =
                     rest.trim_start_matches(['"', '\'']).chars().take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/')).collect();
                 if !name.is_empty() {
@@ -184,18 +183,12 @@ fn apis_in(code: &CodeBlock, out: &mut BTreeSet<String>) {
         return;
     }
     let text = &code.text;
-    let bytes = text.as_bytes();
     for (at, _) in text.match_indices('(') {
-        let mut start = at;
-        while start > 0 {
-            let c = bytes[start - 1];
-            if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
-                start -= 1;
-            } else {
-                break;
-            }
-        }
-        let Some(callee) = text.get(start..at) else { continue };
+        // The callee is the run of ASCII identifier bytes and dots just before `(`;
+        // being ASCII, it starts on a char boundary.
+        let before = text.as_bytes().get(..at).unwrap_or_default();
+        let len = before.iter().rev().take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.').count();
+        let Some(callee) = text.get(at - len..at) else { continue };
         let callee = callee.trim_start_matches('.');
         if callee.is_empty() || callee.starts_with(|c: char| c.is_ascii_digit()) {
             continue;
@@ -289,7 +282,9 @@ fn request_terms(text: &str) -> BTreeSet<String> {
 /// different members sharing at least two content words (or their only one) are
 /// the same requirement. Each requirement is stated by its shortest wording.
 fn recurring_requests(members: &[&SessionRecord]) -> Vec<Recurring> {
-    let mut requests: Vec<(usize, String, BTreeSet<String>)> = Vec::new();
+    /// (member, one-line wording, stemmed content words).
+    type Request = (usize, String, BTreeSet<String>);
+    let mut requests: Vec<Request> = Vec::new();
     for (m, record) in members.iter().enumerate() {
         for prompt in record.prompts.iter().skip(1) {
             for sentence in prompt.split(['.', '!', '?', '\n', ';']) {
@@ -307,33 +302,33 @@ fn recurring_requests(members: &[&SessionRecord]) -> Vec<Recurring> {
     };
     let mut out: Vec<Recurring> = Vec::new();
     let mut used = vec![false; requests.len()];
-    for i in 0..requests.len() {
-        if used[i] {
+    for (i, (_, _, terms_i)) in requests.iter().enumerate() {
+        if used.get(i) != Some(&false) {
             continue;
         }
-        let group: Vec<usize> = (i..requests.len()).filter(|&j| !used[j] && same(&requests[i].2, &requests[j].2)).collect();
-        let distinct: BTreeSet<usize> = group.iter().map(|&j| requests[j].0).collect();
+        let group: Vec<(usize, &Request)> = requests.iter().enumerate().skip(i).filter(|(j, r)| used.get(*j) == Some(&false) && same(terms_i, &r.2)).collect();
+        let distinct: BTreeSet<usize> = group.iter().map(|(_, r)| r.0).collect();
         if distinct.len() < MIN_MEMBERS {
             continue;
         }
-        for &j in &group {
-            used[j] = true;
+        for (j, _) in &group {
+            if let Some(u) = used.get_mut(*j) {
+                *u = true;
+            }
         }
         // A term only one member used is a one-off detail ("name it zephyr3"), not part
         // of the requirement: prefer the wording with fewest such terms, then mask them.
         let mut members_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-        for &j in &group {
-            for t in &requests[j].2 {
-                members_of.entry(t.as_str()).or_default().insert(requests[j].0);
+        for (_, (member, _, terms)) in &group {
+            for t in terms {
+                members_of.entry(t.as_str()).or_default().insert(*member);
             }
         }
         let single = |t: &String| members_of.get(t.as_str()).is_none_or(|m| m.len() < MIN_MEMBERS);
-        let Some(&best) =
-            group.iter().min_by_key(|&&j| (requests[j].2.iter().filter(|t| single(t)).count(), requests[j].1.chars().count(), requests[j].1.clone()))
-        else {
+        let Some((_, best)) = group.iter().min_by_key(|(_, r)| (r.2.iter().filter(|t| single(t)).count(), r.1.chars().count(), r.1.clone())) else {
             continue;
         };
-        let wording = requests[best]
+        let wording = best
             .1
             .split_whitespace()
             .map(|w| {
@@ -370,11 +365,15 @@ fn error_kind(line: &str) -> String {
 /// members (the earliest on ties): the most central session.
 fn central_member(members: &[&SessionRecord]) -> Option<usize> {
     let terms: Vec<BTreeSet<String>> = members.iter().map(|r| request_terms(r.main_prompt())).collect();
-    (0..members.len()).max_by(|&a, &b| {
-        let score = |i: usize| -> usize { (0..terms.len()).filter(|&j| j != i).map(|j| terms[i].intersection(&terms[j]).count()).sum() };
-        // Prefer sessions that produced code, then centrality; earlier wins ties.
-        (!members[a].code.is_empty(), score(a)).cmp(&(!members[b].code.is_empty(), score(b))).then(b.cmp(&a))
-    })
+    // Prefer sessions that produced code, then centrality.
+    let keys: Vec<(bool, usize)> = members
+        .iter()
+        .zip(&terms)
+        .enumerate()
+        .map(|(i, (r, own))| (!r.code.is_empty(), terms.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, other)| own.intersection(other).count()).sum()))
+        .collect();
+    // Earlier wins ties.
+    keys.iter().enumerate().max_by(|(a, ka), (b, kb)| ka.cmp(kb).then(b.cmp(a))).map(|(i, _)| i)
 }
 
 /// The main code of a session: its largest artifact, else its largest code block.
@@ -459,7 +458,80 @@ pub fn distill(members: &[&SessionRecord]) -> Material {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn block(language: &str, text: &str) -> CodeBlock {
+        CodeBlock { language: language.into(), name: None, text: text.into() }
+    }
+
+    proptest! {
+        /// Arbitrary text around generated calls: every generated `recv.method(` is
+        /// found as the oracle names it, and everything found is a call in the text.
+        #[test]
+        fn apis_are_found_in_arbitrary_unicode(
+            calls in proptest::collection::vec(("[a-z]{1,8}|[A-Z][a-z]{9,12}", "zz[a-z_]{1,8}", "\\PC{0,12}"), 0..6),
+            language in "(python|trace|)",
+        ) {
+            let mut text = String::new();
+            for (recv, method, noise) in &calls {
+                text.push_str(noise);
+                text.push_str(&format!("\n{recv}.{method}(x)\n"));
+            }
+            let mut found = BTreeSet::new();
+            apis_in(&block(&language, &text), &mut found);
+            if language == "trace" {
+                prop_assert!(found.is_empty());
+                return Ok(());
+            }
+            for (recv, method, _) in &calls {
+                // Short all-lowercase receivers are module aliases and stay.
+                let expected = if recv.chars().count() <= 8 && recv.chars().all(|c| c.is_ascii_lowercase()) { format!("{recv}.{method}") } else { method.clone() };
+                prop_assert!(found.contains(&expected), "{:?} not in {:?}", expected, found);
+            }
+            for name in &found {
+                let last = name.rsplit('.').next().unwrap_or(name);
+                prop_assert!(text.contains(&format!("{last}(")), "{:?} is no call in {:?}", name, text);
+            }
+        }
+
+        /// Imports and require/library calls among arbitrary lines.
+        #[test]
+        fn libraries_are_found_in_arbitrary_unicode(
+            libs in proptest::collection::vec(("[a-z][a-z0-9_]{0,10}", 0..4usize, "\\PC{0,16}"), 0..6),
+        ) {
+            let mut text = String::new();
+            for (lib, form, noise) in &libs {
+                text.push_str(noise);
+                text.push('\n');
+                text.push_str(&match form {
+                    0 => format!("import {lib}\n"),
+                    1 => format!("from {lib} import x\n"),
+                    2 => format!("const x = require(\"{lib}\");\n"),
+                    _ => format!("library({lib})\n"),
+                });
+            }
+            let mut found = BTreeSet::new();
+            libraries_in(&block("python", &text), &mut found);
+            for (lib, _, _) in &libs {
+                prop_assert!(found.contains(lib), "{:?} not in {:?}", lib, found);
+            }
+        }
+
+        #[test]
+        fn distilling_arbitrary_sessions_never_panics(
+            prompts in proptest::collection::vec("\\PC{0,40}", 1..4),
+            code in proptest::collection::vec(("(python|bash|trace|)", "\\PC{0,60}"), 0..4),
+        ) {
+            let prompts: Vec<&str> = prompts.iter().map(String::as_str).collect();
+            let code: Vec<(&str, Option<&str>, &str)> = code.iter().map(|(l, t)| (l.as_str(), None, t.as_str())).collect();
+            let a = record("a", &prompts, &code);
+            let b = record("b", &prompts, &code);
+            let m = distill(&[&a, &b]);
+            prop_assert_eq!(m.members, 2);
+        }
+    }
 
     fn record(sha: &str, prompts: &[&str], code: &[(&str, Option<&str>, &str)]) -> SessionRecord {
         SessionRecord {

@@ -31,9 +31,15 @@ impl Graph {
         self.offsets.len().saturating_sub(1)
     }
 
+    /// Node `node`'s edges; none for a node outside the graph.
     pub fn edges(&self, node: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
-        let range = self.offsets[node]..self.offsets[node + 1];
-        self.targets[range.clone()].iter().copied().zip(self.weights[range].iter().copied())
+        let range = match self.offsets.get(node..node.saturating_add(2)) {
+            Some(&[start, end]) => start..end,
+            _ => 0..0,
+        };
+        let targets = self.targets.get(range.clone()).unwrap_or_default();
+        let weights = self.weights.get(range).unwrap_or_default();
+        targets.iter().copied().zip(weights.iter().copied())
     }
 
     /// Builds from per-node adjacency lists (each sorted by target, no duplicates).
@@ -66,15 +72,15 @@ pub(crate) struct NeighbourSearch {
 
 /// Cosine of two unit vectors sorted by term id.
 pub(crate) fn sparse_cosine(a: &[(ShortId, f32)], b: &[(ShortId, f32)]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
+    let (mut a, mut b, mut dot) = (a, b, 0.0);
+    while let ([(ta, wa), a_rest @ ..], [(tb, wb), b_rest @ ..]) = (a, b) {
+        match ta.cmp(tb) {
+            std::cmp::Ordering::Less => a = a_rest,
+            std::cmp::Ordering::Greater => b = b_rest,
             std::cmp::Ordering::Equal => {
-                dot += a[i].1 * b[j].1;
-                i += 1;
-                j += 1;
+                dot += wa * wb;
+                a = a_rest;
+                b = b_rest;
             }
         }
     }
@@ -83,6 +89,9 @@ pub(crate) fn sparse_cosine(a: &[(ShortId, f32)], b: &[(ShortId, f32)]) -> f32 {
 
 /// The k-nearest-neighbour graph, made symmetric (an edge exists if either end
 /// chose the other).
+// Every index is a record id (< vectors.len()), a posting id (< postings.len())
+// or a window clamped to its posting, all built in this function.
+#[allow(clippy::indexing_slicing)]
 pub(crate) fn neighbour_graph(vectors: &[FeatureVector], search: NeighbourSearch) -> Graph {
     // Postings per index term, plus each record's own place in the postings of
     // its terms, so that reading a window needs no search (binary searches over
@@ -174,6 +183,8 @@ pub(crate) fn neighbour_graph(vectors: &[FeatureVector], search: NeighbourSearch
 /// Louvain community detection (local moving + aggregation, repeated while it
 /// improves modularity). `resolution` > 1 gives smaller communities.
 /// Returns a community id per node; isolated nodes are their own community.
+// Membership values are node ids of the current level, and `communities` has one entry per node.
+#[allow(clippy::indexing_slicing)]
 pub(crate) fn louvain(graph: &Graph, resolution: f64) -> Vec<u32> {
     let mut membership: Vec<u32> = (0..graph.len() as u32).collect();
     let mut level = graph.clone();
@@ -193,6 +204,8 @@ pub(crate) fn louvain(graph: &Graph, resolution: f64) -> Vec<u32> {
 /// One Louvain phase: nodes move, in index order, to the neighbouring
 /// community with the best modularity gain until a sweep moves nothing.
 /// Returns communities renumbered 0.. in order of first appearance.
+// Nodes and communities are both ids below n (a community is named after a node), the length of every array here.
+#[allow(clippy::indexing_slicing)]
 fn local_moving(graph: &Graph, resolution: f64) -> (Vec<u32>, bool) {
     let n = graph.len();
     let degree: Vec<f64> = (0..n).map(|i| graph.edges(i).map(|(_, w)| w).sum()).collect();
@@ -268,6 +281,8 @@ fn local_moving(graph: &Graph, resolution: f64) -> (Vec<u32>, bool) {
 
 /// Collapses each community into one node; edges between communities add up
 /// and edges inside become a self-loop.
+// Community ids are below n_communities (computed from their maximum); targets are node ids of `graph`, as is `community`'s length.
+#[allow(clippy::indexing_slicing)]
 fn aggregate(graph: &Graph, community: &[u32]) -> Graph {
     let n_communities = community.iter().map(|c| *c as usize + 1).max().unwrap_or(0);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); n_communities];

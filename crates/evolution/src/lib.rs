@@ -13,6 +13,10 @@
 //! - [`render_report`] / [`render_occurrences_svg`]: the run's report;
 //! - [`synthetic::generate_history`]: generated histories for benchmarks.
 
+// Histories, sessions and model answers are data we do not control: no byte-index
+// slicing or unchecked indexing outside tests (graph code allows it per function).
+#![cfg_attr(not(test), deny(clippy::string_slice, clippy::indexing_slicing))]
+
 mod concepts;
 pub mod distill;
 mod features;

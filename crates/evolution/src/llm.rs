@@ -88,27 +88,26 @@ pub fn batches(records: &[SessionRecord], max_prompts: usize) -> Vec<Range<usize
 /// Finds the JSON object in a model's answer: inside a ```json (or bare ```)
 /// fence if there is one, else the first balanced `{…}`.
 fn extract_json(text: &str) -> Result<&str, DetectError> {
-    let mut search_from = 0;
-    while let Some(open) = text[search_from..].find("```") {
-        let after_ticks = search_from + open + 3;
-        let body_start = text[after_ticks..].find('\n').map(|n| after_ticks + n + 1).unwrap_or(after_ticks);
-        let Some(close) = text[body_start..].find("```") else {
+    let mut rest = text;
+    while let Some((_, after_ticks)) = rest.split_once("```") {
+        // The fence's info string (`json`) ends at the first newline.
+        let body_start = after_ticks.split_once('\n').map_or(after_ticks, |(_, body)| body);
+        let Some((body, after_close)) = body_start.split_once("```") else {
             break;
         };
-        let body = &text[body_start..body_start + close];
         if let Some(object) = balanced_object(body) {
             return Ok(object);
         }
-        search_from = body_start + close + 3;
+        rest = after_close;
     }
     balanced_object(text).ok_or_else(|| DetectError::NoJson { start: text.trim().chars().take(60).collect() })
 }
 
 /// The first `{…}` whose braces balance, ignoring braces inside JSON strings.
 fn balanced_object(text: &str) -> Option<&str> {
-    let start = text.find('{')?;
+    let (_, object) = text.split_at_checked(text.find('{')?)?;
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for (offset, c) in text[start..].char_indices() {
+    for (offset, c) in object.char_indices() {
         if in_string {
             match c {
                 _ if escaped => escaped = false,
@@ -124,14 +123,15 @@ fn balanced_object(text: &str) -> Option<&str> {
             '}' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(&text[start..start + offset + 1]);
+                    // `}` is one byte, so `offset + 1` is a char boundary.
+                    return object.get(..offset + 1);
                 }
             }
             _ => {}
         }
     }
     // Unbalanced: hand the rest to the JSON parser so its error says where.
-    Some(&text[start..])
+    Some(object)
 }
 
 fn parse_object(text: &str) -> Result<serde_json::Map<String, Value>, DetectError> {

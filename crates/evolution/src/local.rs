@@ -169,14 +169,15 @@ pub(crate) fn cluster_records(records: &[SessionRecord], config: &LocalConfig) -
     // through a single weak edge out of patterns.
     for _ in 0..config.refine_passes {
         let centroids = build_centroids(&vectors, &assignment, Scope::Full);
-        assignment = (0..vectors.len())
-            .into_par_iter()
-            .map_init(Vec::new, |candidates: &mut Vec<u32>, i| {
-                let v = &vectors[i];
+        assignment = vectors
+            .par_iter()
+            .zip(assignment.par_iter())
+            .enumerate()
+            .map_init(Vec::new, |candidates: &mut Vec<u32>, (i, (v, own))| {
                 candidates.clear();
-                candidates.extend(assignment[i]);
+                candidates.extend(*own);
                 for (j, _) in graph.edges(i) {
-                    if let Some(c) = assignment[j as usize]
+                    if let Some(c) = assignment.get(j as usize).copied().flatten()
                         && !candidates.contains(&c)
                     {
                         candidates.push(c);
@@ -184,8 +185,9 @@ pub(crate) fn cluster_records(records: &[SessionRecord], config: &LocalConfig) -
                 }
                 let mut best: Option<(u32, f32)> = None;
                 for &c in candidates.iter() {
-                    let centroid = &centroids[c as usize];
-                    let sim = if assignment[i] == Some(c) { centroid.member_similarity(v) } else { centroid.outsider_similarity(v) };
+                    // Centroids cover every assigned community.
+                    let Some(centroid) = centroids.get(c as usize) else { continue };
+                    let sim = if *own == Some(c) { centroid.member_similarity(v) } else { centroid.outsider_similarity(v) };
                     if best.is_none_or(|(_, s)| sim > s) {
                         best = Some((c, sim));
                     }
@@ -199,17 +201,16 @@ pub(crate) fn cluster_records(records: &[SessionRecord], config: &LocalConfig) -
 
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); centroids.len()];
     for (i, slot) in assignment.iter().enumerate() {
-        if let Some(c) = slot {
-            members[*c as usize].push(i);
+        if let Some(m) = slot.and_then(|c| members.get_mut(c as usize)) {
+            m.push(i);
         }
     }
     let clusters = members
         .into_iter()
-        .enumerate()
-        .filter(|(_, m)| m.len() >= 2)
-        .map(|(c, members)| {
-            let centroid = &centroids[c];
-            let total: f64 = members.iter().map(|&i| f64::from(centroid.member_similarity(&vectors[i]))).sum();
+        .zip(&centroids)
+        .filter(|(m, _)| m.len() >= 2)
+        .map(|(members, centroid)| {
+            let total: f64 = members.iter().filter_map(|&i| vectors.get(i)).map(|v| f64::from(centroid.member_similarity(v))).sum();
             Cluster { cohesion: total / members.len() as f64, members }
         })
         .collect();
@@ -313,9 +314,10 @@ fn build_centroids(vectors: &[FeatureVector], assignment: &[Option<u32>], scope:
         .collect();
     let mut centroids: Vec<Centroid> = (0..n_clusters).map(|_| Centroid { scope, ..Centroid::default() }).collect();
     for (v, slot) in vectors.iter().zip(assignment) {
-        let Some(c) = slot else { continue };
-        centroids[*c as usize].size += 1;
-        centroids[*c as usize].private_mass += 1.0 - coverage(v) * coverage(v);
+        // n_clusters is one more than the largest assigned community.
+        let Some(centroid) = slot.and_then(|c| centroids.get_mut(c as usize)) else { continue };
+        centroid.size += 1;
+        centroid.private_mass += 1.0 - coverage(v) * coverage(v);
     }
     for partial in partials {
         let mut keys: Vec<u32> = partial.keys().copied().collect();
@@ -325,7 +327,9 @@ fn build_centroids(vectors: &[FeatureVector], assignment: &[Option<u32>], scope:
             let Some(sum) = partial.remove(&c) else {
                 continue;
             };
-            let target = &mut centroids[c as usize].sum;
+            let Some(target) = centroids.get_mut(c as usize).map(|c| &mut c.sum) else {
+                continue;
+            };
             if target.is_empty() {
                 *target = sum;
             } else {
@@ -374,7 +378,7 @@ fn name_cluster(records: &[SessionRecord], members: &[usize], stats: &CorpusStat
         members.to_vec()
     } else {
         // Spread the sample over the cluster's whole history.
-        (0..NAMING_SAMPLE).map(|k| members[k * members.len() / NAMING_SAMPLE]).collect()
+        (0..NAMING_SAMPLE).filter_map(|k| members.get(k * members.len() / NAMING_SAMPLE).copied()).collect()
     };
     for &i in &sample {
         let Some(record) = records.get(i) else {
@@ -461,7 +465,7 @@ fn join_words(words: &[String], last_joiner: &str) -> String {
 /// request) and when it applies (the most telling words, the artifacts made).
 fn describe(pattern: &Pattern) -> String {
     let topic = pattern.name.replace('-', " ");
-    let when = join_words(&pattern.keywords[..pattern.keywords.len().min(3)], "or");
+    let when = join_words(pattern.keywords.get(..3).unwrap_or(&pattern.keywords), "or");
     let artifacts = if pattern.artifact_kinds.is_empty() {
         String::new()
     } else {

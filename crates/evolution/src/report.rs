@@ -208,9 +208,9 @@ pub fn render_occurrences_svg(patterns: &[Pattern]) -> String {
         .map(|p| {
             let mut per_day = vec![0u32; days];
             for t in &p.times {
-                let day = day_of(*t) - first;
-                if day >= 0 {
-                    per_day[day as usize] += 1;
+                // Days before the window (negative) are left out.
+                if let Some(n) = usize::try_from(day_of(*t) - first).ok().and_then(|day| per_day.get_mut(day)) {
+                    *n += 1;
                 }
             }
             per_day
@@ -253,11 +253,10 @@ pub fn render_occurrences_svg(patterns: &[Pattern]) -> String {
         TOP + plot_h / 2.0
     ));
 
-    for (i, (pattern, per_day)) in series.iter().zip(&counts).enumerate() {
-        let color = PALETTE[i % PALETTE.len()];
+    for ((i, (pattern, per_day)), color) in series.iter().zip(&counts).enumerate().zip(PALETTE.iter().cycle()) {
         let points: Vec<String> = per_day.iter().enumerate().map(|(d, c)| format!("{:.1},{:.1}", x(d), y(*c))).collect();
-        if days == 1 {
-            out.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{color}\"/>\n", x(0), y(per_day[0])));
+        if let [only] = per_day.as_slice() {
+            out.push_str(&format!("<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{color}\"/>\n", x(0), y(*only)));
         } else {
             out.push_str(&format!("<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{}\"/>\n", points.join(" ")));
         }

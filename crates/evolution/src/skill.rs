@@ -277,7 +277,9 @@ pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Op
 
     let title = title_case(&pattern.name);
     let kw = &pattern.keywords;
-    let topic = list_phrase(&kw[..kw.len().min(3)], "and");
+    // The first three keywords are the topic; the rest are variations.
+    let (topic_kw, variation_kw) = kw.split_at_checked(3).unwrap_or((kw, &[]));
+    let topic = list_phrase(topic_kw, "and");
     let kinds = list_phrase(&pattern.artifact_kinds, "and");
     let authors = list_phrase(&pattern.authors, "and");
     let examples = distinct_prompts(pattern, EXAMPLE_PROMPTS);
@@ -385,10 +387,10 @@ pub fn render_distilled_with(pattern: &Pattern, material: &Material, trigger: Op
         }
     }
 
-    if kw.len() > 3 {
+    if !variation_kw.is_empty() {
         body.push_str(&format!(
             "## Variations\n\nRequests in this family also mention {}; adapt the inputs and checks to them.\n\n",
-            list_phrase(&kw[3..], "and")
+            list_phrase(variation_kw, "and")
         ));
     }
 
@@ -444,7 +446,10 @@ pub fn generation_state(text: &str) -> GenerationState {
 
 fn unquote(value: &str) -> String {
     let v = value.trim();
-    if v.len() >= 2 && v.starts_with('"') && v.ends_with('"') { v[1..v.len() - 1].replace("\\\"", "\"").replace("\\\\", "\\") } else { v.to_string() }
+    match v.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')) {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => v.to_string(),
+    }
 }
 
 /// Adds a pattern's new commits and example prompts to an unedited evolved
@@ -456,14 +461,15 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
     }
     let (front, body) = split_frontmatter(existing)?;
     let old = Provenance::parse(&front)?;
-    let new: Vec<usize> = (0..pattern.commits.len()).filter(|&i| !old.commits.contains(&pattern.commits[i])).collect();
+    // (index in the pattern, commit) of each commit the skill does not list yet.
+    let new: Vec<(usize, &String)> = pattern.commits.iter().enumerate().filter(|(_, c)| !old.commits.contains(c)).collect();
     if new.is_empty() {
         return None;
     }
     let mut provenance = old.clone();
     provenance.occurrences = old.occurrences + new.len();
     provenance.confidence = old.confidence.max(pattern.confidence).clamp(0.0, 1.0);
-    provenance.commits.extend(new.iter().map(|&i| pattern.commits[i].clone()));
+    provenance.commits.extend(new.iter().map(|(_, c)| (*c).clone()));
     if provenance.created.is_empty() {
         provenance.created = "unknown".into();
     }
@@ -487,10 +493,12 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
     out.push_str("---\n");
 
     let heading = body.iter().position(|l| l.trim_end() == "## Example prompts")?;
-    let section_end = body[heading + 1..].iter().position(|l| l.starts_with("## ")).map(|p| heading + 1 + p).unwrap_or(body.len());
-    let existing_prompts: Vec<String> = body[heading + 1..section_end].iter().filter_map(|l| l.strip_prefix("- ")).map(str::to_string).collect();
+    let after_heading = body.get(heading + 1..).unwrap_or_default();
+    let section_len = after_heading.iter().position(|l| l.starts_with("## ")).unwrap_or(after_heading.len());
+    let (section, _) = after_heading.split_at_checked(section_len).unwrap_or((after_heading, &[]));
+    let existing_prompts: Vec<String> = section.iter().filter_map(|l| l.strip_prefix("- ")).map(str::to_string).collect();
     let mut additions: Vec<String> = Vec::new();
-    for &i in &new {
+    for &(i, _) in &new {
         let Some(prompt) = pattern.prompts.get(i) else {
             continue;
         };
@@ -501,10 +509,8 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
         }
     }
     // Insert after the section's last list item, before trailing blank lines.
-    let mut insert_at = section_end;
-    while insert_at > heading + 1 && body[insert_at - 1].trim().is_empty() {
-        insert_at -= 1;
-    }
+    let trailing_blanks = section.iter().rev().take_while(|l| l.trim().is_empty()).count();
+    let insert_at = heading + 1 + section.len() - trailing_blanks;
     for (i, line) in body.iter().enumerate() {
         if i == insert_at {
             for addition in &additions {
@@ -524,7 +530,87 @@ pub fn update_skill(existing: &str, pattern: &Pattern) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The body's lines: everything after the frontmatter's closing fence.
+    fn body_lines(text: &str) -> Vec<&str> {
+        text.lines().skip(1).skip_while(|l| *l != "---").skip(1).collect()
+    }
+
+    proptest! {
+        /// Unquoting, against a char-based reading: a value wrapped in `"` loses the
+        /// quotes and its escapes; anything else is only trimmed.
+        #[test]
+        fn unquote_matches_a_char_based_reading(value in "\\PC{0,12}|[ \"\\\\é]{0,6}") {
+            let chars: Vec<char> = value.trim().chars().collect();
+            let expected = match chars.as_slice() {
+                ['"', inner @ .., '"'] => inner.iter().collect::<String>().replace("\\\"", "\"").replace("\\\\", "\\"),
+                _ => chars.iter().collect(),
+            };
+            prop_assert_eq!(unquote(&value), expected);
+        }
+
+        /// Updating an evolved skill with arbitrary new prompts keeps every line of
+        /// its body and only inserts `- ` lines at the end of "Example prompts".
+        #[test]
+        fn update_only_inserts_example_prompts(
+            old_prompts in proptest::collection::vec("\\PC{0,30}", 1..4),
+            new_prompts in proptest::collection::vec("\\PC{0,400}|[a-z \\n]{0,20}", 1..30),
+        ) {
+            let mut old = pattern();
+            old.prompts = old_prompts.clone();
+            old.commits = (0..old_prompts.len()).map(|i| format!("old{i}")).collect();
+            old.occurrences = old_prompts.len();
+            let original = render_skill(&old, "2026-11-23");
+            let mut newer = old.clone();
+            newer.commits.extend((0..new_prompts.len()).map(|i| format!("new{i}")));
+            newer.prompts.extend(new_prompts.iter().cloned());
+            let Some(updated) = update_skill(&original, &newer) else {
+                return Err(TestCaseError::fail("new commits but no update"));
+            };
+            prop_assert_eq!(generation_state(&updated), GenerationState::Unedited);
+            let commits_line = updated.lines().find(|l| l.trim_start().starts_with("llmos-commits:")).unwrap_or_default();
+            for i in 0..new_prompts.len() {
+                let commit = format!("new{i}");
+                prop_assert!(commits_line.contains(&commit), "missing {:?}", commit);
+            }
+            let (before, after) = (body_lines(&original), body_lines(&updated));
+            prop_assert!(after.len() >= before.len());
+            let inserted = after.len() - before.len();
+            let at = before.iter().zip(&after).take_while(|(a, b)| a == b).count();
+            prop_assert_eq!(&after[..at], &before[..at]);
+            prop_assert_eq!(&after[at + inserted..], &before[at..]);
+            let heading = before.iter().position(|l| *l == "## Example prompts").unwrap_or(usize::MAX);
+            prop_assert!(at > heading);
+            // Right after the section's last non-blank line.
+            prop_assert!(!before[at - 1].trim().is_empty());
+            prop_assert!(before[at..].iter().take_while(|l| !l.starts_with("## ")).all(|l| l.trim().is_empty()));
+            let listed = before[heading..].iter().take_while(|l| *l == &"## Example prompts" || !l.starts_with("## ")).filter(|l| l.starts_with("- ")).count();
+            prop_assert!(listed + inserted <= MAX_EXAMPLE_PROMPTS);
+            for line in &after[at..at + inserted] {
+                let Some(text) = line.strip_prefix("- ") else {
+                    return Err(TestCaseError::fail(format!("inserted {line:?}")));
+                };
+                let stem: String = text.chars().take_while(|c| *c != '…').collect();
+                prop_assert!(new_prompts.iter().any(|p| p.split_whitespace().collect::<Vec<_>>().join(" ").starts_with(&stem)), "{:?}", text);
+            }
+        }
+
+        /// Arbitrary text, frontmatter-shaped or not, is never a reason to panic.
+        #[test]
+        fn update_of_arbitrary_text_never_panics(
+            front in "\\PC{0,40}",
+            body in proptest::collection::vec("## Example prompts|## [a-z]{1,5}|- \\PC{0,10}|\\PC{0,20}|", 0..12),
+        ) {
+            let text = format!("---\n{front}\n---\n{}", body.join("\n"));
+            let _ = update_skill(&text, &pattern());
+            let sealed = seal(&text);
+            let _ = update_skill(&sealed, &pattern());
+            let _ = generation_state(&sealed);
+        }
+    }
 
     fn pattern() -> Pattern {
         Pattern {

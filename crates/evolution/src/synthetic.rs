@@ -19,7 +19,7 @@ impl Rng {
         (self.next() % n.max(1) as u64) as usize
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
+        items.get(self.below(items.len())).copied().unwrap_or_default()
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
@@ -185,8 +185,7 @@ pub fn generate_history(n: usize, seed: u64, one_off_percent: u64) -> Vec<Sessio
                 let topic = rng.pick(ONE_OFF_WORDS);
                 let prompt = format!("{start} the {topic} of {} {}", pseudo_word(&mut rng), pseudo_word(&mut rng));
                 (prompt, Vec::new())
-            } else {
-                let kind = &KINDS[rng.below(KINDS.len())];
+            } else if let Some(kind) = KINDS.get(rng.below(KINDS.len())) {
                 let mut words = vec![rng.pick(kind.verbs).to_string(), rng.pick(kind.objects).to_string()];
                 if rng.chance(80) {
                     words.push(rng.pick(kind.details).to_string());
@@ -201,6 +200,9 @@ pub fn generate_history(n: usize, seed: u64, one_off_percent: u64) -> Vec<Sessio
                 }
                 let artifacts = if rng.chance(70) { vec![(kind.artifact.to_string(), format!("artifact-{i}"))] } else { Vec::new() };
                 (prompt, artifacts)
+            } else {
+                // KINDS is a non-empty constant: never taken.
+                (String::new(), Vec::new())
             };
             SessionRecord {
                 sha: format!("{:040x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835) ^ u128::from(seed)),

@@ -124,7 +124,7 @@ pub fn evaluate(card: &SkillCard, training: &[String], held_out: &[String], nega
     let seen: HashSet<String> = training.iter().flat_map(|p| words(p)).collect();
     let leaked: HashSet<String> = held_out.iter().flat_map(|p| words(p)).filter(|w| !seen.contains(w)).collect();
     let card = without_words(card, &leaked);
-    let negatives = &negatives[..negatives.len().min(MAX_NEGATIVES)];
+    let negatives = negatives.get(..MAX_NEGATIVES).unwrap_or(negatives);
     TriggerEval {
         held_out: held_out.len(),
         true_positives: held_out.iter().filter(|p| picked(&card, competitors, p)).count(),

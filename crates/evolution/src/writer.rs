@@ -78,9 +78,9 @@ pub fn parse_body(text: &str) -> Result<String, WriterError> {
         body = inner.trim();
     }
     if let Some(rest) = body.strip_prefix("---\n")
-        && let Some(end) = rest.find("\n---")
+        && let Some((_, after)) = rest.split_once("\n---")
     {
-        body = rest[end + 4..].trim();
+        body = after.trim();
     }
     // A title line would duplicate the one the renderer writes.
     if body.starts_with("# ") {

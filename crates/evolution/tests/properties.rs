@@ -2,10 +2,80 @@
 //! their promises whatever a model, a commit or a person hands them.
 
 use llmos_evolution::{
-    GenerationState, Pattern, SessionRecord, generation_state, is_valid_skill_name, parse_detection_response, parse_naming_response, render_occurrences_svg,
-    render_skill, slugify,
+    DetectError, GenerationState, LlmPattern, Pattern, SessionRecord, generation_state, is_valid_skill_name, parse_detection_response, parse_naming_response,
+    pattern_from_llm, render_occurrences_svg, render_skill, slugify,
 };
 use proptest::prelude::*;
+
+/// Text built from the pieces a model's answer is made of (braces, quotes,
+/// escapes, fences, the schema's keys, numbers) and arbitrary Unicode between them.
+fn json_ish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just("\"".to_string()),
+        Just("\\".to_string()),
+        Just(":".to_string()),
+        Just(",".to_string()),
+        Just("```".to_string()),
+        Just("```json\n".to_string()),
+        Just("\n".to_string()),
+        Just("\"patterns\"".to_string()),
+        Just("\"promptIndices\"".to_string()),
+        Just("\"name\"".to_string()),
+        Just("\"description\"".to_string()),
+        Just("\"confidence\"".to_string()),
+        "-?[0-9]{1,22}(\\.[0-9])?",
+        "\\PC{0,6}",
+    ];
+    proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+}
+
+/// A prompt index as a model might write it.
+#[derive(Debug, Clone)]
+enum RawIndex {
+    Int(i64),
+    Quoted(i64),
+    Huge,
+    Fraction(i64),
+    Word,
+    Null,
+}
+
+impl RawIndex {
+    fn json(&self) -> String {
+        match self {
+            RawIndex::Int(v) => v.to_string(),
+            RawIndex::Quoted(v) => format!("\" {v} \""),
+            RawIndex::Huge => "18446744073709551616".into(),
+            RawIndex::Fraction(v) => format!("{v}.5"),
+            RawIndex::Word => "\"three\"".into(),
+            RawIndex::Null => "null".into(),
+        }
+    }
+
+    /// The 0-based index it stands for in a batch of `n`, if it is a valid one.
+    fn expected(&self, n: usize) -> Option<usize> {
+        match self {
+            RawIndex::Int(v) | RawIndex::Quoted(v) if *v >= 1 && (*v as u64) <= n as u64 => Some(*v as usize - 1),
+            _ => None,
+        }
+    }
+}
+
+fn raw_index() -> impl Strategy<Value = RawIndex> {
+    prop_oneof![
+        6 => (-3i64..25).prop_map(RawIndex::Int),
+        2 => (-3i64..25).prop_map(RawIndex::Quoted),
+        1 => any::<i64>().prop_map(RawIndex::Int),
+        1 => Just(RawIndex::Huge),
+        1 => (0i64..5).prop_map(RawIndex::Fraction),
+        1 => Just(RawIndex::Word),
+        1 => Just(RawIndex::Null),
+    ]
+}
 
 fn pattern(name: String, description: String, prompts: Vec<String>, keywords: Vec<String>) -> Pattern {
     let n = prompts.len();
@@ -36,6 +106,58 @@ proptest! {
             }
         }
         let _ = parse_naming_response(&text);
+    }
+
+    #[test]
+    fn json_ish_answers_err_or_keep_their_promises(text in json_ish(), n in 0usize..20, fenced in any::<bool>()) {
+        let text = if fenced { format!("Here:\n```json\n{text}\n```\nDone.") } else { text };
+        match parse_detection_response(&text, n) {
+            Ok(patterns) => {
+                for p in patterns {
+                    prop_assert!(is_valid_skill_name(&p.name));
+                    prop_assert!(!p.prompt_indices.is_empty());
+                    prop_assert!(p.prompt_indices.iter().all(|&i| i < n));
+                    prop_assert!(p.prompt_indices.windows(2).all(|w| w[0] < w[1]));
+                    prop_assert!((0.0..=1.0).contains(&p.confidence));
+                }
+            }
+            Err(e) => prop_assert!(!e.to_string().is_empty()),
+        }
+        let _ = parse_naming_response(&text);
+    }
+
+    /// Any index outside 1..=n (or not a whole number) makes the answer an error
+    /// naming the schema; otherwise the indices come back 0-based, sorted, distinct.
+    #[test]
+    fn out_of_range_prompt_indices_are_errors(indices in proptest::collection::vec(raw_index(), 0..8), n in 0usize..12, prose in "\\PC{0,20}") {
+        let list: Vec<String> = indices.iter().map(RawIndex::json).collect();
+        let text = format!(
+            "{prose}\n```json\n{{\"patterns\": [{{\"name\": \"x\", \"description\": \"d\", \"promptIndices\": [{}], \"confidence\": 0.5}}]}}\n```",
+            list.join(", ")
+        );
+        let expected: Option<Vec<usize>> = indices.iter().map(|r| r.expected(n)).collect();
+        match (parse_detection_response(&text, n), expected) {
+            (Ok(patterns), Some(mut want)) if !want.is_empty() => {
+                want.sort_unstable();
+                want.dedup();
+                prop_assert_eq!(patterns.len(), 1);
+                prop_assert_eq!(&patterns[0].prompt_indices, &want);
+            }
+            (Err(DetectError::Schema(_)), Some(want)) if want.is_empty() => {}
+            (Err(DetectError::Schema(_)), None) => {}
+            (got, want) => prop_assert!(false, "{:?} for {:?} (n = {}): got {:?}", want, list, n, got),
+        }
+    }
+
+    /// Members a model named that are not in the batch are dropped, never indexed.
+    #[test]
+    fn llm_patterns_with_any_indices_map_to_batch_commits(indices in proptest::collection::btree_set(any::<usize>().prop_map(|i| i % 16), 1..8), n in 0usize..10) {
+        let records: Vec<SessionRecord> =
+            (0..n).map(|i| SessionRecord { sha: format!("sha{i}"), prompts: vec![format!("p{i}")], ..SessionRecord::default() }).collect();
+        let llm = LlmPattern { name: "x".into(), description: "d".into(), prompt_indices: indices.iter().copied().collect(), confidence: 0.5 };
+        let pattern = pattern_from_llm(&records, &llm);
+        let want: Vec<String> = indices.iter().filter(|&&i| i < n).map(|i| format!("sha{i}")).collect();
+        prop_assert_eq!(pattern.commits, want);
     }
 
     #[test]
