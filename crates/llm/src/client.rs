@@ -495,7 +495,8 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     seconds("retry-after-ms", 0.001).or_else(|| seconds("retry-after", 1.0))
 }
 
-fn shown_url(url: &reqwest::Url) -> String {
+/// A URL as it may be shown: no credentials, query or fragment.
+pub(crate) fn shown_url(url: &reqwest::Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);

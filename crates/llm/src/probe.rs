@@ -62,7 +62,7 @@ pub async fn probe(config: &LlmConfig, timeout: Duration) -> Probe {
         Ok(_) => return invalid("`base_url` must start with http:// or https://"),
         Err(error) => return invalid(&format!("`base_url` is not a valid URL ({error})")),
     };
-    let shown = shown_url(&url);
+    let shown = crate::client::shown_url(&url);
     let http = match reqwest::Client::builder().connect_timeout(timeout).timeout(timeout).redirect(reqwest::redirect::Policy::none()).build() {
         Ok(http) => http,
         Err(error) => return Probe { url: shown, reachability: Reachability::Unreachable { reason: format!("the HTTP client could not start ({error})") } },
@@ -91,15 +91,6 @@ fn describe(error: &reqwest::Error, timeout: Duration) -> String {
     }
     let what = if error.is_connect() { "cannot connect" } else { "the request failed" };
     if std::ptr::addr_eq(cause, error as &dyn std::error::Error) { what.to_string() } else { format!("{what}: {cause}") }
-}
-
-fn shown_url(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 #[cfg(test)]

@@ -70,6 +70,26 @@ end
 
 --- A workspace with the given files (relative path → text) and a git repository in
 --- volumes/user.
+-- Starts the loopback fake LLM (OpenAI wire format) with extra `args` (reply, chunks,
+-- delay) and waits until it listens; returns the process and its port.
+function H.fake_llm(args)
+  local out = ""
+  local cmd = { H.env("LLMOS_FAKE_LLM"), "--port", "0", "--provider", "openai", "--exit-after", "120" }
+  vim.list_extend(cmd, args)
+  local proc = vim.system(cmd, {
+    text = true,
+    stdout = function(_, data)
+      if data then
+        out = out .. data
+      end
+    end,
+  })
+  local port = H.wait("the fake LLM to listen", function()
+    return out:match("listening on 127%.0%.0%.1:(%d+)")
+  end, 10000)
+  return proc, port
+end
+
 function H.workspace(files)
   local root = vim.fn.resolve(vim.fn.tempname())
   vim.fn.mkdir(root, "p")

@@ -24,17 +24,7 @@ local function section(report, title)
 end
 
 H.main("checkhealth provider and volumes", function()
-  local fake = H.env("LLMOS_FAKE_LLM")
-  local out = ""
-  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", "ok", "--exit-after", "120" }, {
-    text = true,
-    stdout = function(_, data)
-      out = out .. (data or "")
-    end,
-  })
-  local port = H.wait("the fake LLM to listen", function()
-    return out:match("listening on 127%.0%.0%.1:(%d+)")
-  end, 10000)
+  local proc, port = H.fake_llm({ "--reply", "ok" })
 
   local ok, err = pcall(function()
     -- The server inherits Neovim's environment.

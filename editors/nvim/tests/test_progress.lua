@@ -9,18 +9,8 @@ local function messages()
 end
 
 H.main("progress", function()
-  local fake = H.env("LLMOS_FAKE_LLM")
-  local out = ""
   -- 12 chunks 120 ms apart: the reply runs long enough to look at it mid-way.
-  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", "one two three four five six seven eight nine ten eleven twelve", "--chunks", "12", "--delay-ms", "120", "--exit-after", "120" }, {
-    text = true,
-    stdout = function(_, data)
-      out = out .. (data or "")
-    end,
-  })
-  local port = H.wait("the fake LLM to listen", function()
-    return out:match("listening on 127%.0%.0%.1:(%d+)")
-  end, 10000)
+  local proc, port = H.fake_llm({ "--reply", "one two three four five six seven eight nine ten eleven twelve", "--chunks", "12", "--delay-ms", "120" })
 
   local ok, err = pcall(function()
     -- The demo workspace has a history in which evolution finds recurring work.

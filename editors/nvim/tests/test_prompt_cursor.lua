@@ -4,17 +4,7 @@
 local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helpers.lua")
 
 H.main("prompt cursor", function()
-  local fake = H.env("LLMOS_FAKE_LLM")
-  local out = ""
-  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", "alpha beta gamma delta epsilon zeta", "--chunks", "6", "--delay-ms", "120", "--exit-after", "120" }, {
-    text = true,
-    stdout = function(_, data)
-      out = out .. (data or "")
-    end,
-  })
-  local port = H.wait("the fake LLM to listen", function()
-    return out:match("listening on 127%.0%.0%.1:(%d+)")
-  end, 10000)
+  local proc, port = H.fake_llm({ "--reply", "alpha beta gamma delta epsilon zeta", "--chunks", "6", "--delay-ms", "120" })
 
   local ok, err = pcall(function()
     local root = H.workspace({

@@ -5,20 +5,7 @@ local H = dofile(vim.fs.dirname(debug.getinfo(1, "S").source:sub(2)) .. "/helper
 local REPLY = "Hello from fake"
 
 H.main("send", function()
-  local fake = H.env("LLMOS_FAKE_LLM")
-  local port
-  local out = ""
-  local proc = vim.system({ fake, "--port", "0", "--provider", "openai", "--reply", REPLY, "--exit-after", "120" }, {
-    text = true,
-    stdout = function(_, data)
-      if data then
-        out = out .. data
-      end
-    end,
-  })
-  port = H.wait("the fake LLM to listen", function()
-    return out:match("listening on 127%.0%.0%.1:(%d+)")
-  end, 10000)
+  local proc, port = H.fake_llm({ "--reply", REPLY })
 
   local ok, err = pcall(function()
     local root = H.workspace({

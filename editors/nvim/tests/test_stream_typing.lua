@@ -11,24 +11,6 @@ for i = 0, 39 do
   WORDS[#WORDS + 1] = ("w%02d"):format(i)
 end
 
-local function start_fake(args)
-  local out = ""
-  local cmd = { H.env("LLMOS_FAKE_LLM"), "--port", "0", "--provider", "openai", "--exit-after", "120" }
-  vim.list_extend(cmd, args)
-  local proc = vim.system(cmd, {
-    text = true,
-    stdout = function(_, data)
-      if data then
-        out = out .. data
-      end
-    end,
-  })
-  local port = H.wait("the fake LLM to listen", function()
-    return out:match("listening on 127%.0%.0%.1:(%d+)")
-  end, 10000)
-  return proc, port
-end
-
 -- The buffer's text with the usage figures (tokens=IN/OUT cache=R/W) taken off the
 -- assistant markers: this test is about where text lands; the server's usage tests
 -- check the figures.
@@ -55,7 +37,7 @@ end
 
 H.main("stream_typing", function()
   local reply = table.concat(WORDS, " ") .. " "
-  local proc, port = start_fake({ "--reply", reply, "--chunks", "40", "--delay-ms", "50" })
+  local proc, port = H.fake_llm({ "--reply", reply, "--chunks", "40", "--delay-ms", "50" })
   local ok, err = pcall(function()
     local root = H.workspace({
       ["llmos.toml"] = config(port),
@@ -105,7 +87,7 @@ H.main("stream_typing", function()
   end
 
   -- A reply cut at the token limit inside a fence leaves a sendable session.
-  proc, port = start_fake({ "--cut-first", "Here:\n\n```python\nfor i in range(3):\n    print(i", "--reply", "second answer" })
+  proc, port = H.fake_llm({ "--cut-first", "Here:\n\n```python\nfor i in range(3):\n    print(i", "--reply", "second answer" })
   ok, err = pcall(function()
     local root = H.workspace({
       ["llmos.toml"] = config(port),
