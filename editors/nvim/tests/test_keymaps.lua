@@ -23,7 +23,10 @@ H.main("keymaps", function()
   local leader = vim.g.maplocalleader or "\\"
   H.check((map(session, leader .. "x") or ""):find("LlmosCommit", 1, true), "the overridden commit key is missing")
   H.check(map(session, "<C-C>") == nil, "cancel = false still mapped <C-c>")
-  H.check(llmos.statusline(session) == "llmos", "statusline: " .. vim.inspect(llmos.statusline(session)))
+  -- While the first indexing runs the statusline shows it; once it is over, just "llmos".
+  H.wait("the statusline to settle on \"llmos\" after indexing", function()
+    return llmos.statusline(session) == "llmos"
+  end, 10000)
   local skill = H.open(root .. "/volumes/user/skills/s/SKILL.md")
   H.check(map(skill, "<C-S>") == nil, "a skill file got the session keymaps")
   -- keymaps = false: none at all
