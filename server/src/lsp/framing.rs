@@ -35,9 +35,16 @@ use tokio::sync::{mpsc, oneshot};
 /// What a diverted request comes to: its `result`, or its `error` object.
 pub type Answer = Pin<Box<dyn Future<Output = Result<Value, Value>> + Send>>;
 
-/// Decides, for each well-formed request, whether the guard answers it itself: `Some`
-/// with the work that answers it, `None` to leave it to the server.
-pub type Divert = Box<dyn Fn(&Value) -> Option<Answer> + Send + Sync>;
+/// Which requests the guard answers itself: those of `method` for which `decide` gives
+/// the work that answers them (`None` leaves a request to the server). Only bodies that
+/// name the method are parsed, so an edit pays nothing for it.
+pub struct Divert {
+    pub method: &'static str,
+    pub decide: Decide,
+}
+
+/// `Some` with the work that answers a request, `None` to leave it to the server.
+pub type Decide = Box<dyn Fn(&Value) -> Option<Answer> + Send + Sync>;
 
 /// The method of the barrier request (the server answers it with `null`).
 pub const BARRIER_METHOD: &str = "llmos/barrier";
@@ -226,12 +233,15 @@ async fn read_input<I: AsyncRead + Unpin>(input: I, mut to_server: DuplexStream,
 }
 
 /// The id and the work of a request `divert` takes, if it takes this one. Only requests
-/// (with an id) are diverted; the body is parsed only when it names a method at all.
+/// (with an id) of the divert's method are diverted; other bodies are not parsed again.
 fn diverted(divert: &Divert, body: &[u8]) -> Option<(Value, Answer)> {
-    memchr::memmem::find(body, b"\"method\"")?;
+    memchr::memmem::find(body, divert.method.as_bytes())?;
     let msg: Value = serde_json::from_slice(body).ok()?;
+    if msg.get("method")?.as_str()? != divert.method {
+        return None;
+    }
     let id = msg.get("id").filter(|id| !id.is_null())?.clone();
-    divert(&msg).map(|answer| (id, answer))
+    (divert.decide)(&msg).map(|answer| (id, answer))
 }
 
 /// Reads one header block. Blank lines before it are skipped (some clients send them).

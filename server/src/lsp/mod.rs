@@ -137,8 +137,8 @@ where
 /// never hold a message slot; quick ones, and anything before `initialize` or after
 /// `shutdown`, stay with the server.
 fn long_commands_off_the_slots(backend: Backend) -> framing::Divert {
-    Box::new(move |msg| {
-        if msg.get("method")?.as_str()? != "workspace/executeCommand" || !backend.serving.load(std::sync::atomic::Ordering::SeqCst) {
+    let decide = Box::new(move |msg: &serde_json::Value| -> Option<framing::Answer> {
+        if !backend.serving.load(std::sync::atomic::Ordering::SeqCst) {
             return None;
         }
         let params: ExecuteCommandParams = serde_json::from_value(msg.get("params")?.clone()).ok()?;
@@ -153,7 +153,8 @@ fn long_commands_off_the_slots(backend: Backend) -> framing::Divert {
                 Err(e) => Err(serde_json::to_value(e).unwrap_or_else(|_| serde_json::json!({ "code": -32603, "message": "internal error" }))),
             }
         }))
-    })
+    });
+    framing::Divert { method: "workspace/executeCommand", decide }
 }
 
 impl Backend {
