@@ -404,18 +404,53 @@ impl LinkCache {
         map.entry(root.to_path_buf()).or_insert_with(|| Arc::new(LinkResolver::new(root))).clone()
     }
 
+    /// [`LinkCache::get_or`] for many targets of one folder: the lock taken and the
+    /// folder looked up once for the hits, the misses checked outside the lock.
+    fn get_many(&self, dir: &Path, targets: &[&str], check: impl Fn(&str) -> LinkCheck) -> Vec<LinkCheck> {
+        if !self.remember {
+            return targets.iter().map(|t| check(t)).collect();
+        }
+        let mut found: Vec<Option<LinkCheck>> = {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            self.expire(&mut g);
+            match g.1.get(dir) {
+                Some(known) => targets.iter().map(|t| known.get(*t).cloned()).collect(),
+                None => vec![None; targets.len()],
+            }
+        };
+        let misses: Vec<(usize, LinkCheck)> =
+            found.iter().enumerate().filter(|(_, f)| f.is_none()).map(|(i, _)| (i, check(targets[i]))).collect();
+        if !misses.is_empty() {
+            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+            g.0.get_or_insert_with(std::time::Instant::now);
+            let known = g.1.entry(dir.to_path_buf()).or_default();
+            for (i, result) in &misses {
+                known.insert(targets[*i].to_string(), result.clone());
+            }
+        }
+        for (i, result) in misses {
+            found[i] = Some(result);
+        }
+        found.into_iter().map(|f| f.unwrap_or(LinkCheck::Ok)).collect()
+    }
+
+    /// Forgets everything once the oldest answer is older than the TTL.
+    fn expire(&self, g: &mut CachedLinks) {
+        if g.0.is_some_and(|t| t.elapsed() > Self::TTL) {
+            g.1.clear();
+            g.0 = None;
+            // Folders known to be real may have changed too.
+            self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
+        }
+    }
+
     fn get_or(&self, dir: &Path, target: &str, check: impl FnOnce() -> LinkCheck) -> LinkCheck {
         if !self.remember {
             return check();
         }
         {
             let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            if g.0.is_some_and(|t| t.elapsed() > Self::TTL) {
-                g.1.clear();
-                g.0 = None;
-                // Folders known to be real may have changed too.
-                self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
-            }
+            self.expire(&mut g);
             if let Some(hit) = g.1.get(dir).and_then(|targets| targets.get(target)) {
                 return hit.clone();
             }
@@ -450,6 +485,17 @@ impl LintEnv for WorkspaceEnv<'_> {
             (_, None, None) => LinkCheck::Ok,
         }
     }
+
+    fn check_links(&self, doc_path: &Path, targets: &[&str]) -> Vec<LinkCheck> {
+        let volume = self.config.volume_of(doc_path).map(|v| v.path.as_path());
+        match (self.links, doc_path.parent(), volume) {
+            (Some(cache), Some(dir), Some(root)) => {
+                let resolver = cache.resolver(root);
+                cache.get_many(dir, targets, |target| link_check(resolver.resolve(doc_path, target), target))
+            }
+            _ => targets.iter().map(|t| self.check_link(doc_path, t)).collect(),
+        }
+    }
 }
 
 /// Resolves a link against a volume root and says what became of it.
@@ -471,6 +517,50 @@ fn link_check(resolved: Result<PathBuf, llmos_artifacts::LinkError>, target: &st
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Checking a document's links at once, through the cache (cold, then warm), says
+        /// for each link what resolving it alone against the volume says.
+        #[test]
+        fn links_checked_at_once_match_links_checked_alone(picks in proptest::collection::vec(0usize..TARGETS.len(), 0..24)) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let root = dir.path();
+            std::fs::write(root.join(crate::config::FILE_NAME), "").expect("config");
+            let sessions = root.join("volumes/user/sessions");
+            std::fs::create_dir_all(sessions.join("sub")).expect("mkdir");
+            std::fs::create_dir_all(root.join("volumes/user/artifacts")).expect("mkdir");
+            std::fs::write(root.join("volumes/user/artifacts/a.csv"), "x").expect("write");
+            std::fs::write(sessions.join("sub/b.md"), "x").expect("write");
+            std::fs::write(root.join("outside.md"), "x").expect("write");
+            let (config, _) = Config::load(root);
+            let doc = sessions.join("s.md");
+            let targets: Vec<&str> = picks.iter().map(|&i| TARGETS[i]).collect();
+            let alone: Vec<LinkCheck> = targets.iter().map(|t| check_link_in(&config.volume(VolumeKind::User).path, &doc, t)).collect();
+            let cache = LinkCache::default();
+            let env = WorkspaceEnv { config: &config, index: &Index::default(), links: Some(&cache) };
+            proptest::prop_assert_eq!(&env.check_links(&doc, &targets), &alone, "cold cache");
+            proptest::prop_assert_eq!(&env.check_links(&doc, &targets), &alone, "warm cache");
+            let one_pass = LinkCache::for_one_pass();
+            let env = WorkspaceEnv { config: &config, index: &Index::default(), links: Some(&one_pass) };
+            proptest::prop_assert_eq!(&env.check_links(&doc, &targets), &alone, "one pass");
+        }
+    }
+
+    const TARGETS: &[&str] = &[
+        "../artifacts/a.csv",
+        "../artifacts/missing.csv",
+        "sub/b.md",
+        "sub/../sub/b.md",
+        "sub",
+        "../../../outside.md",
+        "https://example.com/x",
+        "",
+        "#anchor",
+        "../artifacts/a.csv#part",
+        "/etc/passwd",
+    ];
 
     #[test]
     fn skill_links_from_sessions() {

@@ -141,12 +141,15 @@ impl Client {
 
     /// Diagnostics published for `uri` at `version`.
     pub async fn diagnostics(&self, uri: &str, version: i64) -> Vec<Value> {
-        let m = self
+        let mut m = self
             .wait_notification("publishDiagnostics", |m| {
                 m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && m["params"]["version"] == version
             })
             .await;
-        m["params"]["diagnostics"].as_array().cloned().unwrap_or_default()
+        match m["params"]["diagnostics"].take() {
+            Value::Array(diagnostics) => diagnostics,
+            _ => Vec::new(),
+        }
     }
 
     pub async fn shutdown(&self) {

@@ -48,6 +48,12 @@ pub trait LintEnv {
     fn skills_named(&self, name: &str) -> Vec<SkillLocation>;
     /// Resolves a relative link written in the document at `doc_path`.
     fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck;
+    /// [`LintEnv::check_link`] for every link of one document, in order. An environment
+    /// that caches answers looks the document's folder and volume up once, not per link
+    /// (a 1 MB transcript holds hundreds of links, checked on every keystroke).
+    fn check_links(&self, doc_path: &Path, targets: &[&str]) -> Vec<LinkCheck> {
+        targets.iter().map(|t| self.check_link(doc_path, t)).collect()
+    }
 }
 
 /// A `LintEnv` that knows no other file: every link is fine and no skill exists.

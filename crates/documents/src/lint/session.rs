@@ -182,8 +182,9 @@ fn lint_unclosed_fences(text: &str, doc: &SessionDoc, out: &mut Vec<Diagnostic>)
 }
 
 fn lint_links(doc: &SessionDoc, ctx: &DocContext<'_>, env: &dyn LintEnv, out: &mut Vec<Diagnostic>) {
-    for link in &doc.links {
-        match env.check_link(ctx.path, &link.target) {
+    let targets: Vec<&str> = doc.links.iter().map(|l| l.target.as_str()).collect();
+    for (link, check) in doc.links.iter().zip(env.check_links(ctx.path, &targets)) {
+        match check {
             LinkCheck::Missing(msg) => out.push(Diagnostic::new(&rules::SESSION_BROKEN_ARTIFACT, link.target_range.clone(), msg)),
             LinkCheck::OutsideVolume(msg) => out.push(Diagnostic::new(&rules::SESSION_LINK_OUTSIDE_VOLUME, link.target_range.clone(), msg)),
             LinkCheck::Ok | LinkCheck::NotLocal => {}

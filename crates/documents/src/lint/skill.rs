@@ -424,8 +424,11 @@ fn lint_body(text: &str, doc: &SkillDoc, ctx: &DocContext<'_>, env: &dyn LintEnv
             format!("the body has {lines} lines and about {tokens} tokens (advice: at most {MAX_BODY_LINES} lines, about {MAX_BODY_TOKENS} tokens); move detail into files under references/"),
         ));
     }
-    for link in doc.links(text) {
-        match env.check_link(ctx.path, &link.target) {
+    let links = doc.links(text);
+    let targets: Vec<&str> = links.iter().map(|l| l.target.as_str()).collect();
+    let checks = env.check_links(ctx.path, &targets);
+    for (link, check) in links.into_iter().zip(checks) {
+        match check {
             LinkCheck::Missing(msg) => out.push(Diagnostic::new(&rules::SKILL_BROKEN_LINK, link.target_range, msg)),
             LinkCheck::OutsideVolume(msg) => out.push(Diagnostic::new(&rules::SKILL_BROKEN_LINK, link.target_range, msg)),
             LinkCheck::Ok | LinkCheck::NotLocal => {}
