@@ -97,6 +97,26 @@ pub fn resolve_link(volume_root: &Path, document_path: &Path, link_target: &str)
 /// paths that step above the root at any point (`a/../../vol/x` is refused even though it
 /// would come back in).
 pub fn volume_relative_target(volume_root: &Path, document_path: &Path, link_target: &str) -> Result<PathBuf, LinkError> {
+    let target = local_target(link_target)?;
+    join_in_folder(document_folder_in_volume(volume_root, document_path)?, &target)
+}
+
+/// [`volume_relative_target`] for many links of one document: its folder in the volume
+/// worked out once.
+pub fn volume_relative_targets(volume_root: &Path, document_path: &Path, link_targets: &[&str]) -> Vec<Result<PathBuf, LinkError>> {
+    let folder = document_folder_in_volume(volume_root, document_path);
+    link_targets
+        .iter()
+        .map(|link_target| {
+            let target = local_target(link_target)?;
+            join_in_folder(folder.clone()?, &target)
+        })
+        .collect()
+}
+
+/// The target of a link to a local file: decoration stripped, percent-decoded, with `/`
+/// between components; an error for URLs, empty and absolute targets.
+fn local_target(link_target: &str) -> Result<String, LinkError> {
     let raw = strip_link_decoration(link_target);
     if raw.is_empty() {
         return Err(LinkError::Empty);
@@ -109,8 +129,11 @@ pub fn volume_relative_target(volume_root: &Path, document_path: &Path, link_tar
     if target.starts_with('/') || looks_like_drive_path(&target) {
         return Err(LinkError::OutsideVolume);
     }
+    Ok(target)
+}
 
-    let mut stack = document_folder_in_volume(volume_root, document_path)?;
+/// `target` followed from `folder` (components under the volume root), lexically.
+fn join_in_folder(mut stack: Vec<String>, target: &str) -> Result<PathBuf, LinkError> {
     for part in target.split('/') {
         match part {
             "" | "." => {}

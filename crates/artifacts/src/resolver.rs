@@ -18,7 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-use crate::link::{LinkError, resolve_link, volume_relative_target};
+use crate::link::{LinkError, resolve_link, volume_relative_target, volume_relative_targets};
 
 /// Resolves links of documents inside one volume; safe to share between threads.
 #[derive(Debug)]
@@ -64,8 +64,18 @@ impl LinkResolver {
 
     /// Exactly what [`resolve_link`]`(root, document_path, link_target)` answers.
     pub fn resolve(&self, document_path: &Path, link_target: &str) -> Result<PathBuf, LinkError> {
+        self.resolve_relative(document_path, link_target, volume_relative_target(&self.root, document_path, link_target))
+    }
+
+    /// [`LinkResolver::resolve`] for every link of one document, in order.
+    pub fn resolve_all(&self, document_path: &Path, link_targets: &[&str]) -> Vec<Result<PathBuf, LinkError>> {
+        let relative = volume_relative_targets(&self.root, document_path, link_targets);
+        link_targets.iter().zip(relative).map(|(target, relative)| self.resolve_relative(document_path, target, relative)).collect()
+    }
+
+    fn resolve_relative(&self, document_path: &Path, link_target: &str, relative: Result<PathBuf, LinkError>) -> Result<PathBuf, LinkError> {
         let slow = || resolve_link(&self.root, document_path, link_target);
-        let relative = match volume_relative_target(&self.root, document_path, link_target) {
+        let relative = match relative {
             Ok(relative) => relative,
             // A document spelled through another path to the volume gets the full treatment.
             Err(LinkError::OutsideVolume) => return slow(),

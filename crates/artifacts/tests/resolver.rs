@@ -103,6 +103,9 @@ proptest! {
             for t in &targets {
                 prop_assert_eq!(resolver.resolve(&document, t), resolve_link(&root, &document, t), "document {:?}, target {:?}", document, t);
             }
+            let all: Vec<&str> = targets.iter().map(String::as_str).collect();
+            let one_by_one: Vec<_> = all.iter().map(|t| resolve_link(&root, &document, t)).collect();
+            prop_assert_eq!(resolver.resolve_all(&document, &all), one_by_one, "document {:?}, all targets at once", document);
         }
     }
 }

@@ -30,9 +30,9 @@ pub enum CheckError {
 
 /// A file's bytes, or the report that says why it was not analysed (too large, not a
 /// regular file), or a hard error when it cannot be read at all.
-fn read_checked(file: &Path, max: u64) -> Result<Vec<u8>, Result<FileReport, CheckError>> {
+fn read_checked(file: &Path, max: u64, read: fn(&Path, u64) -> Result<Vec<u8>, crate::bounded::FileError>) -> Result<Vec<u8>, Result<FileReport, CheckError>> {
     use crate::bounded::FileError;
-    let diagnostic = match crate::bounded::read_bytes(file, max) {
+    let diagnostic = match read(file, max) {
         Ok(bytes) => return Ok(bytes),
         Err(FileError::TooLarge { size, max, .. }) => {
             Diagnostic::new(&rules::FILE_TOO_LARGE, 0..0, format!("{size} bytes is over the {max} byte limit; not analysed"))
@@ -161,8 +161,11 @@ fn check_in_workspace(root: &Path, target: &Path, profile: Option<Profile>, out:
     };
     // Volume roots canonicalised once and folders checked once, not per link.
     let links = crate::index::LinkCache::for_one_pass();
+    // Listed files were regular files a moment ago; a file named on the command line may
+    // be a symlink (inside the workspace, checked above) and is read the careful way.
+    let read = if target.is_dir() { crate::bounded::read_listed } else { crate::bounded::read_bytes };
     let reports: Vec<FileReport> =
-        files.par_iter().map(|file| check_file(&config, &index, &links, file, profile, &conflict)).collect::<Result<_, CheckError>>()?;
+        files.par_iter().map(|file| check_file(&config, &index, &links, file, profile, read, &conflict)).collect::<Result<_, CheckError>>()?;
     out.extend(reports);
     Ok(())
 }
@@ -173,10 +176,11 @@ fn check_file(
     links: &crate::index::LinkCache,
     file: &Path,
     profile: Profile,
+    read: fn(&Path, u64) -> Result<Vec<u8>, crate::bounded::FileError>,
     conflict: &dyn Fn(&Path) -> Option<Diagnostic>,
 ) -> Result<FileReport, CheckError> {
     let path = file.to_path_buf();
-    let bytes = match read_checked(file, config.max_file_size) {
+    let bytes = match read_checked(file, config.max_file_size, read) {
         Ok(bytes) => bytes,
         Err(report) => return report,
     };
@@ -234,7 +238,7 @@ fn check_standalone(target: &Path, profile: Profile, out: &mut Vec<FileReport>) 
     }
     let env = StandaloneEnv { root: &root };
     for file in files {
-        let bytes = match read_checked(&file, crate::bounded::DEFAULT_MAX_BYTES) {
+        let bytes = match read_checked(&file, crate::bounded::DEFAULT_MAX_BYTES, crate::bounded::read_bytes) {
             Ok(bytes) => bytes,
             Err(report) => {
                 out.push(report?);
