@@ -197,10 +197,10 @@ fn phases(root: &std::path::Path, path: &std::path::Path, text: &str, body_start
     let diags = llmos_server::handlers::diagnostics::compute(&ws, &snap, profile);
     let conv = snap.conv(ColumnUnit::Utf16);
     let s = time_sync(3, runs, || {
-        let _: Vec<lsp::Diagnostic> = diags.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect();
+        let _: Vec<lsp::Diagnostic> = conv.diagnostics(&diags);
     });
     println!("  {}", s.report(&format!("convert {} diagnostics to LSP", diags.len()), None));
-    let lsp_diags: Vec<lsp::Diagnostic> = diags.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect();
+    let lsp_diags: Vec<lsp::Diagnostic> = conv.diagnostics(&diags);
     let s = time_sync(3, runs, || {
         let _ = serde_json::to_vec(&lsp::PublishDiagnosticsParams { uri: snap.uri.clone(), diagnostics: lsp_diags.clone(), version: Some(1) });
     });

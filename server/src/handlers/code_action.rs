@@ -27,7 +27,7 @@ pub fn code_action(backend: &Backend, params: CodeActionParams) -> Option<CodeAc
         if !touches {
             continue;
         }
-        let lsp_diag = conv.diagnostic(d, &uri);
+        let lsp_diag = conv.diagnostic(d);
         for fix in &d.fixes {
             if let Some(edit) = fix_edit(fix, &conv, &uri, snap.version) {
                 actions.push(CodeActionOrCommand::CodeAction(CodeAction {

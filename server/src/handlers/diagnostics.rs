@@ -125,7 +125,7 @@ fn lint(backend: &Backend, snap: &Arc<DocSnapshot>) -> (Arc<Linted>, bool) {
         compute_parsed(&ws, snap, ws.profile(profile), session.as_deref())
     };
     let conv = snap.conv(unit);
-    let lsp = core.iter().map(|d| conv.diagnostic(d, &snap.uri)).collect();
+    let lsp = conv.diagnostics(&core);
     let linted = Arc::new(Linted { generation: snap.generation, core, lsp });
     if let Some(doc) = backend.state().docs.get_mut(&snap.uri).filter(|d| d.generation == snap.generation) {
         doc.linted = Some(linted.clone());
@@ -202,7 +202,7 @@ fn oversized(backend: &Backend, uri: &Uri) -> Option<(Vec<lsp::Diagnostic>, i32,
     // Offset 0 is line 0, column 0 whatever the text: no copy of the text is needed.
     let index = llmos_documents::LineIndex::new("");
     let conv = crate::lsp::convert::PosConv { text: "", index: &index, unit: ColumnUnit::Utf16 };
-    Some((core.iter().map(|d| conv.diagnostic(d, uri)).collect(), version, generation))
+    Some((conv.diagnostics(&core), version, generation))
 }
 
 /// Shown in place of a document's diagnostics when checking it failed internally.

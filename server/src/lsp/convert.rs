@@ -36,17 +36,33 @@ impl PosConv<'_> {
         a.min(b)..a.max(b)
     }
 
-    pub fn diagnostic(&self, d: &Diagnostic, uri: &Uri) -> lsp::Diagnostic {
+    pub fn diagnostic(&self, d: &Diagnostic) -> lsp::Diagnostic {
+        self.diagnostic_with(d, rules::doc_url(d.rule).parse().ok())
+    }
+
+    /// Every diagnostic of a document: each rule's documentation link parsed once, not
+    /// once per diagnostic (this runs on every keystroke).
+    pub fn diagnostics(&self, ds: &[Diagnostic]) -> Vec<lsp::Diagnostic> {
+        let mut hrefs: std::collections::HashMap<&'static str, Option<Uri>> = std::collections::HashMap::new();
+        ds.iter()
+            .map(|d| {
+                let href = hrefs.entry(d.rule).or_insert_with(|| rules::doc_url(d.rule).parse().ok()).clone();
+                self.diagnostic_with(d, href)
+            })
+            .collect()
+    }
+
+    fn diagnostic_with(&self, d: &Diagnostic, href: Option<Uri>) -> lsp::Diagnostic {
         lsp::Diagnostic {
             range: self.range(&d.range),
             severity: Some(severity(d.severity)),
             code: Some(lsp::NumberOrString::String(d.rule.to_string())),
-            code_description: rules::doc_url(d.rule).parse().ok().map(|href| lsp::CodeDescription { href }),
+            code_description: href.map(|href| lsp::CodeDescription { href }),
             source: Some("llmos".into()),
             message: d.message.clone(),
             related_information: None,
             tags: None,
-            data: Some(serde_json::json!({ "uri": uri.as_str() })),
+            data: None,
         }
     }
 
