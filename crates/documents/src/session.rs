@@ -115,9 +115,10 @@ pub struct SessionDoc {
     pub malformed_markers: Vec<Range<usize>>,
     /// Body text before the first marker.
     pub preamble: Range<usize>,
-    /// Whether some line could define a reference link (`[x]: url`): then any edit may
-    /// change links anywhere, and an incremental re-parse is not attempted.
-    pub may_define_references: bool,
+    /// Whether some line could define a reference link (`[x]: url`) or open an HTML
+    /// block that a blank line does not end (`<pre>`): then any edit may change links
+    /// anywhere, and an incremental re-parse is not attempted.
+    pub edits_reach_far: bool,
 }
 
 /// A parsed marker line: role text, its range within the line, and `key=value` pairs.
@@ -334,8 +335,9 @@ impl SessionDoc {
         for link in &mut links {
             link.turn = turn_index_at(&turns, link.range.start);
         }
-        let may_define_references = crate::session_edit::may_define_references(text);
-        Self { frontmatter, turns, fences, links, malformed_markers, preamble, may_define_references }
+        let code: Vec<Range<usize>> = fences.iter().map(|f| f.content.clone()).collect();
+        let edits_reach_far = crate::session_edit::may_reach_far_outside(text, &code);
+        Self { frontmatter, turns, fences, links, malformed_markers, preamble, edits_reach_far }
     }
 
     pub fn title(&self) -> Option<&str> {

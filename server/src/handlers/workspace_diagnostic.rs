@@ -362,7 +362,7 @@ fn lint_closed(ws: &Workspace, path: &Path, profile: Profile, unit: ColumnUnit) 
 fn convert(uri: Uri, text: &str, diags: &[Diagnostic], unit: ColumnUnit) -> FileReport {
     let index = LineIndex::new(text);
     let conv = PosConv { text, index: &index, unit };
-    let items = conv.diagnostics(&diags);
+    let items = conv.diagnostics(diags);
     FileReport::new(uri, None, items)
 }
 
