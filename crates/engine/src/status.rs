@@ -34,10 +34,11 @@ fn volumes_json_counted(config: &llmos_workspace::Config, counts: &[(usize, usiz
 /// the context window.
 pub fn listing_json(index: &llmos_workspace::Index) -> Value {
     use llmos_documents::Profile;
-    let mut seen = std::collections::HashSet::new();
+    // Compared by reference: 100,000 skills are polled while the server starts.
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut skills: Vec<&llmos_workspace::SkillEntry> = index.skills().collect();
-    skills.sort_by_key(|s| (s.volume.precedence(), s.name.clone()));
-    skills.retain(|s| seen.insert(s.name.clone()));
+    skills.sort_by(|a, b| (a.volume.precedence(), &a.name).cmp(&(b.volume.precedence(), &b.name)));
+    skills.retain(|s| seen.insert(s.name.as_str()));
     let mut out = serde_json::Map::new();
     for profile in [Profile::Agentskills, Profile::ClaudeCode, Profile::Llmos] {
         let chars: usize = skills.iter().map(|s| llmos_documents::listing::entry_chars(&s.name, &s.description, &s.when_to_use, profile)).sum();
