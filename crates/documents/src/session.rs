@@ -243,13 +243,17 @@ fn parse_info(info: &str) -> (Option<String>, Option<String>, Option<String>) {
 
 impl SessionDoc {
     pub fn parse(text: &str) -> Self {
-        Self::parse_with_links_where(text, |_| true)
+        let mut doc = Self::parse_with_links_where(text, |_| true);
+        let code: Vec<Range<usize>> = doc.fences.iter().map(|f| f.content.clone()).collect();
+        doc.edits_reach_far = crate::session_edit::may_reach_far_outside(text, &code);
+        doc
     }
 
     /// [`SessionDoc::parse`], but links are looked for only in the stretches of text
     /// (between markers and fences; a link never spans two) for which `wanted` says
     /// yes; the others contribute none. The index, which keeps only links to skills,
-    /// skips the Markdown parse of text that cannot hold one.
+    /// skips the Markdown parse of text that cannot hold one. Its links are partial, so
+    /// it is never a base for an incremental re-parse: `edits_reach_far` is set.
     pub fn parse_with_links_where(text: &str, wanted: impl Fn(&str) -> bool) -> Self {
         let frontmatter = Frontmatter::parse(text);
         let body_start = frontmatter.body_start;
@@ -335,9 +339,7 @@ impl SessionDoc {
         for link in &mut links {
             link.turn = turn_index_at(&turns, link.range.start);
         }
-        let code: Vec<Range<usize>> = fences.iter().map(|f| f.content.clone()).collect();
-        let edits_reach_far = crate::session_edit::may_reach_far_outside(text, &code);
-        Self { frontmatter, turns, fences, links, malformed_markers, preamble, edits_reach_far }
+        Self { frontmatter, turns, fences, links, malformed_markers, preamble, edits_reach_far: true }
     }
 
     pub fn title(&self) -> Option<&str> {
