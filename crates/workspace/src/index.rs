@@ -418,7 +418,7 @@ impl LinkCache {
         map.entry(root.to_path_buf()).or_insert_with(|| Arc::new(LinkResolver::new(root))).clone()
     }
 
-    /// [`LinkCache::get_or`] for many targets of one folder: the lock taken and the
+    /// Remembered answers for many targets of one folder: the lock taken and the
     /// folder looked up once for the hits, the misses checked outside the lock.
     fn get_many(&self, dir: &Path, targets: &[&str], check: impl Fn(&[&str]) -> Vec<LinkCheck>) -> Vec<LinkCheck> {
         if !self.remember {
@@ -462,24 +462,6 @@ impl LinkCache {
             self.resolvers.write().unwrap_or_else(|e| e.into_inner()).clear();
         }
     }
-
-    fn get_or(&self, dir: &Path, target: &str, check: impl FnOnce() -> LinkCheck) -> LinkCheck {
-        if !self.remember {
-            return check();
-        }
-        {
-            let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-            self.expire(&mut g);
-            if let Some(hit) = g.1.get(dir).and_then(|targets| targets.get(target)) {
-                return hit.clone();
-            }
-        }
-        let result = check();
-        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        g.0.get_or_insert_with(std::time::Instant::now);
-        g.1.entry(dir.to_path_buf()).or_default().insert(target.to_string(), result.clone());
-        result
-    }
 }
 
 /// The cross-file facts the lint rules need, answered from the index and the disk.
@@ -496,13 +478,8 @@ impl LintEnv for WorkspaceEnv<'_> {
     }
 
     fn check_link(&self, doc_path: &Path, target: &str) -> LinkCheck {
-        let volume = self.config.volume_of(doc_path).map(|v| v.path.as_path());
-        match (self.links, doc_path.parent(), volume) {
-            (Some(cache), Some(dir), Some(root)) => cache.get_or(dir, target, || link_check(cache.resolver(root).resolve(doc_path, target), target)),
-            (_, _, Some(root)) => check_link_in(root, doc_path, target),
-            (_, Some(dir), None) => check_link_in(dir, doc_path, target),
-            (_, None, None) => LinkCheck::Ok,
-        }
+        // One path for one link and many: the batch, with a batch of one.
+        self.check_links(doc_path, &[target]).pop().unwrap_or(LinkCheck::Ok)
     }
 
     fn check_links(&self, doc_path: &Path, targets: &[&str]) -> Vec<LinkCheck> {
@@ -514,7 +491,9 @@ impl LintEnv for WorkspaceEnv<'_> {
                     resolver.resolve_all(doc_path, misses).into_iter().zip(misses).map(|(resolved, target)| link_check(resolved, target)).collect()
                 })
             }
-            _ => targets.iter().map(|t| self.check_link(doc_path, t)).collect(),
+            (_, _, Some(root)) => targets.iter().map(|t| check_link_in(root, doc_path, t)).collect(),
+            (_, Some(dir), None) => targets.iter().map(|t| check_link_in(dir, doc_path, t)).collect(),
+            (_, None, None) => vec![LinkCheck::Ok; targets.len()],
         }
     }
 }
